@@ -1,0 +1,56 @@
+#include <iostream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "schedules/gemm/gemm_flow.h"
+#include "sim/config/npu_config.h"
+
+namespace npusim::cli {
+
+int cmd_gemm(const std::vector<std::string>& argv) {
+    Args args("gemm",
+              "Simulate out[m][n] = requant(sum_k a[m][k] * w[n][k]), int8 x int8 -> int32 -> int8, with a\n"
+              "Halide schedule, on an NPU preset. Prints cycles, time, energy, DRAM/SRAM traffic and the\n"
+              "roofline of the same work.",
+              {
+                  {"preset", "NAME|PATH", "default", "NPU preset name (see `npusim info presets`) or a .yaml file"},
+                  {"m", "INT", "512", "rows of a and out (tokens)"},
+                  {"n", "INT", "512", "rows of w, columns of out (output channels)"},
+                  {"k", "INT", "512", "reduction length"},
+                  {"schedule", "KNOBS", "", "comma-separated knob=value: tile_m, tile_n, tile_k, order=mn|nm, "
+                                            "stage_a=k|panel, stage_b=k|panel, double_buffer=0|1"},
+                  {"layout", "FIELDS", "", "DRAM layout: a_pitch, w_pitch, out_pitch (elements), base_align, "
+                                           "base_offset (bytes)"},
+                  {"set", "KEY=VALUE", "", "override one preset parameter, e.g. dram.bytes_per_cycle=64"},
+                  {"print-program", "", "", "print the lowered npu::Program text and exit"},
+                  {"json", "", "", "print one JSON object instead of a table"},
+              });
+    if (!args.parse(argv)) return 0;
+    if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
+    schedules::GemmProblem p;
+    p.m = args.get_int("m");
+    p.n = args.get_int("n");
+    p.k = args.get_int("k");
+    p.schedule = schedules::GemmSchedule::parse(args.get("schedule"));
+    p.layout = schedules::GemmLayout::parse(args.get("layout"));
+    if (args.flag("print-program")) {
+        std::cout << npu::to_text(schedules::compile_gemm(p));
+        return 0;
+    }
+    npu::NpuConfig cfg = npu::load_preset(args.get("preset"));
+    if (std::string kv = args.get("set"); !kv.empty()) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) throw UsageError("--set needs KEY=VALUE, got '" + kv + "'");
+        cfg.set(kv.substr(0, eq), kv.substr(eq + 1), "--set");
+    }
+    npu::Report r = schedules::simulate_gemm(p, cfg);
+    if (args.flag("json")) {
+        std::cout << r.to_json() << "\n";
+    } else {
+        std::cout << "GEMM " << p.m << "x" << p.n << "x" << p.k << "  schedule " << p.schedule.to_string() << "\n";
+        std::cout << r.to_table();
+    }
+    return 0;
+}
+
+}  // namespace npusim::cli

@@ -1,0 +1,32 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "sim/config/npu_config.h"
+#include "sim/errors.h"
+#include "sim/simulator.h"
+
+namespace npusim::cli {
+
+int cmd_program(const std::vector<std::string>& argv) {
+    Args args("program FILE", "Run an npu::Program text file (see docs/program.md) on a preset.",
+              {
+                  {"preset", "NAME|PATH", "default", "NPU preset name or .yaml file"},
+                  {"json", "", "", "print one JSON object instead of a table"},
+              });
+    if (!args.parse(argv)) return 0;
+    if (args.positional().size() != 1) throw UsageError("give exactly one program file");
+    const std::string path = args.positional()[0];
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw npu::ProgramError(path + ": cannot open program file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    npu::Program p = npu::parse_program(text.str(), path);
+    npu::Report r = npu::simulate(p, npu::load_preset(args.get("preset")));
+    std::cout << (args.flag("json") ? r.to_json() + "\n" : r.to_table());
+    return 0;
+}
+
+}  // namespace npusim::cli

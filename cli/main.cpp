@@ -1,0 +1,50 @@
+// npusim: the command-line front end.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "sim/errors.h"
+
+namespace {
+
+const char* kHelp = R"(usage: npusim <command> [options]
+
+npusim simulates transformer kernels on a cycle-approximate NPU model: a Halide-scheduled kernel
+is lowered to a tile program (DMA, MAC, vector, sync) and run on a SystemC model of the preset.
+
+commands:
+  gemm      simulate a W8A8 GEMM with a schedule on a preset (cycles, energy, roofline)
+  program   run a hand-written npu::Program text file on a preset
+  info      list presets (`info presets`) or every preset parameter (`info params`)
+
+Run `npusim <command> --help` for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::cout << kHelp;
+        return args.empty() ? 2 : 0;
+    }
+    std::string cmd = args[0];
+    args.erase(args.begin());
+    try {
+        if (cmd == "gemm") return npusim::cli::cmd_gemm(args);
+        if (cmd == "info") return npusim::cli::cmd_info(args);
+        if (cmd == "program") return npusim::cli::cmd_program(args);
+        std::cerr << "npusim: unknown command '" << cmd << "' (commands: gemm, program, info; see --help)\n";
+        return 2;
+    } catch (const npusim::cli::UsageError& e) {
+        std::cerr << "npusim " << cmd << ": " << e.what() << "\n";
+        return 2;
+    } catch (const npu::UserError& e) {
+        std::cerr << "npusim " << cmd << ": error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "npusim " << cmd << ": internal error: " << e.what() << "\n";
+        return 3;
+    }
+}

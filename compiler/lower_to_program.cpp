@@ -1,0 +1,479 @@
+#include "compiler/lower_to_program.h"
+
+#include <map>
+#include <set>
+
+#include "compiler/ir_to_expr.h"
+#include "sim/errors.h"
+
+namespace npusim::compiler {
+
+using namespace Halide;
+using namespace Halide::Internal;
+
+Target lowering_target() { return Target("x86-64-linux-no_asserts-no_bounds_query-no_runtime"); }
+
+namespace {
+
+std::string to_str(const Expr& e) {
+    std::ostringstream s;
+    s << e;
+    return s.str();
+}
+
+// Reads the lowered statement without changing it (see NOTES: overriding mutate(Stmt) only).
+class Capture : public IRMutator {
+public:
+    Stmt captured;
+    using IRMutator::mutate;
+    Stmt mutate(const Stmt& s) override {
+        captured = s;
+        return s;
+    }
+};
+
+// True if a statement holds anything that makes a loop a control loop of the program rather than
+// the body of one instruction.
+class HasControl : public IRVisitor {
+public:
+    bool found = false;
+    using IRVisitor::visit;
+    void visit(const ProducerConsumer*) override { found = true; }
+    void visit(const Allocate*) override { found = true; }
+    void visit(const Fork*) override { found = true; }
+    void visit(const Acquire*) override { found = true; }
+    void visit(const Call* c) override {
+        if (c->name == "halide_semaphore_release") found = true;
+        IRVisitor::visit(c);
+    }
+};
+
+bool has_control(const Stmt& s) {
+    HasControl h;
+    s.accept(&h);
+    return h.found;
+}
+
+class CollectLoads : public IRVisitor {
+public:
+    std::vector<const Load*> loads;
+    bool has_shift_right = false, has_wide_mul = false;
+    using IRVisitor::visit;
+    void visit(const Load* l) override {
+        loads.push_back(l);
+        IRVisitor::visit(l);
+    }
+    void visit(const Call* c) override {
+        if (c->is_intrinsic(Call::shift_right)) has_shift_right = true;
+        IRVisitor::visit(c);
+    }
+    void visit(const Mul* m) override {
+        if (m->type.bits() >= 64) has_wide_mul = true;
+        IRVisitor::visit(m);
+    }
+};
+
+struct LeafLoop {
+    std::string var;
+    Expr min, extent;  // resolved
+};
+
+class Walker {
+public:
+    Walker(const std::vector<npu::Tensor>& tensors) : tensors_(tensors) {}
+
+    npu::Program program;
+
+    void walk(const Stmt& s, npu::Block& out) {
+        if (const LetStmt* l = s.as<LetStmt>()) {
+            if (is_semaphore_alloc(l->value)) {
+                walk(l->body, out);
+                return;
+            }
+            lets_.push(l->name, l->value);
+            walk(l->body, out);
+            lets_.pop();
+        } else if (const Block* b = s.as<Block>()) {
+            walk(b->first, out);
+            walk(b->rest, out);
+        } else if (const ProducerConsumer* pc = s.as<ProducerConsumer>()) {
+            walk(pc->body, out);
+        } else if (const Allocate* a = s.as<Allocate>()) {
+            allocate(a);
+            walk(a->body, out);
+        } else if (s.as<Free>() || s.as<AssertStmt>()) {
+            return;
+        } else if (const Evaluate* e = s.as<Evaluate>()) {
+            evaluate(e, out);
+        } else if (const Acquire* a = s.as<Acquire>()) {
+            out.push_back(npu::Wait{token(a->semaphore), const_int(a->count, "semaphore count")});
+            walk(a->body, out);
+        } else if (s.as<Fork>()) {
+            npu::Fork f;
+            collect_fork(s, f);
+            out.push_back(std::move(f));
+        } else if (const For* f = s.as<For>()) {
+            if (has_control(f->body)) control_loop(f, out);
+            else leaf({}, s, out);
+        } else if (s.as<Store>()) {
+            leaf({}, s, out);
+        } else if (const IfThenElse* i = s.as<IfThenElse>()) {
+            throw npu::ScheduleError("the schedule leaves a run-time condition (" + to_str(i->condition) +
+                                     ") around on-chip work; the NPU cannot branch. Use tile sizes that "
+                                     "divide the extents or the default tail strategies");
+        } else {
+            std::ostringstream os;
+            os << s;
+            throw npu::ScheduleError("statement the NPU cannot express: " + os.str().substr(0, 200));
+        }
+    }
+
+private:
+    const std::vector<npu::Tensor>& tensors_;
+    LetScope lets_;
+    std::vector<std::string> loop_vars_;                   // enclosing program loops (Halide names)
+    std::vector<std::pair<std::string, Interval>> ranges_;  // their value ranges
+    std::map<std::string, size_t> sram_index_;             // Halide name -> program.sram index
+    std::map<std::string, size_t> token_index_;
+
+    static bool is_semaphore_alloc(const Expr& v) {
+        class FindAlloca : public IRVisitor {
+        public:
+            bool found = false;
+            using IRVisitor::visit;
+            void visit(const Call* c) override {
+                if (c->is_intrinsic(Call::alloca)) found = true;
+                IRVisitor::visit(c);
+            }
+        } f;
+        v.accept(&f);
+        return v.type().is_handle() && f.found;
+    }
+
+    int64_t const_int(const Expr& e, const std::string& what) {
+        Expr r = lets_.resolve(e);
+        if (const IntImm* i = r.as<IntImm>()) return i->value;
+        throw npu::ScheduleError(what + " '" + to_str(r) + "' is not a constant");
+    }
+
+    npu::Expr convert(const Expr& e, const std::string& func) {
+        return to_npu_expr(lets_.resolve(e), loop_vars_, func);
+    }
+
+    std::string token(const Expr& sem) {
+        const Variable* v = sem.as<Variable>();
+        if (!v) throw npu::InternalError("semaphore is not a variable: " + to_str(sem));
+        auto it = token_index_.find(v->name);
+        if (it == token_index_.end()) throw npu::InternalError("semaphore used before init: " + v->name);
+        return program.tokens[it->second].name;
+    }
+
+    void evaluate(const Evaluate* e, npu::Block& out) {
+        const Call* c = e->value.as<Call>();
+        if (!c) return;  // a constant: a no-op left by simplification
+        if (c->name == "halide_semaphore_init") {
+            const Variable* v = c->args[0].as<Variable>();
+            if (!v) throw npu::InternalError("semaphore init of a non-variable");
+            int64_t init = const_int(c->args[1], "semaphore initial value");
+            if (!token_index_.count(v->name)) {
+                token_index_[v->name] = program.tokens.size();
+                program.tokens.push_back({pretty_name(v->name), init});
+            }
+            // Halide re-initialises the semaphore on every iteration of the enclosing loop; async
+            // producer/consumer pairs leave it at its initial value, so one token serves them all.
+            return;
+        }
+        if (c->name == "halide_semaphore_release") {
+            out.push_back(npu::Signal{token(c->args[0]), const_int(c->args[1], "semaphore release count")});
+            return;
+        }
+        throw npu::ScheduleError("call '" + c->name + "' cannot run on the NPU");
+    }
+
+    void collect_fork(const Stmt& s, npu::Fork& f) {
+        if (const Fork* k = s.as<Fork>()) {
+            collect_fork(k->first, f);
+            collect_fork(k->rest, f);
+            return;
+        }
+        npu::Block thread;
+        walk(s, thread);
+        f.threads.push_back(std::move(thread));
+    }
+
+    Expr upper_bound(Expr e) {
+        for (auto it = ranges_.rbegin(); it != ranges_.rend(); ++it) {
+            Scope<Interval> scope;
+            scope.push(it->first, it->second);
+            Interval i = bounds_of_expr_in_scope(e, scope);
+            if (!i.has_upper_bound()) return Expr();
+            e = simplify(i.max);
+        }
+        return e;
+    }
+
+    void allocate(const Allocate* a) {
+        std::string func = pretty_name(a->name);
+        std::string level;
+        if (a->memory_type == MemoryType::VTCM) level = "l1";
+        else if (a->memory_type == MemoryType::LockedCache) level = "acc";
+        else
+            throw npu::ScheduleError(
+                "Func " + func + " is stored in " + memory_type_name(a->memory_type) +
+                " memory, which the NPU does not have: place it on chip with .store_in(MemoryType::VTCM) "
+                "(operand SRAM, level l1) or .store_in(MemoryType::LockedCache) (accumulator SRAM, level acc)");
+        Expr size = make_const(Int(64), a->type.bytes());
+        for (const Expr& e : a->extents) size = size * cast<int64_t>(e);
+        Expr bound = upper_bound(lets_.resolve(size));
+        const IntImm* b = bound.defined() ? bound.as<IntImm>() : nullptr;
+        if (!b) throw npu::ScheduleError("Func " + func + ": SRAM size " + to_str(lets_.resolve(size)) + " has no constant bound");
+        npu::DType dt = dtype_of(a->type, func);
+        auto it = sram_index_.find(a->name);
+        if (it == sram_index_.end()) {
+            sram_index_[a->name] = program.sram.size();
+            program.sram.push_back({func, level, dt, b->value});
+        } else {
+            // Loop partitioning re-allocates the same Func for the tail: one buffer, largest size.
+            auto& buf = program.sram[it->second];
+            buf.bytes = std::max(buf.bytes, b->value);
+        }
+    }
+
+    static const char* memory_type_name(MemoryType t) {
+        switch (t) {
+            case MemoryType::Auto: return "Auto (heap/stack)";
+            case MemoryType::Heap: return "Heap";
+            case MemoryType::Stack: return "Stack";
+            case MemoryType::Register: return "Register";
+            default: return "a non-NPU";
+        }
+    }
+
+    static npu::DType dtype_of(const Type& t, const std::string& func) {
+        if (t.is_int() || t.is_uint()) {
+            switch (t.bits()) {
+                case 8: return npu::DType::Int8;
+                case 16: return npu::DType::Int16;
+                case 32: return npu::DType::Int32;
+                case 64: return npu::DType::Int64;
+                default: break;
+            }
+        }
+        if (t.is_float() && t.bits() == 16) return npu::DType::Fp16;
+        if (t.is_float() && t.bits() == 32) return npu::DType::Fp32;
+        std::ostringstream s;
+        s << t;
+        throw npu::ScheduleError("Func " + func + ": element type " + s.str() + " is not an NPU type");
+    }
+
+    void control_loop(const For* f, npu::Block& out) {
+        npu::Loop loop;
+        loop.var = pretty_name(f->name);
+        loop.min = convert(f->min, f->name);
+        loop.extent = convert(f->extent, f->name);
+        Expr lo = lets_.resolve(f->min), ext = lets_.resolve(f->extent);
+        loop_vars_.push_back(f->name);
+        ranges_.emplace_back(f->name, Interval(lo, simplify(lo + ext - 1)));
+        walk(f->body, loop.body);
+        ranges_.pop_back();
+        loop_vars_.pop_back();
+        out.push_back(std::move(loop));
+    }
+
+    const npu::Tensor* tensor(const std::string& name) const {
+        for (const auto& t : tensors_)
+            if (t.name == name) return &t;
+        return nullptr;
+    }
+    bool on_chip(const std::string& name) const { return sram_index_.count(name) > 0; }
+
+    // One instruction: a nest of loops (no control inside) ending in a single Store.
+    void leaf(std::vector<LeafLoop> loops, const Stmt& s, npu::Block& out) {
+        std::vector<std::pair<std::string, Expr>> inner_lets;
+        Stmt cur = s;
+        while (true) {
+            if (const For* f = cur.as<For>()) {
+                loops.push_back({f->name, f->min, f->extent});
+                cur = f->body;
+            } else if (const LetStmt* l = cur.as<LetStmt>()) {
+                inner_lets.emplace_back(l->name, l->value);
+                cur = l->body;
+            } else {
+                break;
+            }
+        }
+        const Store* st = cur.as<Store>();
+        if (!st) {
+            std::ostringstream os;
+            os << cur;
+            throw npu::ScheduleError("a loop nest the NPU cannot map to one instruction (expected a single store): " +
+                                     os.str().substr(0, 300));
+        }
+        // Resolve inner lets (innermost first), then the enclosing ones.
+        auto resolve = [&](Expr e) {
+            for (auto it = inner_lets.rbegin(); it != inner_lets.rend(); ++it)
+                if (expr_uses_var(e, it->first)) e = substitute(it->first, it->second, e);
+            return lets_.resolve(e);
+        };
+        for (LeafLoop& l : loops) {
+            l.min = resolve(l.min);
+            l.extent = resolve(l.extent);
+        }
+        Expr index = resolve(st->index);
+        Expr value = resolve(st->value);
+        std::string func = pretty_name(st->name);
+
+        const npu::Tensor* dst_tensor = tensor(st->name);
+        if (dst_tensor) {
+            if (!dst_tensor->is_output) throw npu::ScheduleError("the pipeline writes its input '" + st->name + "'");
+            const Load* src = value.as<Load>();
+            if (!src || !on_chip(src->name))
+                throw npu::ScheduleError("output " + func + " is computed directly in DRAM; compute it in an on-chip Func "
+                                         "(store_in(MemoryType::VTCM)) so the NPU can copy it out with a DMA");
+            npu::DmaOut d;
+            d.sram = program.sram[sram_index_[src->name]].name;
+            d.sram_offset = byte_offset(src->index, loops, src->type, func);
+            d.tensor = dst_tensor->name;
+            d.offset = byte_offset(index, loops, st->value.type(), func);
+            d.box = box(index, loops, st->value.type(), func, st->name);
+            out.push_back(std::move(d));
+            return;
+        }
+        if (!on_chip(st->name)) throw npu::InternalError("store to unknown buffer " + st->name);
+
+        // A copy from DRAM: a DMA in.
+        if (const Load* src = value.as<Load>(); src && tensor(src->name)) {
+            npu::DmaIn d;
+            d.tensor = src->name;
+            d.offset = byte_offset(src->index, loops, src->type, func);
+            d.box = box(src->index, loops, src->type, func, src->name);
+            d.sram = program.sram[sram_index_[st->name]].name;
+            d.sram_offset = byte_offset(index, loops, st->value.type(), func);
+            out.push_back(std::move(d));
+            return;
+        }
+        CollectLoads c;
+        value.accept(&c);
+        for (const Load* l : c.loads)
+            if (!on_chip(l->name))
+                throw npu::ScheduleError("Func " + func + " reads '" + pretty_name(l->name) +
+                                         "' from DRAM inside its compute loops; the NPU computes only on chip. Stage it, "
+                                         "e.g. " + pretty_name(l->name) + ".in().compute_at(...).store_in(MemoryType::VTCM)");
+        if (matmul(st, index, value, loops, func, out)) return;
+        npu::Vector v;
+        v.dtype = dtype_of(st->value.type(), func);
+        v.output = program.sram[sram_index_[st->name]].name;
+        std::set<std::string> seen;
+        for (const Load* l : c.loads)
+            if (seen.insert(l->name).second) v.inputs.push_back(program.sram[sram_index_[l->name]].name);
+        if (is_const(value)) v.op = npu::VectorOp::Fill;
+        else if (value.as<Load>()) v.op = npu::VectorOp::Copy;
+        else if (st->value.type().bits() <= 8 && c.has_shift_right && c.has_wide_mul) v.op = npu::VectorOp::Requantize;
+        else
+            throw npu::ScheduleError("Func " + func + ": the elementwise expression '" + to_str(value).substr(0, 200) +
+                                     "' is not a vector op the NPU has (fill, copy, requantize)");
+        v.elements = elements(loops, func);
+        out.push_back(std::move(v));
+    }
+
+    npu::Expr elements(const std::vector<LeafLoop>& loops, const std::string& func) {
+        npu::Expr n(int64_t{1});
+        for (const LeafLoop& l : loops) n = n * to_npu_expr(l.extent, loop_vars_, func);
+        return n;
+    }
+
+    // Byte offset of the nest's first element: the index with every leaf variable at its minimum.
+    npu::Expr byte_offset(const Expr& index, const std::vector<LeafLoop>& loops, const Type& t, const std::string& func) {
+        Expr e = index;
+        for (auto it = loops.rbegin(); it != loops.rend(); ++it) e = substitute(it->var, it->min, e);
+        e = simplify(cast<int64_t>(e) * t.bytes());
+        return to_npu_expr(e, loop_vars_, func);
+    }
+
+    std::vector<npu::BoxDim> box(const Expr& index, const std::vector<LeafLoop>& loops, const Type& t,
+                                 const std::string& func, const std::string& buffer) {
+        std::vector<npu::BoxDim> dims;
+        for (auto it = loops.rbegin(); it != loops.rend(); ++it) {  // innermost first
+            Expr stride = simplify(substitute(it->var, Variable::make(Int(32), it->var) + 1, index) - index);
+            const IntImm* s = stride.as<IntImm>();
+            if (!s)
+                throw npu::ScheduleError("Func " + func + ": the access to DRAM tensor '" + buffer +
+                                         "' is not a strided box (stride along " + pretty_name(it->var) + " is '" +
+                                         to_str(stride) + "')");
+            dims.push_back({to_npu_expr(it->extent, loop_vars_, func), s->value * t.bytes()});
+        }
+        if (dims.empty()) dims.push_back({npu::Expr(int64_t{1}), t.bytes()});
+        return dims;
+    }
+
+    // acc[i] = acc[i] + cast(A[..]) * cast(B[..]) with every operand on chip.
+    bool matmul(const Store* st, const Expr& index, const Expr& value, const std::vector<LeafLoop>& loops,
+                const std::string& func, npu::Block& out) {
+        const Add* add = value.as<Add>();
+        if (!add) return false;
+        const Load* acc = add->a.as<Load>();
+        const Mul* mul = add->b.as<Mul>();
+        if (!acc) {
+            acc = add->b.as<Load>();
+            mul = add->a.as<Mul>();
+        }
+        if (!acc || !mul || acc->name != st->name || !equal(simplify(acc->index - index), make_zero(index.type())))
+            return false;
+        auto operand = [](const Expr& e) -> const Load* {
+            if (const Cast* c = e.as<Cast>()) return c->value.as<Load>();
+            return e.as<Load>();
+        };
+        const Load* p = operand(mul->a);
+        const Load* q = operand(mul->b);
+        if (!p || !q) return false;
+        npu::Expr m(int64_t{1}), n(int64_t{1}), k(int64_t{1});
+        for (const LeafLoop& l : loops) {
+            bool in_acc = expr_uses_var(index, l.var), in_p = expr_uses_var(p->index, l.var),
+                 in_q = expr_uses_var(q->index, l.var);
+            npu::Expr ext = to_npu_expr(l.extent, loop_vars_, func);
+            if (in_acc && in_p && !in_q) m = m * ext;
+            else if (in_acc && in_q && !in_p) n = n * ext;
+            else if (!in_acc && in_p && in_q) k = k * ext;
+            else
+                throw npu::ScheduleError("Func " + func + ": loop " + pretty_name(l.var) +
+                                         " does not index the MatMul operands as M, N or K (it indexes " +
+                                         (in_acc ? "the accumulator " : "") + (in_p ? "operand 1 " : "") +
+                                         (in_q ? "operand 2" : "") + "); batch dimensions need one MatMul per batch");
+        }
+        npu::MatMul mm;
+        mm.m = m;
+        mm.n = n;
+        mm.k = k;
+        mm.a = program.sram[sram_index_[p->name]].name;
+        mm.b = program.sram[sram_index_[q->name]].name;
+        mm.acc = program.sram[sram_index_[st->name]].name;
+        mm.a_type = dtype_of(p->type, func);
+        mm.b_type = dtype_of(q->type, func);
+        mm.acc_type = dtype_of(st->value.type(), func);
+        out.push_back(std::move(mm));
+        return true;
+    }
+};
+
+}  // namespace
+
+npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& args,
+                              const std::vector<npu::Tensor>& tensors, const std::string& name) {
+    Capture capture;
+    pipeline.add_custom_lowering_pass(&capture, [] {});
+    try {
+        pipeline.compile_to_module(args, name, lowering_target());
+    } catch (const Halide::CompileError& e) {
+        pipeline.clear_custom_lowering_passes();
+        throw npu::ScheduleError(std::string("Halide rejected the schedule: ") + e.what());
+    }
+    pipeline.clear_custom_lowering_passes();
+    if (!capture.captured.defined()) throw npu::InternalError("the lowering pass did not run");
+    Walker w(tensors);
+    w.program.name = name;
+    w.program.tensors = tensors;
+    w.walk(capture.captured, w.program.body);
+    return w.program;
+}
+
+}  // namespace npusim::compiler

@@ -1,0 +1,32 @@
+#pragma once
+// Lowers a scheduled Halide pipeline to an npu::Program.
+//
+// A custom lowering pass captures the final statement (after storage flattening, before code
+// generation) and the walker in lower_to_program.cpp maps it:
+//   Allocate in MemoryType::VTCM / LockedCache  -> SRAM buffer at level l1 / acc
+//   a loop nest copying a DRAM input into one   -> DmaIn  (strided box from the Load's strides)
+//   a loop nest copying one into the output     -> DmaOut
+//   acc[..] = acc[..] + A[..] * B[..] on chip   -> MatMul (M, N, K from which loops index what)
+//   any other elementwise nest on chip          -> Vector (fill, copy, requantize)
+//   For loops around any of these               -> Loop
+//   Fork / Acquire / semaphore release          -> fork threads / Wait / Signal
+// Anything else is a ScheduleError naming the Func and what would make it mappable.
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+#include "sim/program/program.h"
+
+namespace npusim::compiler {
+
+// The target used for lowering: fixed, so the IR (and the program) does not depend on the host.
+Halide::Target lowering_target();
+
+// `tensors` describes every buffer argument and the output: names as in the pipeline, shapes,
+// strides and DRAM base addresses. Shapes and strides must also be fixed on the ImageParams and
+// the output buffer (set_bounds, set_stride), so the lowered IR has constant strides.
+npu::Program lower_to_program(Halide::Pipeline pipeline, const std::vector<Halide::Argument>& args,
+                              const std::vector<npu::Tensor>& tensors, const std::string& name);
+
+}  // namespace npusim::compiler

@@ -1,0 +1,117 @@
+#include "schedules/gemm/gemm_schedule.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+#include "sim/errors.h"
+
+namespace npusim::schedules {
+
+using namespace Halide;
+
+namespace {
+
+const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer";
+
+int parse_positive(const std::string& knob, const std::string& v) {
+    char* end = nullptr;
+    errno = 0;
+    long x = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || errno == ERANGE || x <= 0 || x > (1 << 20))
+        throw npu::ScheduleError("schedule knob " + knob + " must be an integer in [1, 1048576], got '" + v + "'");
+    return static_cast<int>(x);
+}
+
+std::string parse_choice(const std::string& knob, const std::string& v, std::initializer_list<const char*> allowed) {
+    std::string list;
+    for (const char* a : allowed) {
+        if (v == a) return v;
+        list += std::string(list.empty() ? "" : ", ") + a;
+    }
+    throw npu::ScheduleError("schedule knob " + knob + " must be one of " + list + ", got '" + v + "'");
+}
+
+}  // namespace
+
+GemmSchedule GemmSchedule::from_map(const std::map<std::string, std::string>& knobs) {
+    GemmSchedule s;
+    for (const auto& [k, v] : knobs) {
+        if (k == "tile_m") s.tile_m = parse_positive(k, v);
+        else if (k == "tile_n") s.tile_n = parse_positive(k, v);
+        else if (k == "tile_k") s.tile_k = parse_positive(k, v);
+        else if (k == "order") s.order = parse_choice(k, v, {"mn", "nm"});
+        else if (k == "stage_a") s.stage_a = parse_choice(k, v, {"k", "panel"});
+        else if (k == "stage_b") s.stage_b = parse_choice(k, v, {"k", "panel"});
+        else if (k == "double_buffer") s.double_buffer = parse_choice(k, v, {"0", "1"}) == "1";
+        else throw npu::ScheduleError("unknown GEMM schedule knob '" + k + "' (knobs: " + kKnobs + ")");
+    }
+    return s;
+}
+
+GemmSchedule GemmSchedule::parse(const std::string& text) {
+    std::map<std::string, std::string> knobs;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        if (item.empty()) continue;
+        auto eq = item.find('=');
+        if (eq == std::string::npos)
+            throw npu::ScheduleError("schedule item '" + item + "' is not knob=value (knobs: " + kKnobs + ")");
+        std::string k = item.substr(0, eq);
+        if (knobs.count(k)) throw npu::ScheduleError("schedule knob " + k + " is given twice");
+        knobs[k] = item.substr(eq + 1);
+    }
+    return from_map(knobs);
+}
+
+std::string GemmSchedule::to_string() const {
+    return "tile_m=" + std::to_string(tile_m) + ",tile_n=" + std::to_string(tile_n) +
+           ",tile_k=" + std::to_string(tile_k) + ",order=" + order + ",stage_a=" + stage_a +
+           ",stage_b=" + stage_b + ",double_buffer=" + (double_buffer ? "1" : "0");
+}
+
+void GemmSchedule::validate() const {
+    from_map({{"tile_m", std::to_string(tile_m)}, {"tile_n", std::to_string(tile_n)},
+              {"tile_k", std::to_string(tile_k)}, {"order", order}, {"stage_a", stage_a},
+              {"stage_b", stage_b}});
+}
+
+void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int n, int k) {
+    s.validate();
+    const int tm = std::min(s.tile_m, m), tn = std::min(s.tile_n, n), tk = std::min(s.tile_k, k);
+    Var no("no"), mo("mo"), ni("ni"), mi("mi");
+    RVar ko("ko"), ki("ki");
+    g.out.tile(g.n, g.m, no, mo, ni, mi, tn, tm);
+    if (s.order == "mn") g.out.reorder(ni, mi, no, mo);
+    else g.out.reorder(ni, mi, mo, no);
+    const Var& inner = s.order == "mn" ? no : mo;  // the tile loop each output tile is computed at
+
+    // The requantized tile is staged on chip so a DMA copies it out; the accumulator tile lives
+    // in the accumulator SRAM for the whole K loop.
+    g.requant.compute_at(g.out, inner).store_in(MemoryType::VTCM);
+    g.acc.compute_at(g.out, inner).store_in(MemoryType::LockedCache);
+    g.acc.update().split(g.k.x, ko, ki, tk).reorder(ki, g.n, g.m, ko);
+
+    Func q_in = g.qparams.in();
+    q_in.compute_at(g.out, inner).store_in(MemoryType::VTCM);
+
+    const bool several_k_steps = k > tk;
+    auto stage = [&](Func f, const std::string& where, const Var& panel_loop) {
+        if (where == "panel") {
+            f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
+            return;
+        }
+        f.compute_at(g.acc, ko).store_in(MemoryType::VTCM);
+        if (s.double_buffer && several_k_steps) {
+            // Two K-tiles of storage and a producer running ahead: the DMA of step ko+1 overlaps
+            // the MatMul of step ko (Halide lowers this to Fork/Acquire, i.e. Signal/Wait).
+            f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * tk).async();
+        }
+    };
+    stage(g.a.in(), s.stage_a, mo);
+    stage(g.w.in(), s.stage_b, no);
+}
+
+}  // namespace npusim::schedules

@@ -1,0 +1,69 @@
+#pragma once
+// NpuConfig: every run-time parameter of the simulated NPU. Each field is declared once, with its
+// type, unit, allowed range and description, in the table in npu_params.cpp; presets
+// (configs/npu/*.yaml) must give every key, and an unknown key is an error.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npu {
+
+struct NpuConfig {
+    std::string name, description;
+    double clock_mhz = 0;
+    // DRAM
+    double dram_bytes_per_cycle = 0;
+    int64_t dram_latency_cycles = 0;
+    int64_t dram_burst_bytes = 0;
+    // DMA
+    int64_t dma_channels = 0;
+    int64_t dma_setup_cycles = 0;
+    // SRAM levels
+    int64_t sram_l1_bytes = 0;
+    int64_t sram_acc_bytes = 0;
+    // MAC array
+    int64_t mac_rows = 0, mac_cols = 0;
+    double mac_int8_per_pe_cycle = 0, mac_int4_per_pe_cycle = 0, mac_fp16_per_pe_cycle = 0;
+    // Vector unit
+    int64_t vector_lanes = 0;
+    int64_t vector_pipeline_cycles = 0;
+    int64_t vector_fill_cycles = 0, vector_copy_cycles = 0, vector_requantize_cycles = 0;
+    // Control
+    int64_t control_issue_cycles = 0;
+    // Energy
+    double energy_mac_int8_pj = 0, energy_mac_int4_pj = 0, energy_mac_fp16_pj = 0;
+    double energy_l1_read_pj_per_byte = 0, energy_l1_write_pj_per_byte = 0;
+    double energy_acc_pj_per_byte = 0, energy_dram_pj_per_byte = 0;
+    double energy_vector_pj_per_op = 0, energy_static_mw = 0;
+
+    std::string source;  // file the values came from
+
+    double cycle_seconds() const { return 1e-6 / clock_mhz; }
+    // Sets one parameter from text, as a preset line would; throws ConfigError naming `where`.
+    void set(const std::string& key, const std::string& value, const std::string& where);
+};
+
+enum class ParamType { Int, Float, String };
+
+struct ParamSpec {
+    const char* key;  // dotted YAML key, e.g. "dram.burst_bytes"
+    ParamType type;
+    const char* unit;
+    double min, max;  // allowed range (inclusive) for numbers
+    const char* description;
+};
+
+const std::vector<ParamSpec>& param_specs();
+// The value of `key` in `cfg`, as text.
+std::string param_value(const NpuConfig& cfg, const std::string& key);
+
+// Loads a preset by name (configs/npu/<name>.yaml) or by path (anything with '/' or ending in
+// .yaml). Throws ConfigError naming the file and key on any problem.
+NpuConfig load_preset(const std::string& name_or_path);
+NpuConfig parse_preset(const std::string& text, const std::string& source);
+// Names of the presets shipped in the config directory.
+std::vector<std::string> preset_names();
+// The directory holding configs/ (NPUSIM_CONFIG_DIR overrides the built-in path).
+std::string config_dir();
+
+}  // namespace npu

@@ -1,0 +1,65 @@
+// Loading presets from configs/npu/*.yaml.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/config/npu_config.h"
+#include "sim/config/yaml_subset.h"
+#include "sim/errors.h"
+
+#ifndef NPUSIM_SOURCE_CONFIG_DIR
+#error "NPUSIM_SOURCE_CONFIG_DIR must be defined by the build"
+#endif
+
+namespace npu {
+
+namespace fs = std::filesystem;
+
+std::string config_dir() {
+    if (const char* env = std::getenv("NPUSIM_CONFIG_DIR"); env && *env) return env;
+    return NPUSIM_SOURCE_CONFIG_DIR;
+}
+
+std::vector<std::string> preset_names() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(config_dir()) / "npu", ec))
+        if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+NpuConfig parse_preset(const std::string& text, const std::string& source) {
+    auto entries = parse_yaml_subset(text, source);
+    NpuConfig cfg;
+    cfg.source = source;
+    for (const auto& [key, scalar] : entries)
+        cfg.set(key, scalar.value, source + ":" + std::to_string(scalar.line));
+    std::string missing;
+    for (const ParamSpec& s : param_specs())
+        if (!entries.count(s.key)) missing += std::string(missing.empty() ? "" : ", ") + s.key;
+    if (!missing.empty()) throw ConfigError(source + ": missing key(s): " + missing);
+    return cfg;
+}
+
+NpuConfig load_preset(const std::string& name_or_path) {
+    bool is_path = name_or_path.find('/') != std::string::npos ||
+                   (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".yaml");
+    fs::path path = is_path ? fs::path(name_or_path) : fs::path(config_dir()) / "npu" / (name_or_path + ".yaml");
+    if (!is_path && !fs::exists(path)) {
+        std::string known;
+        for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+        throw ConfigError("unknown preset '" + name_or_path + "' (known: " + known +
+                          "; or give a path to a .yaml file)");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path.string() + ": cannot open preset file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (text.str().size() > (1 << 20)) throw ConfigError(path.string() + ": preset file is larger than 1 MiB");
+    return parse_preset(text.str(), path.string());
+}
+
+}  // namespace npu

@@ -1,0 +1,146 @@
+#include "sim/control/prepared_program.h"
+
+#include "sim/errors.h"
+
+namespace npu {
+
+namespace {
+
+template <typename T>
+int index_of(const std::vector<T>& v, const std::string& name, const char* what, const std::string& where) {
+    for (size_t i = 0; i < v.size(); ++i)
+        if (v[i].name == name) return static_cast<int>(i);
+    throw ProgramError(where + ": unknown " + what + " '" + name + "'");
+}
+
+class Preparer {
+public:
+    explicit Preparer(const Program& p) : p_(p) {}
+
+    XBlock block(const Block& b) {
+        XBlock out;
+        for (const Node& n : b) out.push_back(node(n));
+        return out;
+    }
+    int max_depth = 0;
+
+private:
+    const Program& p_;
+    std::vector<std::string> scope_;
+    int counter_ = 0;
+
+    BoundExpr bind(const Expr& e, const std::string& where) { return BoundExpr(e, scope_, where); }
+
+    XNode node(const Node& n) {
+        std::string where = "program '" + p_.name + "', instruction " + std::to_string(++counter_);
+        if (auto* l = std::get_if<Loop>(&n)) {
+            XLoop x;
+            where += " (loop " + l->var + ")";
+            x.min = bind(l->min, where);
+            x.extent = bind(l->extent, where);
+            if (static_cast<int>(scope_.size()) >= kMaxNesting)
+                throw ProgramError(where + ": loops nest deeper than " + std::to_string(kMaxNesting));
+            x.slot = static_cast<int>(scope_.size());
+            scope_.push_back(l->var);
+            max_depth = std::max(max_depth, static_cast<int>(scope_.size()));
+            x.body = block(l->body);
+            scope_.pop_back();
+            return x;
+        }
+        if (auto* f = std::get_if<Fork>(&n)) {
+            if (f->threads.empty()) throw ProgramError(where + " (fork): a fork needs at least one thread");
+            XFork x;
+            for (const Block& t : f->threads) x.threads.push_back(block(t));
+            return x;
+        }
+        if (auto* d = std::get_if<DmaIn>(&n)) return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset, where + " (dma_in " + d->tensor + " -> " + d->sram + ")");
+        if (auto* d = std::get_if<DmaOut>(&n)) return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset, where + " (dma_out " + d->sram + " -> " + d->tensor + ")");
+        if (auto* m = std::get_if<MatMul>(&n)) {
+            XMatMul x;
+            x.where = where + " (matmul)";
+            x.m = bind(m->m, x.where);
+            x.n = bind(m->n, x.where);
+            x.k = bind(m->k, x.where);
+            x.a = index_of(p_.sram, m->a, "SRAM buffer", x.where);
+            x.b = index_of(p_.sram, m->b, "SRAM buffer", x.where);
+            x.acc = index_of(p_.sram, m->acc, "SRAM buffer", x.where);
+            x.a_type = m->a_type;
+            x.b_type = m->b_type;
+            x.acc_type = m->acc_type;
+            return x;
+        }
+        if (auto* v = std::get_if<Vector>(&n)) {
+            XVector x;
+            x.where = where + " (vector " + vector_op_name(v->op) + ")";
+            x.op = v->op;
+            x.elements = bind(v->elements, x.where);
+            x.dtype = v->dtype;
+            for (const auto& in : v->inputs) x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.where));
+            x.output = index_of(p_.sram, v->output, "SRAM buffer", x.where);
+            return x;
+        }
+        bool signal = std::holds_alternative<Signal>(n);
+        const std::string& tok = signal ? std::get<Signal>(n).token : std::get<Wait>(n).token;
+        int64_t count = signal ? std::get<Signal>(n).count : std::get<Wait>(n).count;
+        where += signal ? " (signal " + tok + ")" : " (wait " + tok + ")";
+        if (count <= 0) throw ProgramError(where + ": count must be positive, got " + std::to_string(count));
+        return XSync{signal, index_of(p_.tokens, tok, "token", where), count};
+    }
+
+    XDma dma(bool out, const std::string& tensor, const Expr& offset, const std::vector<BoxDim>& box,
+             const std::string& sram, const Expr& sram_offset, const std::string& where) {
+        XDma x;
+        x.where = where;
+        x.to_dram = out;
+        x.tensor = index_of(p_.tensors, tensor, "tensor", where);
+        x.sram = index_of(p_.sram, sram, "SRAM buffer", where);
+        if (out != p_.tensors[static_cast<size_t>(x.tensor)].is_output)
+            throw ProgramError(where + ": tensor '" + tensor + "' is " +
+                               (out ? "an input; dma_out may only write outputs" : "an output; dma_in reads inputs"));
+        x.offset = bind(offset, where);
+        x.sram_offset = bind(sram_offset, where);
+        if (box.empty() || box.size() > 8) throw ProgramError(where + ": a box has 1 to 8 dimensions");
+        for (const BoxDim& d : box) {
+            x.extents.push_back(bind(d.extent, where));
+            x.strides.push_back(d.stride);
+        }
+        return x;
+    }
+};
+
+}  // namespace
+
+PreparedProgram prepare_program(const Program& p) {
+    PreparedProgram out;
+    out.program = &p;
+    for (const Tensor& t : p.tensors) {
+        std::string where = "program '" + p.name + "', tensor '" + t.name + "'";
+        if (t.shape.empty() || t.shape.size() != t.strides.size())
+            throw ProgramError(where + ": shape and strides must have the same, non-zero, number of dimensions");
+        uint64_t last = 0;
+        for (size_t d = 0; d < t.shape.size(); ++d) {
+            if (t.shape[d] <= 0 || t.shape[d] > (int64_t{1} << 40))
+                throw ProgramError(where + ": extent " + std::to_string(t.shape[d]) + " of dimension " +
+                                   std::to_string(d) + " is outside [1, 2^40]");
+            if (t.strides[d] < 0 || t.strides[d] > (int64_t{1} << 40))
+                throw ProgramError(where + ": stride " + std::to_string(t.strides[d]) + " is outside [0, 2^40]");
+            last += static_cast<uint64_t>(t.shape[d] - 1) * static_cast<uint64_t>(t.strides[d]);
+        }
+        out.tensor_span.push_back((last + 1) * static_cast<uint64_t>(std::max(dtype_bits(t.dtype), 8) / 8));
+    }
+    for (const SramBuffer& s : p.sram) {
+        if (s.level != "l1" && s.level != "acc")
+            throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': unknown level '" + s.level +
+                               "' (allowed: l1, acc)");
+        if (s.bytes <= 0)
+            throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': bytes must be positive");
+    }
+    for (const Token& t : p.tokens)
+        if (t.init < 0) throw ProgramError("program '" + p.name + "', token '" + t.name + "': init must be >= 0");
+    Preparer prep(p);
+    out.body = prep.block(p.body);
+    out.slots = prep.max_depth;
+    return out;
+}
+
+}  // namespace npu

@@ -1,0 +1,27 @@
+#include "sim/energy/energy_model.h"
+
+namespace npu {
+
+namespace {
+constexpr double kPico = 1e-12;
+uint64_t get(const std::map<std::string, uint64_t>& m, const char* k) {
+    auto it = m.find(k);
+    return it == m.end() ? 0 : it->second;
+}
+}  // namespace
+
+std::map<std::string, double> price_energy(const RunStats& s, const NpuConfig& cfg, double seconds) {
+    std::map<std::string, double> e;
+    e["mac"] = kPico * (static_cast<double>(get(s.macs, "int8")) * cfg.energy_mac_int8_pj +
+                        static_cast<double>(get(s.macs, "int4")) * cfg.energy_mac_int4_pj +
+                        static_cast<double>(get(s.macs, "fp16")) * cfg.energy_mac_fp16_pj);
+    e["l1"] = kPico * (static_cast<double>(get(s.sram_read, "l1")) * cfg.energy_l1_read_pj_per_byte +
+                       static_cast<double>(get(s.sram_written, "l1")) * cfg.energy_l1_write_pj_per_byte);
+    e["acc"] = kPico * static_cast<double>(get(s.sram_read, "acc") + get(s.sram_written, "acc")) * cfg.energy_acc_pj_per_byte;
+    e["dram"] = kPico * static_cast<double>(s.dram_bus_read + s.dram_bus_written) * cfg.energy_dram_pj_per_byte;
+    e["vector"] = kPico * static_cast<double>(s.vector_ops) * cfg.energy_vector_pj_per_op;
+    e["static"] = cfg.energy_static_mw * 1e-3 * seconds;
+    return e;
+}
+
+}  // namespace npu

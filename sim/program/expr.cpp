@@ -1,0 +1,131 @@
+#include "sim/program/expr.h"
+
+#include <algorithm>
+
+#include "sim/errors.h"
+
+namespace npu {
+
+Expr::Expr(int64_t value) : node_(std::make_shared<Node>(Node{Kind::Const, value, {}, {}})) {}
+
+Expr Expr::var(std::string name) {
+    return Expr(std::make_shared<Node>(Node{Kind::Var, 0, std::move(name), {}}));
+}
+
+Expr Expr::binary(Kind kind, Expr a, Expr b) {
+    // Fold constants so that printed programs stay readable and constant checks are cheap.
+    if (a.is_const() && b.is_const()) {
+        int64_t x = a.value(), y = b.value();
+        switch (kind) {
+            case Kind::Add: return Expr(x + y);
+            case Kind::Sub: return Expr(x - y);
+            case Kind::Mul: return Expr(x * y);
+            case Kind::Div: if (y != 0) return Expr(floor_div(x, y)); break;
+            case Kind::Mod: if (y != 0) return Expr(floor_mod(x, y)); break;
+            case Kind::Min: return Expr(std::min(x, y));
+            case Kind::Max: return Expr(std::max(x, y));
+            default: break;
+        }
+    }
+    return Expr(std::make_shared<Node>(Node{kind, 0, {}, {std::move(a), std::move(b)}}));
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+
+int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+
+namespace {
+const char* infix(Expr::Kind k) {
+    switch (k) {
+        case Expr::Kind::Add: return " + ";
+        case Expr::Kind::Sub: return " - ";
+        case Expr::Kind::Mul: return "*";
+        case Expr::Kind::Div: return "/";
+        case Expr::Kind::Mod: return " % ";
+        default: return nullptr;
+    }
+}
+}  // namespace
+
+std::string Expr::to_string() const {
+    switch (kind()) {
+        case Kind::Const: return std::to_string(value());
+        case Kind::Var: return name();
+        case Kind::Min: return "min(" + a().to_string() + ", " + b().to_string() + ")";
+        case Kind::Max: return "max(" + a().to_string() + ", " + b().to_string() + ")";
+        default:
+            // Fully parenthesised: unambiguous to parse back, no precedence rules to get wrong.
+            return "(" + a().to_string() + infix(kind()) + b().to_string() + ")";
+    }
+}
+
+void Expr::collect_vars(std::vector<std::string>& out) const {
+    if (kind() == Kind::Var) {
+        if (std::find(out.begin(), out.end(), name()) == out.end()) out.push_back(name());
+        return;
+    }
+    for (const auto& arg : node_->args) arg.collect_vars(out);
+}
+
+BoundExpr::BoundExpr(const Expr& e, const std::vector<std::string>& slots, const std::string& where) {
+    struct Compile {
+        const std::vector<std::string>& slots;
+        const std::string& where;
+        std::vector<Instr>& ops;
+        void operator()(const Expr& x) {
+            switch (x.kind()) {
+                case Expr::Kind::Const: ops.push_back({Op::Const, x.value()}); return;
+                case Expr::Kind::Var: {
+                    // The innermost loop of that name wins, as with nested scopes.
+                    auto it = std::find(slots.rbegin(), slots.rend(), x.name());
+                    if (it == slots.rend())
+                        throw ProgramError(where + ": variable '" + x.name() +
+                                           "' is not an enclosing loop variable");
+                    ops.push_back({Op::Var, static_cast<int64_t>(slots.rend() - it - 1)});
+                    return;
+                }
+                default: break;
+            }
+            (*this)(x.a());
+            (*this)(x.b());
+            ops.push_back({static_cast<Op>(static_cast<int>(x.kind())), 0});
+        }
+    };
+    Compile{slots, where, ops_}(e);
+    int depth = 0, max_depth = 0;
+    for (const Instr& in : ops_) {
+        depth += (in.op == Op::Const || in.op == Op::Var) ? 1 : -1;
+        max_depth = std::max(max_depth, depth);
+    }
+    if (max_depth > kMaxDepth)
+        throw ProgramError(where + ": expression nests deeper than " + std::to_string(kMaxDepth) +
+                           " levels: " + e.to_string());
+}
+
+int64_t BoundExpr::eval(const int64_t* env) const {
+    int64_t stack[kMaxDepth];
+    int sp = 0;
+    for (const Instr& in : ops_) {
+        if (in.op == Op::Const) { stack[sp++] = in.arg; continue; }
+        if (in.op == Op::Var) { stack[sp++] = env[in.arg]; continue; }
+        int64_t y = stack[--sp];
+        int64_t& x = stack[sp - 1];
+        switch (in.op) {
+            case Op::Add: x += y; break;
+            case Op::Sub: x -= y; break;
+            case Op::Mul: x *= y; break;
+            case Op::Div: x = y == 0 ? 0 : floor_div(x, y); break;  // Halide defines x/0 == 0
+            case Op::Mod: x = y == 0 ? 0 : floor_mod(x, y); break;
+            case Op::Min: x = std::min(x, y); break;
+            case Op::Max: x = std::max(x, y); break;
+            default: throw InternalError("BoundExpr: bad opcode");
+        }
+    }
+    return stack[0];
+}
+
+}  // namespace npu

@@ -1,0 +1,55 @@
+#include "sim/program/program.h"
+
+#include "sim/errors.h"
+
+namespace npu {
+
+namespace {
+struct DTypeInfo {
+    DType type;
+    const char* name;
+    int bits;
+};
+constexpr DTypeInfo kDTypes[] = {
+    {DType::Int4, "int4", 4},   {DType::Int8, "int8", 8},   {DType::Int16, "int16", 16},
+    {DType::Int32, "int32", 32}, {DType::Int64, "int64", 64}, {DType::Fp16, "fp16", 16},
+    {DType::Fp32, "fp32", 32},
+};
+constexpr const char* kVectorOps[] = {"fill", "copy", "requantize"};
+}  // namespace
+
+int dtype_bits(DType t) { return kDTypes[static_cast<int>(t)].bits; }
+const char* dtype_name(DType t) { return kDTypes[static_cast<int>(t)].name; }
+
+DType parse_dtype(const std::string& name, const std::string& where) {
+    std::string allowed;
+    for (const auto& d : kDTypes) {
+        if (name == d.name) return d.type;
+        allowed += std::string(allowed.empty() ? "" : ", ") + d.name;
+    }
+    throw ProgramError(where + ": unknown dtype '" + name + "' (allowed: " + allowed + ")");
+}
+
+const char* vector_op_name(VectorOp op) { return kVectorOps[static_cast<int>(op)]; }
+
+VectorOp parse_vector_op(const std::string& name, const std::string& where) {
+    std::string allowed;
+    for (int i = 0; i < static_cast<int>(std::size(kVectorOps)); ++i) {
+        if (name == kVectorOps[i]) return static_cast<VectorOp>(i);
+        allowed += std::string(allowed.empty() ? "" : ", ") + kVectorOps[i];
+    }
+    throw ProgramError(where + ": unknown vector op '" + name + "' (allowed: " + allowed + ")");
+}
+
+template <typename T>
+static const T* find_named(const std::vector<T>& v, const std::string& n) {
+    for (const auto& x : v)
+        if (x.name == n) return &x;
+    return nullptr;
+}
+
+const Tensor* Program::find_tensor(const std::string& n) const { return find_named(tensors, n); }
+const SramBuffer* Program::find_sram(const std::string& n) const { return find_named(sram, n); }
+const Token* Program::find_token(const std::string& n) const { return find_named(tokens, n); }
+
+}  // namespace npu

@@ -1,0 +1,136 @@
+#pragma once
+// npu::Program: the instruction set of the simulated NPU and the one interface between the
+// compiler and the simulator (DESIGN.md, Contracts). A program declares
+//   - DRAM tensors: shape and strides (elements, innermost dimension first, as in Halide), dtype,
+//     byte base address; alignment and burst costs follow from these real addresses;
+//   - SRAM buffers: bytes and on-chip level (`l1` operand SRAM, `acc` accumulator SRAM);
+//   - tokens: counting semaphores with an initial value;
+// and a body: a tree of loops and forks whose leaves are instructions. Each thread of the tree
+// runs in order, one instruction at a time; threads of a `fork` run concurrently and synchronise
+// only through tokens. Engines therefore overlap exactly where the program says they may.
+//
+// The text form (program_text.cpp) prints and parses back; see docs/program.md for its grammar.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/program/expr.h"
+
+namespace npu {
+
+enum class DType { Int4, Int8, Int16, Int32, Int64, Fp16, Fp32 };
+int dtype_bits(DType t);
+const char* dtype_name(DType t);
+// Throws ProgramError naming `where` for an unknown name.
+DType parse_dtype(const std::string& name, const std::string& where);
+
+struct Tensor {
+    std::string name;
+    DType dtype = DType::Int8;
+    std::vector<int64_t> shape;    // elements, innermost first
+    std::vector<int64_t> strides;  // elements, innermost first
+    uint64_t base = 0;             // byte address in DRAM
+    bool is_output = false;
+};
+
+struct SramBuffer {
+    std::string name;
+    std::string level;  // "l1" or "acc"
+    DType dtype = DType::Int8;
+    int64_t bytes = 0;
+};
+
+struct Token {
+    std::string name;
+    int64_t init = 0;
+};
+
+// One dimension of a strided DRAM box: `extent` elements, `stride` bytes apart.
+struct BoxDim {
+    Expr extent;
+    int64_t stride = 0;
+};
+
+// Copies a strided box of a DRAM tensor into an SRAM buffer.
+struct DmaIn {
+    std::string tensor;
+    Expr offset;               // bytes from the tensor base to the box's first element
+    std::vector<BoxDim> box;   // innermost first
+    std::string sram;
+    Expr sram_offset;          // bytes into the SRAM buffer
+};
+
+// Copies an SRAM buffer region out to a strided box of a DRAM tensor.
+struct DmaOut {
+    std::string sram;
+    Expr sram_offset;
+    std::string tensor;
+    Expr offset;
+    std::vector<BoxDim> box;
+};
+
+// C[M,N] += A[M,K] * B[K,N] on the MAC array, operands and accumulator on chip.
+struct MatMul {
+    Expr m, n, k;
+    std::string a, b, acc;
+    DType a_type = DType::Int8, b_type = DType::Int8, acc_type = DType::Int32;
+};
+
+enum class VectorOp { Fill, Copy, Requantize };
+const char* vector_op_name(VectorOp op);
+VectorOp parse_vector_op(const std::string& name, const std::string& where);
+
+// An elementwise operation of the vector unit over `elements` results of type `dtype`.
+struct Vector {
+    VectorOp op = VectorOp::Copy;
+    Expr elements;
+    DType dtype = DType::Int8;
+    std::vector<std::string> inputs;  // SRAM buffers read
+    std::string output;               // SRAM buffer written
+};
+
+struct Signal {
+    std::string token;
+    int64_t count = 1;
+};
+
+struct Wait {
+    std::string token;
+    int64_t count = 1;
+};
+
+struct Loop;
+struct Fork;
+using Node = std::variant<Loop, Fork, DmaIn, DmaOut, MatMul, Vector, Signal, Wait>;
+using Block = std::vector<Node>;
+
+struct Loop {
+    std::string var;
+    Expr min, extent;
+    Block body;
+};
+
+struct Fork {
+    std::vector<Block> threads;
+};
+
+struct Program {
+    std::string name;
+    std::vector<Tensor> tensors;
+    std::vector<SramBuffer> sram;
+    std::vector<Token> tokens;
+    Block body;
+
+    const Tensor* find_tensor(const std::string& n) const;
+    const SramBuffer* find_sram(const std::string& n) const;
+    const Token* find_token(const std::string& n) const;
+};
+
+// Text form. `to_text` then `parse_program` gives back an equal program; `source` names the
+// text in error messages (a file path, or "<string>").
+std::string to_text(const Program& p);
+Program parse_program(const std::string& text, const std::string& source = "<string>");
+
+}  // namespace npu

@@ -1,0 +1,131 @@
+#include "sim/report/report.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace npu {
+
+namespace {
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
+}
+
+std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+template <typename T>
+std::string json_map(const std::map<std::string, T>& m) {
+    std::string s = "{";
+    bool first = true;
+    for (const auto& [k, v] : m) {
+        s += (first ? "" : ", ") + json_string(k) + ": " + num(static_cast<double>(v));
+        first = false;
+    }
+    return s + "}";
+}
+
+std::string si(double v, const char* unit) {
+    const char* prefixes[] = {"", "k", "M", "G", "T"};
+    int p = 0;
+    while (v >= 1000 && p < 4) { v /= 1000; ++p; }
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.3g %s%s", v, prefixes[p], unit);
+    return buf;
+}
+
+std::string small_si(double v, const char* unit) {
+    const char* prefixes[] = {"", "m", "u", "n", "p"};
+    int p = 0;
+    while (v != 0 && v < 1 && p < 4) { v *= 1000; ++p; }
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.4g %s%s", v, prefixes[p], unit);
+    return buf;
+}
+
+}  // namespace
+
+std::string Report::to_json() const {
+    std::ostringstream o;
+    o << "{\"program\": " << json_string(program) << ", \"preset\": " << json_string(preset)
+      << ", \"cycles\": " << cycles << ", \"seconds\": " << num(seconds)
+      << ", \"energy_j\": " << num(energy_j) << ", \"energy_j_by_component\": " << json_map(energy_j_by_component)
+      << ", \"average_power_w\": " << num(average_power_w)
+      << ", \"dram_bytes_read\": " << dram_bytes_read << ", \"dram_bytes_written\": " << dram_bytes_written
+      << ", \"dram_bus_bytes_read\": " << dram_bus_bytes_read
+      << ", \"dram_bus_bytes_written\": " << dram_bus_bytes_written
+      << ", \"sram_bytes_read\": " << json_map(sram_bytes_read)
+      << ", \"sram_bytes_written\": " << json_map(sram_bytes_written)
+      << ", \"sram_peak_bytes\": " << sram_peak_bytes
+      << ", \"sram_peak_bytes_by_level\": " << json_map(sram_peak_bytes_by_level)
+      << ", \"mac_ops\": " << mac_ops << ", \"mac_ops_by_type\": " << json_map(mac_ops_by_type)
+      << ", \"vector_ops\": " << vector_ops << ", \"instructions\": " << instructions
+      << ", \"compute_bound_cycles\": " << compute_bound_cycles
+      << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
+      << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"engines\": [";
+    for (size_t i = 0; i < engines.size(); ++i)
+        o << (i ? ", " : "") << "{\"name\": " << json_string(engines[i].name)
+          << ", \"busy_cycles\": " << engines[i].busy_cycles
+          << ", \"instructions\": " << engines[i].instructions
+          << ", \"utilisation\": " << num(engines[i].utilisation) << "}";
+    o << "]}";
+    return o.str();
+}
+
+std::string Report::to_table() const {
+    std::ostringstream o;
+    char line[160];
+    auto row = [&](const char* k, const std::string& v) {
+        std::snprintf(line, sizeof line, "  %-22s %s\n", k, v.c_str());
+        o << line;
+    };
+    o << program << " on " << preset << "\n";
+    row("cycles", std::to_string(cycles) + "  (" + small_si(seconds, "s") + ")");
+    row("roofline cycles", std::to_string(roofline_cycles) + "  (compute " + std::to_string(compute_bound_cycles) +
+                               ", memory " + std::to_string(memory_bound_cycles) + ")");
+    std::snprintf(line, sizeof line, "%.2fx roofline, MAC utilisation %.1f %%",
+                  roofline_cycles ? static_cast<double>(cycles) / roofline_cycles : 0.0, 100 * mac_utilisation);
+    row("efficiency", line);
+    row("MACs", si(static_cast<double>(mac_ops), "MAC"));
+    row("DRAM read", si(static_cast<double>(dram_bytes_read), "B") + "  (bus " +
+                         si(static_cast<double>(dram_bus_bytes_read), "B") + ")");
+    row("DRAM written", si(static_cast<double>(dram_bytes_written), "B") + "  (bus " +
+                            si(static_cast<double>(dram_bus_bytes_written), "B") + ")");
+    std::string peak;
+    for (const auto& [lvl, b] : sram_peak_bytes_by_level) peak += (peak.empty() ? "" : ", ") + lvl + " " + si(static_cast<double>(b), "B");
+    row("SRAM peak", si(static_cast<double>(sram_peak_bytes), "B") + "  (" + peak + ")");
+    row("energy", small_si(energy_j, "J") + "  (" + small_si(average_power_w, "W") + " average)");
+    for (const auto& [c, e] : energy_j_by_component) {
+        std::snprintf(line, sizeof line, "    %-20s %s (%.1f %%)\n", c.c_str(), small_si(e, "J").c_str(),
+                      energy_j > 0 ? 100 * e / energy_j : 0.0);
+        o << line;
+    }
+    o << "  engines\n";
+    for (const EngineUse& e : engines) {
+        std::snprintf(line, sizeof line, "    %-20s %5.1f %% busy, %llu instructions\n", e.name.c_str(),
+                      100 * e.utilisation, static_cast<unsigned long long>(e.instructions));
+        o << line;
+    }
+    return o.str();
+}
+
+}  // namespace npu

@@ -1,0 +1,46 @@
+#pragma once
+// What one simulation run measured. Every counter is an exact event count; energy is priced from
+// the preset's table; the roofline is the bound for the same work (same MACs, same DRAM bytes).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace npu {
+
+struct EngineUse {
+    std::string name;
+    uint64_t busy_cycles = 0;
+    uint64_t instructions = 0;
+    double utilisation = 0;  // busy / total cycles
+};
+
+struct Report {
+    std::string program, preset;
+    uint64_t cycles = 0;
+    double seconds = 0;
+    // Work
+    uint64_t mac_ops = 0;                      // multiply-accumulates, all precisions
+    std::map<std::string, uint64_t> mac_ops_by_type;  // "int8", "int4", "fp16"
+    uint64_t vector_ops = 0;                   // element-operations
+    uint64_t instructions = 0;
+    // Memory traffic
+    uint64_t dram_bytes_read = 0, dram_bytes_written = 0;          // bytes the program asked for
+    uint64_t dram_bus_bytes_read = 0, dram_bus_bytes_written = 0;  // whole bursts on the bus
+    std::map<std::string, uint64_t> sram_bytes_read, sram_bytes_written;  // per level
+    std::map<std::string, uint64_t> sram_peak_bytes_by_level;
+    uint64_t sram_peak_bytes = 0;
+    // Energy (joules) by component and total
+    std::map<std::string, double> energy_j_by_component;
+    double energy_j = 0;
+    double average_power_w = 0;
+    // Bounds for the same work
+    uint64_t compute_bound_cycles = 0, memory_bound_cycles = 0, roofline_cycles = 0;
+    double mac_utilisation = 0;  // MACs / (peak MACs per cycle * cycles)
+    std::vector<EngineUse> engines;
+
+    std::string to_json() const;
+    std::string to_table() const;
+};
+
+}  // namespace npu

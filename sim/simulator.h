@@ -1,0 +1,15 @@
+#pragma once
+// Public entry point of the simulator: run one program on one preset. Thread-safe (one global
+// lock; the SystemC kernel is process-global) and deterministic: the same program and preset give
+// the same report, bit for bit.
+#include "sim/config/npu_config.h"
+#include "sim/program/program.h"
+#include "sim/report/report.h"
+
+namespace npu {
+
+// Throws ScheduleError (SRAM overflow), ProgramError (malformed program, deadlock, out-of-bounds
+// box) or ConfigError.
+Report simulate(const Program& program, const NpuConfig& cfg);
+
+}  // namespace npu
