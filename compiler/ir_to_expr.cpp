@@ -11,8 +11,11 @@ using namespace Halide;
 using namespace Halide::Internal;
 
 std::string pretty_name(const std::string& halide_name) {
-    static const std::regex wrapper(R"(([A-Za-z0-9_]+)_im_global_wrapper\$(\d+))");
-    return std::regex_replace(halide_name, wrapper, "$1_in");
+    // Halide makes Func names unique per process by appending $N; programs should not depend on
+    // how many pipelines were built before, so the suffix goes.
+    static const std::regex wrapper(R"(([A-Za-z0-9_]+)_im(\$\d+)?_global_wrapper\$\d+)");
+    static const std::regex unique_suffix(R"(\$\d+)");
+    return std::regex_replace(std::regex_replace(halide_name, wrapper, "$1_in"), unique_suffix, "");
 }
 
 Expr LetScope::resolve(const Expr& e) const {
@@ -43,8 +46,8 @@ npu::Expr to_npu_expr(const Expr& e, const std::vector<std::string>& loop_vars, 
         std::ostringstream s;
         s << e;
         throw npu::ScheduleError("Func " + pretty_name(func) + ": the expression '" + s.str() +
-                                 "' cannot be expressed in an npu::Program (integer arithmetic over loop "
-                                 "variables only); fix the shapes with set_bounds/set_stride and avoid "
+                                 "' cannot be expressed in an npu::Program (integer arithmetic, comparisons and select "
+                                 "over loop variables only); fix the shapes with set_bounds/set_stride and avoid "
                                  "data-dependent bounds");
     };
     auto rec = [&](const Expr& x) { return to_npu_expr(x, loop_vars, func); };
@@ -69,6 +72,13 @@ npu::Expr to_npu_expr(const Expr& e, const std::vector<std::string>& loop_vars, 
     if (const Mod* o = e.as<Mod>()) return npu::Expr::binary(K::Mod, rec(o->a), rec(o->b));
     if (const Min* o = e.as<Min>()) return npu::Expr::binary(K::Min, rec(o->a), rec(o->b));
     if (const Max* o = e.as<Max>()) return npu::Expr::binary(K::Max, rec(o->a), rec(o->b));
+    if (const LT* o = e.as<LT>()) return npu::Expr::binary(K::Lt, rec(o->a), rec(o->b));
+    if (const LE* o = e.as<LE>()) return npu::Expr::binary(K::Le, rec(o->a), rec(o->b));
+    if (const GT* o = e.as<GT>()) return npu::Expr::binary(K::Lt, rec(o->b), rec(o->a));
+    if (const GE* o = e.as<GE>()) return npu::Expr::binary(K::Le, rec(o->b), rec(o->a));
+    if (const EQ* o = e.as<EQ>()) return npu::Expr::binary(K::Eq, rec(o->a), rec(o->b));
+    if (const NE* o = e.as<NE>()) return npu::Expr::binary(K::Ne, rec(o->a), rec(o->b));
+    if (const Select* o = e.as<Select>()) return npu::Expr::select(rec(o->condition), rec(o->true_value), rec(o->false_value));
     return fail();
 }
 

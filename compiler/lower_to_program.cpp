@@ -80,7 +80,7 @@ struct LeafLoop {
 
 class Walker {
 public:
-    Walker(const std::vector<npu::Tensor>& tensors) : tensors_(tensors) {}
+    explicit Walker(const std::vector<BufferBinding>& buffers) : buffers_(buffers) {}
 
     npu::Program program;
 
@@ -106,7 +106,7 @@ public:
         } else if (const Evaluate* e = s.as<Evaluate>()) {
             evaluate(e, out);
         } else if (const Acquire* a = s.as<Acquire>()) {
-            out.push_back(npu::Wait{token(a->semaphore), const_int(a->count, "semaphore count")});
+            out.push_back(npu::Wait{token(a->semaphore), convert(a->count, "semaphore " + token(a->semaphore))});
             walk(a->body, out);
         } else if (s.as<Fork>()) {
             npu::Fork f;
@@ -129,7 +129,7 @@ public:
     }
 
 private:
-    const std::vector<npu::Tensor>& tensors_;
+    const std::vector<BufferBinding>& buffers_;
     LetScope lets_;
     std::vector<std::string> loop_vars_;                   // enclosing program loops (Halide names)
     std::vector<std::pair<std::string, Interval>> ranges_;  // their value ranges
@@ -184,7 +184,7 @@ private:
             return;
         }
         if (c->name == "halide_semaphore_release") {
-            out.push_back(npu::Signal{token(c->args[0]), const_int(c->args[1], "semaphore release count")});
+            out.push_back(npu::Signal{token(c->args[0]), convert(c->args[1], "semaphore " + token(c->args[0]))});
             return;
         }
         throw npu::ScheduleError("call '" + c->name + "' cannot run on the NPU");
@@ -230,6 +230,8 @@ private:
         npu::DType dt = dtype_of(a->type, func);
         auto it = sram_index_.find(a->name);
         if (it == sram_index_.end()) {
+            for (const auto& buf : program.sram)
+                if (buf.name == func) func = a->name;  // two Funcs share a readable name: keep Halide's
             sram_index_[a->name] = program.sram.size();
             program.sram.push_back({func, level, dt, b->value});
         } else {
@@ -280,9 +282,9 @@ private:
         out.push_back(std::move(loop));
     }
 
-    const npu::Tensor* tensor(const std::string& name) const {
-        for (const auto& t : tensors_)
-            if (t.name == name) return &t;
+    const npu::Tensor* tensor(const std::string& halide_name) const {
+        for (const auto& b : buffers_)
+            if (b.halide_name == halide_name) return &b.tensor;
         return nullptr;
     }
     bool on_chip(const std::string& name) const { return sram_index_.count(name) > 0; }
@@ -344,7 +346,7 @@ private:
         // A copy from DRAM: a DMA in.
         if (const Load* src = value.as<Load>(); src && tensor(src->name)) {
             npu::DmaIn d;
-            d.tensor = src->name;
+            d.tensor = tensor(src->name)->name;
             d.offset = byte_offset(src->index, loops, src->type, func);
             d.box = box(src->index, loops, src->type, func, src->name);
             d.sram = program.sram[sram_index_[st->name]].name;
@@ -458,7 +460,7 @@ private:
 }  // namespace
 
 npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& args,
-                              const std::vector<npu::Tensor>& tensors, const std::string& name) {
+                              const std::vector<BufferBinding>& buffers, const std::string& name) {
     Capture capture;
     pipeline.add_custom_lowering_pass(&capture, [] {});
     try {
@@ -469,9 +471,9 @@ npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& ar
     }
     pipeline.clear_custom_lowering_passes();
     if (!capture.captured.defined()) throw npu::InternalError("the lowering pass did not run");
-    Walker w(tensors);
+    Walker w(buffers);
     w.program.name = name;
-    w.program.tensors = tensors;
+    for (const auto& b : buffers) w.program.tensors.push_back(b.tensor);
     w.walk(capture.captured, w.program.body);
     return w.program;
 }

@@ -23,10 +23,17 @@ namespace npusim::compiler {
 // The target used for lowering: fixed, so the IR (and the program) does not depend on the host.
 Halide::Target lowering_target();
 
-// `tensors` describes every buffer argument and the output: names as in the pipeline, shapes,
-// strides and DRAM base addresses. Shapes and strides must also be fixed on the ImageParams and
-// the output buffer (set_bounds, set_stride), so the lowered IR has constant strides.
+// A DRAM tensor of the program and the Halide buffer it is (an ImageParam's name, or the output
+// Func's name(), which Halide may have made unique with a $N suffix).
+struct BufferBinding {
+    std::string halide_name;
+    npu::Tensor tensor;
+};
+
+// `buffers` describes every buffer argument and the output: shapes, strides and DRAM base
+// addresses. Shapes and strides must also be fixed on the ImageParams and the output buffer
+// (set_bounds, set_stride), so the lowered IR has constant strides.
 npu::Program lower_to_program(Halide::Pipeline pipeline, const std::vector<Halide::Argument>& args,
-                              const std::vector<npu::Tensor>& tensors, const std::string& name);
+                              const std::vector<BufferBinding>& buffers, const std::string& name);
 
 }  // namespace npusim::compiler

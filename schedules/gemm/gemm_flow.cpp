@@ -135,7 +135,9 @@ npu::Program compile_gemm(const GemmProblem& p) {
         uint64_t elem = static_cast<uint64_t>(npu::dtype_bits(t.dtype) / 8);
         next = t.base + static_cast<uint64_t>(t.strides[1] * t.shape[1]) * elem;
     }
-    npu::Program prog = compiler::lower_to_program(Pipeline(g.out), {g.a, g.w, g.qparams}, tensors,
+    std::vector<compiler::BufferBinding> buffers = {
+        {g.a.name(), tensors[0]}, {g.w.name(), tensors[1]}, {g.qparams.name(), tensors[2]}, {g.out.name(), tensors[3]}};
+    npu::Program prog = compiler::lower_to_program(Pipeline(g.out), {g.a, g.w, g.qparams}, buffers,
                                                    "gemm_w8a8_" + std::to_string(p.m) + "x" + std::to_string(p.n) + "x" +
                                                        std::to_string(p.k));
     return cache.insert(key, std::move(prog));

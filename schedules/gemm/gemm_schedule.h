@@ -9,12 +9,16 @@
 namespace npusim::schedules {
 
 struct GemmSchedule {
-    // Defaults on the `default` preset (32x32 INT8 array, 1 MiB l1, 32 B/cycle DRAM): 512^3 runs
-    // in 155,682 cycles against a 131,072-cycle compute roofline (1.19x). 128x128 output tiles
-    // keep A and W reuse high enough that DRAM time (~49k cycles of bus) hides under the MACs,
-    // and tile_k=128 gives the array four K-folds per MatMul so its fill/drain is amortised.
-    int tile_m = 128;
-    int tile_n = 128;
+    // Defaults chosen on the `default` preset (32x32 INT8 array, 1 MiB l1, 256 KiB acc, 32 B/cycle
+    // DRAM) by `npusim gemm --schedule ...` at 512x512x512 (compute roofline 131,072 cycles):
+    //   64x64x64 259,584 (1.84x) | 128x128x128 185,184 (1.41x) | 256x128x128 174,512 (1.33x)
+    //   256x256x128 167,320 (1.28x, this default).
+    // Bigger output tiles cut the re-reads of A and W (DRAM traffic) and amortise each tile's
+    // epilogue (accumulator fill, requantize, DMA out), which this schedule does not overlap;
+    // 256x256 int32 is exactly the 256 KiB accumulator. tile_k=128 gives each MatMul four K-folds
+    // on a 32-row array; tile_k=256 was slower (199,456 at 128x128) as the first DMA grows.
+    int tile_m = 256;
+    int tile_n = 256;
     int tile_k = 128;
     std::string order = "mn";  // "mn": m tiles outer, n tiles inner; "nm": the reverse
     std::string stage_a = "k";  // "k": stage A one tile_m x tile_k tile per K step; "panel": a

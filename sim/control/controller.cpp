@@ -103,7 +103,7 @@ bool Controller::exec(const XBlock& block, int64_t* env) {
         } else if (auto* v = std::get_if<XVector>(&n)) {
             ok = issue(*v, env);
         } else {
-            ok = sync(std::get<XSync>(n));
+            ok = sync(std::get<XSync>(n), env);
         }
         if (!ok) return false;
     }
@@ -150,7 +150,7 @@ bool Controller::issue(const XDma& d, const int64_t* env) {
     r.address = t.base + static_cast<uint64_t>(offset);
     sc_core::sc_event done;
     r.done = &done;
-    dma_.queue.push(std::move(r));
+    dma_.submit(std::move(r));
     sc_core::wait(done);
     return !aborted_;
 }
@@ -221,19 +221,24 @@ bool Controller::issue(const XVector& v, const int64_t* env) {
     return !aborted_;
 }
 
-bool Controller::sync(const XSync& s) {
+bool Controller::sync(const XSync& s, const int64_t* env) {
     auto idx = static_cast<size_t>(s.token);
+    int64_t count = s.count.eval(env);
+    if (count <= 0) {
+        fail(s.where + ": count must be positive, got " + std::to_string(count));
+        return false;
+    }
     if (s.signal) {
-        token_count_[idx] += s.count;
+        token_count_[idx] += count;
         token_event_[idx]->notify(sc_core::SC_ZERO_TIME);
         return true;
     }
-    Waiter me{s.token, s.count};
+    Waiter me{s.token, count};
     waiting_.push_back(&me);
-    while (token_count_[idx] < s.count && !aborted_) sc_core::wait(*token_event_[idx] | abort_event_);
+    while (token_count_[idx] < count && !aborted_) sc_core::wait(*token_event_[idx] | abort_event_);
     waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &me));
     if (aborted_) return false;
-    token_count_[idx] -= s.count;
+    token_count_[idx] -= count;
     return true;
 }
 

@@ -36,7 +36,7 @@ private:
     bool issue(const XDma& d, const int64_t* env);
     bool issue(const XMatMul& m, const int64_t* env);
     bool issue(const XVector& v, const int64_t* env);
-    bool sync(const XSync& s);
+    bool sync(const XSync& s, const int64_t* env);
     void fail(const std::string& message);
     bool issue_delay();
 

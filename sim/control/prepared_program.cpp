@@ -81,10 +81,11 @@ private:
         }
         bool signal = std::holds_alternative<Signal>(n);
         const std::string& tok = signal ? std::get<Signal>(n).token : std::get<Wait>(n).token;
-        int64_t count = signal ? std::get<Signal>(n).count : std::get<Wait>(n).count;
+        const Expr& count = signal ? std::get<Signal>(n).count : std::get<Wait>(n).count;
         where += signal ? " (signal " + tok + ")" : " (wait " + tok + ")";
-        if (count <= 0) throw ProgramError(where + ": count must be positive, got " + std::to_string(count));
-        return XSync{signal, index_of(p_.tokens, tok, "token", where), count};
+        if (count.is_const() && count.value() <= 0)
+            throw ProgramError(where + ": count must be positive, got " + std::to_string(count.value()));
+        return XSync{signal, index_of(p_.tokens, tok, "token", where), bind(count, where), where};
     }
 
     XDma dma(bool out, const std::string& tensor, const Expr& offset, const std::vector<BoxDim>& box,

@@ -36,7 +36,8 @@ struct XVector {
 struct XSync {
     bool signal = false;
     int token = 0;
-    int64_t count = 1;
+    BoundExpr count;
+    std::string where;
 };
 using XNode = std::variant<XLoop, XFork, XDma, XMatMul, XVector, XSync>;
 using XBlock = std::vector<XNode>;

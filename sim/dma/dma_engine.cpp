@@ -12,12 +12,23 @@ DmaEngine::DmaEngine(const sc_core::sc_module_name& name, DramModel& dram) : sc_
 void DmaEngine::configure(const NpuConfig* cfg, RunStats* stats) {
     cfg_ = cfg;
     stats_ = stats;
-    queue.clear();
+    for (int i = 0; i < kMaxChannels; ++i) {
+        queues_[i].clear();
+        load_[i] = 0;
+    }
+}
+
+void DmaEngine::submit(DmaRequest r) {
+    int best = 0;
+    for (int i = 1; i < cfg_->dma_channels; ++i)
+        if (load_[i] < load_[best]) best = i;
+    ++load_[best];
+    queues_[best].push(std::move(r));
 }
 
 void DmaEngine::channel(int id) {
     while (true) {
-        DmaRequest r = queue.pop([&] { return cfg_ && id < cfg_->dma_channels; });
+        DmaRequest r = queues_[id].pop([] { return true; });
         uint64_t start = now_cycles();
         sc_core::wait(cycles(static_cast<uint64_t>(cfg_->dma_setup_cycles)));
         BoxCost c = box_cost(r.address, r.dims, r.elem_bytes, cfg_->dram_burst_bytes);
@@ -37,6 +48,7 @@ void DmaEngine::channel(int id) {
         EngineCounters& e = stats_->engines[names_[static_cast<size_t>(id)]];
         e.busy_cycles += now_cycles() - start;
         e.instructions += 1;
+        --load_[id];
         r.done->notify();
     }
 }

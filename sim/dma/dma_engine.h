@@ -28,10 +28,14 @@ public:
     static constexpr int kMaxChannels = 16;
     DmaEngine(const sc_core::sc_module_name& name, DramModel& dram);
     void configure(const NpuConfig* cfg, RunStats* stats);
-    EngineQueue<DmaRequest> queue;
+    // Queues a transfer on the lowest-numbered idle channel, or else the least loaded one: a
+    // choice that depends only on simulated state, so reports are identical run to run.
+    void submit(DmaRequest r);
 
 private:
     void channel(int id);
+    EngineQueue<DmaRequest> queues_[kMaxChannels];
+    int load_[kMaxChannels] = {};  // queued + in flight
     DramModel& dram_;
     const NpuConfig* cfg_ = nullptr;
     RunStats* stats_ = nullptr;

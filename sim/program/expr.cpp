@@ -24,10 +24,19 @@ Expr Expr::binary(Kind kind, Expr a, Expr b) {
             case Kind::Mod: if (y != 0) return Expr(floor_mod(x, y)); break;
             case Kind::Min: return Expr(std::min(x, y));
             case Kind::Max: return Expr(std::max(x, y));
+            case Kind::Lt: return Expr(int64_t{x < y});
+            case Kind::Le: return Expr(int64_t{x <= y});
+            case Kind::Eq: return Expr(int64_t{x == y});
+            case Kind::Ne: return Expr(int64_t{x != y});
             default: break;
         }
     }
     return Expr(std::make_shared<Node>(Node{kind, 0, {}, {std::move(a), std::move(b)}}));
+}
+
+Expr Expr::select(Expr cond, Expr a, Expr b) {
+    if (cond.is_const()) return cond.value() != 0 ? a : b;
+    return Expr(std::make_shared<Node>(Node{Kind::Select, 0, {}, {std::move(cond), std::move(a), std::move(b)}}));
 }
 
 int64_t floor_div(int64_t a, int64_t b) {
@@ -46,6 +55,10 @@ const char* infix(Expr::Kind k) {
         case Expr::Kind::Mul: return "*";
         case Expr::Kind::Div: return "/";
         case Expr::Kind::Mod: return " % ";
+        case Expr::Kind::Lt: return " < ";
+        case Expr::Kind::Le: return " <= ";
+        case Expr::Kind::Eq: return " == ";
+        case Expr::Kind::Ne: return " != ";
         default: return nullptr;
     }
 }
@@ -57,6 +70,8 @@ std::string Expr::to_string() const {
         case Kind::Var: return name();
         case Kind::Min: return "min(" + a().to_string() + ", " + b().to_string() + ")";
         case Kind::Max: return "max(" + a().to_string() + ", " + b().to_string() + ")";
+        case Kind::Select:
+            return "select(" + a().to_string() + ", " + b().to_string() + ", " + c().to_string() + ")";
         default:
             // Fully parenthesised: unambiguous to parse back, no precedence rules to get wrong.
             return "(" + a().to_string() + infix(kind()) + b().to_string() + ")";
@@ -92,13 +107,14 @@ BoundExpr::BoundExpr(const Expr& e, const std::vector<std::string>& slots, const
             }
             (*this)(x.a());
             (*this)(x.b());
+            if (x.kind() == Expr::Kind::Select) (*this)(x.c());
             ops.push_back({static_cast<Op>(static_cast<int>(x.kind())), 0});
         }
     };
     Compile{slots, where, ops_}(e);
     int depth = 0, max_depth = 0;
     for (const Instr& in : ops_) {
-        depth += (in.op == Op::Const || in.op == Op::Var) ? 1 : -1;
+        depth += (in.op == Op::Const || in.op == Op::Var) ? 1 : in.op == Op::Select ? -2 : -1;
         max_depth = std::max(max_depth, depth);
     }
     if (max_depth > kMaxDepth)
@@ -112,6 +128,11 @@ int64_t BoundExpr::eval(const int64_t* env) const {
     for (const Instr& in : ops_) {
         if (in.op == Op::Const) { stack[sp++] = in.arg; continue; }
         if (in.op == Op::Var) { stack[sp++] = env[in.arg]; continue; }
+        if (in.op == Op::Select) {
+            sp -= 2;
+            stack[sp - 1] = stack[sp - 1] != 0 ? stack[sp] : stack[sp + 1];
+            continue;
+        }
         int64_t y = stack[--sp];
         int64_t& x = stack[sp - 1];
         switch (in.op) {
@@ -122,6 +143,10 @@ int64_t BoundExpr::eval(const int64_t* env) const {
             case Op::Mod: x = y == 0 ? 0 : floor_mod(x, y); break;
             case Op::Min: x = std::min(x, y); break;
             case Op::Max: x = std::max(x, y); break;
+            case Op::Lt: x = x < y; break;
+            case Op::Le: x = x <= y; break;
+            case Op::Eq: x = x == y; break;
+            case Op::Ne: x = x != y; break;
             default: throw InternalError("BoundExpr: bad opcode");
         }
     }

@@ -11,18 +11,21 @@ namespace npu {
 
 class Expr {
 public:
-    enum class Kind { Const, Var, Add, Sub, Mul, Div, Mod, Min, Max };
+    // Lt, Le, Eq, Ne give 0 or 1; Select(c, a, b) is a if c != 0, else b (Halide's tail tiles).
+    enum class Kind { Const, Var, Add, Sub, Mul, Div, Mod, Min, Max, Lt, Le, Eq, Ne, Select };
 
     Expr() : Expr(int64_t{0}) {}
     Expr(int64_t value);  // NOLINT(google-explicit-constructor): constants read naturally
     static Expr var(std::string name);
     static Expr binary(Kind kind, Expr a, Expr b);
+    static Expr select(Expr cond, Expr a, Expr b);
 
     Kind kind() const { return node_->kind; }
     int64_t value() const { return node_->value; }
     const std::string& name() const { return node_->name; }
     const Expr& a() const { return node_->args[0]; }
     const Expr& b() const { return node_->args[1]; }
+    const Expr& c() const { return node_->args[2]; }
     bool is_const() const { return kind() == Kind::Const; }
 
     std::string to_string() const;
@@ -60,7 +63,7 @@ public:
 
 private:
     static constexpr int kMaxDepth = 64;
-    enum class Op : uint8_t { Const, Var, Add, Sub, Mul, Div, Mod, Min, Max };
+    enum class Op : uint8_t { Const, Var, Add, Sub, Mul, Div, Mod, Min, Max, Lt, Le, Eq, Ne, Select };
     struct Instr {
         Op op;
         int64_t arg;  // constant value or slot index

@@ -91,14 +91,15 @@ struct Vector {
     std::string output;               // SRAM buffer written
 };
 
+// Counts are expressions: Halide's folding semaphores count elements, and a tail tile has fewer.
 struct Signal {
     std::string token;
-    int64_t count = 1;
+    Expr count = Expr(int64_t{1});
 };
 
 struct Wait {
     std::string token;
-    int64_t count = 1;
+    Expr count = Expr(int64_t{1});
 };
 
 struct Loop;

@@ -11,9 +11,10 @@
 //         | dma_out SRAM offset=EXPR -> TENSOR offset=EXPR box=[EXPR:INT, ...]
 //         | matmul m=EXPR n=EXPR k=EXPR a=SRAM:DTYPE b=SRAM:DTYPE acc=SRAM:DTYPE
 //         | vector OP elements=EXPR dtype=DTYPE in=[SRAM, ...] out=SRAM
-//         | signal TOKEN count=INT
-//         | wait TOKEN count=INT
-//   EXPR  := INT | VAR | (EXPR op EXPR) | min(EXPR, EXPR) | max(EXPR, EXPR), op in + - * / %
+//         | signal TOKEN count=EXPR
+//         | wait TOKEN count=EXPR
+//   EXPR  := INT | VAR | (EXPR op EXPR) | min(EXPR, EXPR) | max(EXPR, EXPR)
+//          | select(EXPR, EXPR, EXPR),   op in + - * / % < <= == !=
 // `#` starts a comment. Box dimensions are `extent:stride_bytes`, innermost first.
 #include <cctype>
 #include <sstream>
@@ -80,9 +81,9 @@ struct Printer {
             for (size_t k = 0; k < v->inputs.size(); ++k) out << (k ? ", " : "") << v->inputs[k];
             out << "] out=" << v->output << "\n";
         } else if (auto* s = std::get_if<Signal>(&n)) {
-            out << pad(d) << "signal " << s->token << " count=" << s->count << "\n";
+            out << pad(d) << "signal " << s->token << " count=" << s->count.to_string() << "\n";
         } else if (auto* w = std::get_if<Wait>(&n)) {
-            out << pad(d) << "wait " << w->token << " count=" << w->count << "\n";
+            out << pad(d) << "wait " << w->token << " count=" << w->count.to_string() << "\n";
         }
     }
 };
@@ -144,7 +145,12 @@ std::vector<Tok> lex(const std::string& text, const std::string& source) {
             i += 2;
             continue;
         }
-        if (std::string("{}[]()=,:+-*/%").find(c) != std::string::npos) {
+        if (i + 1 < text.size() && text[i + 1] == '=' && (c == '<' || c == '=' || c == '!')) {
+            toks.push_back({Tok::Punct, std::string(1, c) + "=", line});
+            i += 2;
+            continue;
+        }
+        if (std::string("{}[]()=,:+-*/%<").find(c) != std::string::npos) {
             toks.push_back({Tok::Punct, std::string(1, c), line});
             ++i;
             continue;
@@ -221,6 +227,17 @@ private:
 
     Expr expr() {
         if (cur().kind == Tok::Int || peek_punct("-")) return Expr(integer("an expression"));
+        if (peek_word("select")) {
+            ++pos_;
+            expect_punct("(");
+            Expr c = expr();
+            expect_punct(",");
+            Expr a = expr();
+            expect_punct(",");
+            Expr b = expr();
+            expect_punct(")");
+            return Expr::select(c, a, b);
+        }
         if (peek_word("min") || peek_word("max")) {
             auto kind = cur().text == "min" ? Expr::Kind::Min : Expr::Kind::Max;
             ++pos_;
@@ -237,7 +254,8 @@ private:
         Expr a = expr();
         static const std::pair<const char*, Expr::Kind> ops[] = {
             {"+", Expr::Kind::Add}, {"-", Expr::Kind::Sub}, {"*", Expr::Kind::Mul},
-            {"/", Expr::Kind::Div}, {"%", Expr::Kind::Mod}};
+            {"/", Expr::Kind::Div}, {"%", Expr::Kind::Mod}, {"<=", Expr::Kind::Le}, {"<", Expr::Kind::Lt},
+            {"==", Expr::Kind::Eq}, {"!=", Expr::Kind::Ne}};
         for (const auto& [sym, kind] : ops) {
             if (peek_punct(sym)) {
                 ++pos_;
@@ -246,7 +264,7 @@ private:
                 return Expr::binary(kind, a, b);
             }
         }
-        fail("one of + - * / %");
+        fail("one of + - * / % < <= == !=");
     }
     Expr expr_field(const char* k) {
         key(k);
@@ -409,7 +427,7 @@ private:
         }
         if (w == "signal" || w == "wait") {
             std::string tok = ident("a token name");
-            int64_t count = int_field("count");
+            Expr count = expr_field("count");
             if (w == "signal") return Signal{tok, count};
             return Wait{tok, count};
         }

@@ -1,0 +1,34 @@
+# The front door: `make run` and `make test` set everything up on a fresh machine.
+BUILD ?= build
+VENV  := .venv
+PY    := $(abspath $(VENV))/bin/python
+JOBS  ?= 2
+
+.PHONY: all setup configure build test run clean format
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DNPUSIM_PYTHON=ON -DNPUSIM_TESTS=ON -DNPUSIM_BENCH=ON \
+	  -DPython_EXECUTABLE=$(PY) -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+	@# Make `import npusim` work in the venv: point it at the built package.
+	@echo "$(abspath $(BUILD))/python" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/npusim-build.pth
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+run: build
+	@$(BUILD)/bin/npusim gemm --preset default --m 512 --n 512 --k 512
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	@rm -rf $(BUILD)

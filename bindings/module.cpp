@@ -1,0 +1,179 @@
+// _npusim: the compiled half of the Python package. Kept thin: it converts arguments, releases
+// the GIL around simulation and Halide work, and maps npusim's error types to Python exceptions.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "schedules/gemm/gemm_flow.h"
+#include "schedules/gemm/requant_params.h"
+#include "sim/config/npu_config.h"
+#include "sim/errors.h"
+#include "sim/simulator.h"
+
+namespace py = pybind11;
+using namespace npusim::schedules;
+
+namespace {
+
+std::map<std::string, std::string> knob_map(const py::object& o, const char* what) {
+    std::map<std::string, std::string> m;
+    if (o.is_none()) return m;
+    if (py::isinstance<py::str>(o)) {
+        std::string s = o.cast<std::string>();
+        if (s.empty()) return m;
+        // "k=v,k=v" strings are accepted too; the C++ parsers give the errors.
+        m["__text__"] = s;
+        return m;
+    }
+    if (!py::isinstance<py::dict>(o)) throw npu::ShapeError(std::string(what) + " must be a dict or a 'knob=value,...' string");
+    for (auto item : o.cast<py::dict>()) {
+        std::string k = py::str(item.first);
+        py::handle v = item.second;
+        if (py::isinstance<py::bool_>(v)) m[k] = v.cast<bool>() ? "1" : "0";
+        else m[k] = py::str(v);
+    }
+    return m;
+}
+
+GemmSchedule to_schedule(const py::object& o) {
+    auto m = knob_map(o, "schedule");
+    if (m.count("__text__")) return GemmSchedule::parse(m["__text__"]);
+    return GemmSchedule::from_map(m);
+}
+
+GemmLayout to_layout(const py::object& o) {
+    auto m = knob_map(o, "layout");
+    if (m.count("__text__")) return GemmLayout::parse(m["__text__"]);
+    std::string text;
+    for (const auto& [k, v] : m) text += k + "=" + v + ",";
+    return GemmLayout::parse(text);
+}
+
+template <typename T>
+py::array_t<T, py::array::c_style> as_array(const py::object& o, const char* name, int ndim) {
+    py::array arr = py::array::ensure(o);
+    if (!arr) throw npu::ShapeError(std::string(name) + " must be a numpy array");
+    if (!arr.dtype().is(py::dtype::of<T>()))
+        throw npu::ShapeError(std::string(name) + " must have dtype " + py::str(py::dtype::of<T>()).cast<std::string>() +
+                              ", got " + py::str(arr.dtype()).cast<std::string>());
+    if (arr.ndim() != ndim)
+        throw npu::ShapeError(std::string(name) + " must have " + std::to_string(ndim) + " dimension(s), got " +
+                              std::to_string(arr.ndim()));
+    return py::array_t<T, py::array::c_style>::ensure(arr);
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) int sc_main(int, char**);
+
+PYBIND11_MODULE(_npusim, m) {
+    m.doc() = "npusim compiled core (use the `npusim` package)";
+    auto user = py::register_exception<npu::UserError>(m, "UserError", PyExc_ValueError);
+    py::register_exception<npu::ConfigError>(m, "ConfigError", user.ptr());
+    py::register_exception<npu::ScheduleError>(m, "ScheduleError", user.ptr());
+    py::register_exception<npu::ProgramError>(m, "ProgramError", user.ptr());
+    py::register_exception<npu::ShapeError>(m, "ShapeError", user.ptr());
+    py::register_exception<npu::InternalError>(m, "InternalError", PyExc_RuntimeError);
+
+    m.def("preset_names", &npu::preset_names, "Names of the shipped NPU presets.");
+    m.def("param_specs", [] {
+        py::list out;
+        for (const auto& s : npu::param_specs()) {
+            const char* type = s.type == npu::ParamType::Int ? "int" : s.type == npu::ParamType::Float ? "float" : "str";
+            out.append(py::dict(py::arg("key") = s.key, py::arg("type") = type, py::arg("unit") = s.unit,
+                                py::arg("min") = s.min, py::arg("max") = s.max, py::arg("description") = s.description));
+        }
+        return out;
+    });
+    m.def(
+        "load_preset",
+        [](const std::string& name, const std::map<std::string, std::string>& overrides) {
+            npu::NpuConfig cfg = npu::load_preset(name);
+            for (const auto& [k, v] : overrides) cfg.set(k, v, "override");
+            py::dict params;
+            for (const auto& s : npu::param_specs()) params[s.key] = npu::param_value(cfg, s.key);
+            return params;
+        },
+        py::arg("name_or_path"), py::arg("overrides") = std::map<std::string, std::string>{},
+        "Loads and validates a preset; returns its parameters as text.");
+
+    auto config_of = [](const py::dict& params) {
+        npu::NpuConfig cfg;
+        for (auto item : params) cfg.set(py::str(item.first), py::str(item.second), "parameters");
+        return cfg;
+    };
+    m.def(
+        "simulate_gemm",
+        [config_of](const py::dict& params, int64_t mm, int64_t n, int64_t k, const py::object& schedule,
+                    const py::object& layout) {
+            npu::NpuConfig cfg = config_of(params);
+            GemmProblem p;
+            p.m = mm;
+            p.n = n;
+            p.k = k;
+            p.schedule = to_schedule(schedule);
+            p.layout = to_layout(layout);
+            py::gil_scoped_release release;
+            return simulate_gemm(p, cfg).to_json();
+        },
+        py::arg("params"), py::arg("m"), py::arg("n"), py::arg("k"), py::arg("schedule") = py::none(),
+        py::arg("layout") = py::none());
+    m.def(
+        "compile_gemm",
+        [](int64_t mm, int64_t n, int64_t k, const py::object& schedule, const py::object& layout) {
+            GemmProblem p;
+            p.m = mm;
+            p.n = n;
+            p.k = k;
+            p.schedule = to_schedule(schedule);
+            p.layout = to_layout(layout);
+            py::gil_scoped_release release;
+            return npu::to_text(compile_gemm(p));
+        },
+        py::arg("m"), py::arg("n"), py::arg("k"), py::arg("schedule") = py::none(), py::arg("layout") = py::none());
+    m.def(
+        "simulate_program",
+        [config_of](const py::dict& params, const std::string& text) {
+            npu::NpuConfig cfg = config_of(params);
+            npu::Program prog = npu::parse_program(text, "<program>");
+            py::gil_scoped_release release;
+            return npu::simulate(prog, cfg).to_json();
+        },
+        py::arg("params"), py::arg("text"));
+    m.def(
+        "gemm_host",
+        [](const py::object& a_o, const py::object& w_o, const py::object& bias_o, const py::object& mult_o,
+           const py::object& shift_o, const py::object& schedule) {
+            auto a = as_array<int8_t>(a_o, "a", 2);
+            auto w = as_array<int8_t>(w_o, "w", 2);
+            auto bias = as_array<int32_t>(bias_o, "bias", 1);
+            auto mult = as_array<int32_t>(mult_o, "multiplier", 1);
+            auto shift = as_array<int32_t>(shift_o, "shift", 1);
+            const int64_t m_ = a.shape(0), k = a.shape(1), n = w.shape(0);
+            if (w.shape(1) != k)
+                throw npu::ShapeError("w has " + std::to_string(w.shape(1)) + " columns but a has " + std::to_string(k) +
+                                      " (w is [n, k], a is [m, k])");
+            for (auto [name, arr] : {std::pair<const char*, py::array*>{"bias", &bias}, {"multiplier", &mult}, {"shift", &shift}})
+                if (arr->shape(0) != n)
+                    throw npu::ShapeError(std::string(name) + " has " + std::to_string(arr->shape(0)) +
+                                          " entries but w has " + std::to_string(n) + " rows");
+            GemmSchedule s = to_schedule(schedule);
+            py::array_t<int8_t> out({m_, n});
+            {
+                py::gil_scoped_release release;
+                gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.mutable_data(), m_, n, k, s);
+            }
+            return out;
+        },
+        py::arg("a"), py::arg("w"), py::arg("bias"), py::arg("multiplier"), py::arg("shift"),
+        py::arg("schedule") = py::none());
+    m.def(
+        "quantize_multiplier",
+        [](double scale) {
+            FixedPoint f = quantize_multiplier(scale);
+            return py::make_tuple(f.multiplier, f.shift);
+        },
+        py::arg("scale"));
+    // Keep the SystemC entry point referenced so the linker exports it from this module.
+    m.attr("_sc_main") = py::capsule(reinterpret_cast<void*>(&sc_main), "sc_main");
+}

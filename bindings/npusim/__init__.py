@@ -1,0 +1,114 @@
+"""npusim: a cycle-approximate NPU simulator and kernel testbed.
+
+    >>> import npusim
+    >>> r = npusim.Npu("default").gemm(512, 512, 512, schedule={"tile_m": 64})
+    >>> r.cycles, r.roofline_cycles, r.energy_j
+
+User errors raise subclasses of ``npusim.UserError`` (itself a ``ValueError``):
+``ConfigError`` (presets), ``ScheduleError`` (schedules that do not map), ``ProgramError``
+(npu::Program texts, deadlocks) and ``ShapeError`` (shapes, dtypes, layouts).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Optional, Union
+
+import numpy as np
+
+from . import _npusim
+from ._npusim import (  # noqa: F401  (re-exported)
+    ConfigError,
+    InternalError,
+    ProgramError,
+    ScheduleError,
+    ShapeError,
+    UserError,
+    preset_names,
+    quantize_multiplier,
+)
+
+__all__ = [
+    "Npu", "Result", "gemm_host", "requant_params", "compile_gemm", "preset_names", "quantize_multiplier",
+    "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "InternalError",
+]
+
+Knobs = Optional[Union[Mapping[str, Any], str]]
+
+
+class Result:
+    """What one simulation measured. Every field of ``to_dict()`` is also an attribute:
+    ``cycles``, ``seconds``, ``energy_j``, ``dram_bytes_read``, ``dram_bytes_written``,
+    ``mac_ops``, ``roofline_cycles``, ``sram_peak_bytes``, ``engines``, ..."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = dict(data)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(f"Result has no field {name!r}; fields: {', '.join(self._data)}") from None
+
+    def __dir__(self):
+        return list(self._data) + ["to_dict"]
+
+    def to_dict(self) -> dict:
+        """A plain dict of every field (the same as ``npusim gemm --json``)."""
+        return json.loads(json.dumps(self._data))
+
+    def __repr__(self) -> str:
+        return (f"Result(cycles={self.cycles}, roofline_cycles={self.roofline_cycles}, "
+                f"seconds={self.seconds:.4g}, energy_j={self.energy_j:.4g})")
+
+
+def _key(name: str) -> str:
+    # Python keywords cannot hold dots: dram__bytes_per_cycle means dram.bytes_per_cycle.
+    return name.replace("__", ".")
+
+
+class Npu:
+    """An NPU preset, by name (see ``npusim.preset_names()``) or path to a YAML file, with
+    optional parameter overrides: ``Npu("default", dram__bytes_per_cycle=64)``."""
+
+    def __init__(self, name_or_path: str = "default", **overrides: Any):
+        self._params = _npusim.load_preset(name_or_path, {_key(k): str(v) for k, v in overrides.items()})
+        self.name = self._params["name"]
+
+    @property
+    def params(self) -> dict:
+        """Every parameter of this NPU (text values, as in the preset)."""
+        return dict(self._params)
+
+    def gemm(self, m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None) -> Result:
+        """Simulates the W8A8 GEMM (a[m,k] x w[n,k]^T, requantized to int8) with a schedule
+        (knobs tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer) and a DRAM layout
+        (a_pitch, w_pitch, out_pitch, base_align, base_offset)."""
+        return Result(json.loads(_npusim.simulate_gemm(self._params, m, n, k, schedule, layout)))
+
+    def run_program(self, text: str) -> Result:
+        """Simulates an npu::Program given as text (docs/program.md)."""
+        return Result(json.loads(_npusim.simulate_program(self._params, text)))
+
+    def __repr__(self) -> str:
+        return f"Npu({self.name!r})"
+
+
+def compile_gemm(m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None) -> str:
+    """The npu::Program text the compiler lowers the scheduled GEMM to."""
+    return _npusim.compile_gemm(m, n, k, schedule, layout)
+
+
+def requant_params(a_scale: float, w_scales, out_scale: float):
+    """Folds a static per-tensor activation scale, per-channel weight scales and the output scale
+    into the kernel's fixed-point (multiplier, shift) arrays."""
+    pairs = [quantize_multiplier(float(a_scale) * float(s) / float(out_scale)) for s in np.ravel(w_scales)]
+    mult = np.array([p[0] for p in pairs], dtype=np.int32)
+    shift = np.array([p[1] for p in pairs], dtype=np.int32)
+    return mult, shift
+
+
+def gemm_host(a: np.ndarray, w: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray,
+              schedule: Knobs = None) -> np.ndarray:
+    """Runs the scheduled W8A8 GEMM on the host (Halide JIT): a int8 [m,k], w int8 [n,k],
+    bias/multiplier/shift int32 [n]; returns int8 [m,n], bit-exact with the NPU's arithmetic."""
+    return _npusim.gemm_host(a, w, bias, multiplier, shift, schedule)

@@ -1,0 +1,110 @@
+// Bad presets: each error names the file, the line or key, and what is allowed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/config/npu_config.h"
+#include "sim/errors.h"
+
+namespace {
+
+std::string default_text() {
+    std::ifstream in(npu::config_dir() + "/npu/default.yaml");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+    auto pos = text.find(from);
+    EXPECT_NE(pos, std::string::npos) << from;
+    return text.replace(pos, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        npu::parse_preset(text, "bad.yaml");
+    } catch (const npu::ConfigError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no ConfigError";
+    return "";
+}
+
+void expect_contains(const std::string& msg, const std::string& part) {
+    EXPECT_NE(msg.find(part), std::string::npos) << "message: " << msg << "\nexpected to contain: " << part;
+}
+
+TEST(ConfigErrors, DefaultPresetLoads) {
+    npu::NpuConfig c = npu::load_preset("default");
+    EXPECT_EQ(c.name, "default");
+    EXPECT_EQ(c.mac_rows, 32);
+}
+
+TEST(ConfigErrors, UnknownKey) {
+    auto msg = error_of(replace(default_text(), "  latency_cycles: 150", "  latency_cycles: 150\n  latency_cylces: 3"));
+    expect_contains(msg, "bad.yaml:");
+    expect_contains(msg, "unknown key 'dram.latency_cylces'");
+}
+
+TEST(ConfigErrors, MissingKey) {
+    auto msg = error_of(replace(default_text(), "  burst_bytes: 64", ""));
+    expect_contains(msg, "bad.yaml: missing key(s): dram.burst_bytes");
+}
+
+TEST(ConfigErrors, WrongType) {
+    expect_contains(error_of(replace(default_text(), "  rows: 32", "  rows: many")),
+                    "key 'mac.rows' must be an integer, got 'many'");
+    expect_contains(error_of(replace(default_text(), "  rows: 32", "  rows: 32.5")),
+                    "key 'mac.rows' must be an integer, got '32.5'");
+    expect_contains(error_of(replace(default_text(), "clock_mhz: 1000", "clock_mhz: fast")),
+                    "key 'clock_mhz' must be a number, got 'fast'");
+}
+
+TEST(ConfigErrors, OutOfRange) {
+    expect_contains(error_of(replace(default_text(), "  channels: 2", "  channels: 0")),
+                    "key 'dma.channels' = 0 is out of range [1, 16]");
+    expect_contains(error_of(replace(default_text(), "  rows: 32", "  rows: -4")), "key 'mac.rows' = -4 is out of range");
+    expect_contains(error_of(replace(default_text(), "clock_mhz: 1000", "clock_mhz: nan")),
+                    "key 'clock_mhz' = nan is out of range");
+    expect_contains(error_of(replace(default_text(), "  l1_bytes: 1048576", "  l1_bytes: 99999999999999999999999")),
+                    "key 'sram.l1_bytes' = 99999999999999999999999 is out of range");
+}
+
+TEST(ConfigErrors, MalformedYaml) {
+    expect_contains(error_of("name: x\n\tclock_mhz: 1\n"), "bad.yaml:2: tab character");
+    expect_contains(error_of("name: x\nclock_mhz 1000\n"), "bad.yaml:2: expected 'key: value'");
+    expect_contains(error_of("name: x\nname: y\n"), "bad.yaml:2: duplicate key 'name'");
+    expect_contains(error_of("dram:\n  - 1\n"), "lists are not supported");
+    expect_contains(error_of("dram:\nname: x\n"), "bad.yaml:1: key 'dram' has no value");
+    expect_contains(error_of("name: \"x\n"), "unterminated quoted value");
+}
+
+TEST(ConfigErrors, FilesAndNames) {
+    try {
+        npu::load_preset("no_such_preset");
+        FAIL();
+    } catch (const npu::ConfigError& e) {
+        expect_contains(e.what(), "unknown preset 'no_such_preset' (known: default");
+    }
+    try {
+        npu::load_preset("/nonexistent/dir/x.yaml");
+        FAIL();
+    } catch (const npu::ConfigError& e) {
+        expect_contains(e.what(), "/nonexistent/dir/x.yaml: cannot open preset file");
+    }
+    auto path = std::filesystem::temp_directory_path() / "npusim_bad_preset.yaml";
+    std::ofstream(path) << replace(default_text(), "  cols: 32", "  cols: 0");
+    try {
+        npu::load_preset(path.string());
+        FAIL();
+    } catch (const npu::ConfigError& e) {
+        expect_contains(e.what(), path.string() + ":");
+        expect_contains(e.what(), "key 'mac.cols' = 0 is out of range");
+    }
+    std::filesystem::remove(path);
+}
+
+}  // namespace

@@ -1,0 +1,79 @@
+// Bad program texts and programs that cannot run: ProgramError with the place and the reason.
+#include <gtest/gtest.h>
+
+#include "sim/config/npu_config.h"
+#include "sim/errors.h"
+#include "sim/simulator.h"
+
+namespace {
+
+const char* kHeader = R"(program p
+tensor x int8 shape=[1024] strides=[1] base=0 input
+tensor y int8 shape=[1024] strides=[1] base=4096 output
+sram a int8 level=l1 bytes=1024
+token t init=0
+)";
+
+std::string error_of(const std::string& body) {
+    try {
+        npu::simulate(npu::parse_program(std::string(kHeader) + body, "p.npu"), npu::load_preset("default"));
+    } catch (const npu::ProgramError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no ProgramError for: " << body;
+    return "";
+}
+
+void expect_contains(const std::string& msg, const std::string& part) {
+    EXPECT_NE(msg.find(part), std::string::npos) << "message: " << msg << "\nexpected to contain: " << part;
+}
+
+TEST(ProgramErrors, Syntax) {
+    expect_contains(error_of("loop i min=0 extent=4 {\n"), "p.npu:7: expected '}'");
+    expect_contains(error_of("dma_in x offset=0 box=[] -> a offset=0\n"), "expected at least one box dimension");
+    expect_contains(error_of("jump 3\n"), "p.npu:6: expected a statement");
+    expect_contains(error_of("matmul m=1 n=1 k=1 a=a:int3 b=a:int8 acc=a:int32\n"), "unknown dtype 'int3'");
+    expect_contains(error_of("vector sqrt elements=4 dtype=int8 in=[a] out=a\n"), "unknown vector op 'sqrt'");
+    expect_contains(error_of("signal t count=@\n"), "unexpected character '@'");
+    expect_contains(error_of("signal t count=99999999999999999999\n"), "at most 18 digits");
+}
+
+TEST(ProgramErrors, DanglingNames) {
+    expect_contains(error_of("signal nope count=1\n"), "unknown token 'nope'");
+    expect_contains(error_of("dma_in z offset=0 box=[4:1] -> a offset=0\n"), "unknown tensor 'z'");
+    expect_contains(error_of("dma_in x offset=0 box=[4:1] -> b offset=0\n"), "unknown SRAM buffer 'b'");
+    expect_contains(error_of("dma_in x offset=j box=[4:1] -> a offset=0\n"), "variable 'j' is not an enclosing loop variable");
+    expect_contains(error_of("dma_in y offset=0 box=[4:1] -> a offset=0\n"), "tensor 'y' is an output");
+    expect_contains(error_of("wait t count=0\n"), "count must be positive");
+}
+
+TEST(ProgramErrors, OutOfBoundsBoxes) {
+    expect_contains(error_of("loop i min=0 extent=5 {\n dma_in x offset=(i*256) box=[256:1] -> a offset=0\n}\n"),
+                    "box covers bytes [1024, 1280) of tensor 'x', which spans [0, 1024)");
+    expect_contains(error_of("dma_in x offset=0 box=[1024:1] -> a offset=1\n"), "do not fit SRAM buffer 'a' of 1024 bytes");
+    expect_contains(error_of("matmul m=64 n=64 k=64 a=a:int8 b=a:int8 acc=a:int32\n"), "operand a needs 4096 bytes");
+}
+
+TEST(ProgramErrors, DeadlockNamesTheTokens) {
+    expect_contains(error_of("fork {\n thread { wait t count=1 }\n thread { wait t count=1\n signal t count=1 }\n}\n"),
+                    "deadlocked");
+    expect_contains(error_of("wait t count=3\n"), "a thread waits for 3 on token 't' (has 0)");
+}
+
+TEST(ProgramErrors, BadDeclarations) {
+    try {
+        npu::simulate(npu::parse_program("program q\nsram s int8 level=l9 bytes=8\n"), npu::load_preset("default"));
+        FAIL();
+    } catch (const npu::ProgramError& e) {
+        expect_contains(e.what(), "unknown level 'l9' (allowed: l1, acc)");
+    }
+    try {
+        npu::simulate(npu::parse_program("program q\ntensor x int8 shape=[0] strides=[1] base=0 input\n"),
+                      npu::load_preset("default"));
+        FAIL();
+    } catch (const npu::ProgramError& e) {
+        expect_contains(e.what(), "extent 0 of dimension 0 is outside [1, 2^40]");
+    }
+}
+
+}  // namespace

@@ -1,0 +1,75 @@
+// npu::Program text form: hand-written programs parse, and print -> parse -> print is the identity.
+#include <gtest/gtest.h>
+
+#include "schedules/gemm/gemm_flow.h"
+#include "sim/program/program.h"
+
+namespace {
+
+const char* kHandWritten = R"(
+program two_tiles   # a comment
+tensor x int8 shape=[256, 4] strides=[1, 256] base=4096 input
+tensor y int8 shape=[256, 4] strides=[1, 256] base=8192 output
+sram buf int8 level=l1 bytes=512
+token ready init=0
+loop t min=0 extent=4 {
+  fork {
+    thread {
+      dma_in x offset=(t*256) box=[min(256, (1000 - (t*256))):1] -> buf offset=((t % 2)*256)
+      signal ready count=1
+    }
+    thread {
+      wait ready count=1
+      vector copy elements=256 dtype=int8 in=[buf] out=buf
+      dma_out buf offset=((t % 2)*256) -> y offset=(t*256) box=[256:1]
+    }
+  }
+}
+)";
+
+TEST(ProgramText, ParsesHandWrittenProgram) {
+    npu::Program p = npu::parse_program(kHandWritten);
+    EXPECT_EQ(p.name, "two_tiles");
+    ASSERT_EQ(p.tensors.size(), 2u);
+    EXPECT_EQ(p.tensors[0].base, 4096u);
+    EXPECT_TRUE(p.tensors[1].is_output);
+    ASSERT_EQ(p.body.size(), 1u);
+    const auto& loop = std::get<npu::Loop>(p.body[0]);
+    EXPECT_EQ(loop.var, "t");
+    const auto& fork = std::get<npu::Fork>(loop.body[0]);
+    ASSERT_EQ(fork.threads.size(), 2u);
+    const auto& dma = std::get<npu::DmaIn>(fork.threads[0][0]);
+    EXPECT_EQ(dma.box[0].extent.to_string(), "min(256, (1000 - (t*256)))");
+}
+
+TEST(ProgramText, RoundTripOfHandWrittenProgram) {
+    npu::Program p = npu::parse_program(kHandWritten);
+    std::string once = npu::to_text(p);
+    std::string twice = npu::to_text(npu::parse_program(once));
+    EXPECT_EQ(once, twice);
+}
+
+TEST(ProgramText, RoundTripOfCompiledGemm) {
+    npusim::schedules::GemmProblem g;
+    g.m = 100;
+    g.n = 96;
+    g.k = 80;
+    g.schedule = npusim::schedules::GemmSchedule::parse("tile_m=32,tile_n=32,tile_k=32");
+    npu::Program p = npusim::schedules::compile_gemm(g);
+    std::string once = npu::to_text(p);
+    npu::Program back = npu::parse_program(once);
+    EXPECT_EQ(once, npu::to_text(back));
+    EXPECT_EQ(back.sram.size(), p.sram.size());
+    EXPECT_EQ(back.tokens.size(), p.tokens.size());
+}
+
+TEST(Expr, FloorSemanticsMatchHalide) {
+    EXPECT_EQ(npu::floor_div(-7, 2), -4);
+    EXPECT_EQ(npu::floor_mod(-7, 2), 1);
+    npu::Expr e = npu::Expr::binary(npu::Expr::Kind::Mod, npu::Expr::var("i") - npu::Expr(int64_t{9}), npu::Expr(int64_t{4}));
+    npu::BoundExpr b(e, {"i"}, "test");
+    int64_t env[1] = {2};
+    EXPECT_EQ(b.eval(env), 1);  // (2 - 9) mod 4 = 1
+}
+
+}  // namespace
