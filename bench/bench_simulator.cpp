@@ -15,8 +15,10 @@ void BM_SimulateGemm(benchmark::State& state) {
     npu::Program prog = npusim::schedules::compile_gemm(p);
     npu::NpuConfig cfg = npu::load_preset("default");
     uint64_t instructions = 0;
-    for (auto _ : state) instructions += npu::simulate(prog, cfg).instructions;
-    state.counters["instructions/s"] = benchmark::Counter(static_cast<double>(instructions), benchmark::Counter::kIsRate);
+    for (auto _ : state)
+        instructions += npu::simulate(prog, cfg).instructions;
+    state.counters["instructions/s"] =
+        benchmark::Counter(static_cast<double>(instructions), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SimulateGemm)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 

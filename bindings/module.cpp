@@ -25,12 +25,15 @@ std::map<std::string, std::string> knob_map(const py::object& o, const char* wha
         m["__text__"] = s;
         return m;
     }
-    if (!py::isinstance<py::dict>(o)) throw npu::ShapeError(std::string(what) + " must be a dict or a 'knob=value,...' string");
+    if (!py::isinstance<py::dict>(o))
+        throw npu::ShapeError(std::string(what) + " must be a dict or a 'knob=value,...' string");
     for (auto item : o.cast<py::dict>()) {
         std::string k = py::str(item.first);
         py::handle v = item.second;
-        if (py::isinstance<py::bool_>(v)) m[k] = v.cast<bool>() ? "1" : "0";
-        else m[k] = py::str(v);
+        if (py::isinstance<py::bool_>(v))
+            m[k] = v.cast<bool>() ? "1" : "0";
+        else
+            m[k] = py::str(v);
     }
     return m;
 }
@@ -45,7 +48,8 @@ GemmLayout to_layout(const py::object& o) {
     auto m = knob_map(o, "layout");
     if (m.count("__text__")) return GemmLayout::parse(m["__text__"]);
     std::string text;
-    for (const auto& [k, v] : m) text += k + "=" + v + ",";
+    for (const auto& [k, v] : m)
+        text += k + "=" + v + ",";
     return GemmLayout::parse(text);
 }
 
@@ -54,8 +58,9 @@ py::array_t<T, py::array::c_style> as_array(const py::object& o, const char* nam
     py::array arr = py::array::ensure(o);
     if (!arr) throw npu::ShapeError(std::string(name) + " must be a numpy array");
     if (!arr.dtype().is(py::dtype::of<T>()))
-        throw npu::ShapeError(std::string(name) + " must have dtype " + py::str(py::dtype::of<T>()).cast<std::string>() +
-                              ", got " + py::str(arr.dtype()).cast<std::string>());
+        throw npu::ShapeError(std::string(name) + " must have dtype " +
+                              py::str(py::dtype::of<T>()).cast<std::string>() + ", got " +
+                              py::str(arr.dtype()).cast<std::string>());
     if (arr.ndim() != ndim)
         throw npu::ShapeError(std::string(name) + " must have " + std::to_string(ndim) + " dimension(s), got " +
                               std::to_string(arr.ndim()));
@@ -79,9 +84,12 @@ PYBIND11_MODULE(_npusim, m) {
     m.def("param_specs", [] {
         py::list out;
         for (const auto& s : npu::param_specs()) {
-            const char* type = s.type == npu::ParamType::Int ? "int" : s.type == npu::ParamType::Float ? "float" : "str";
+            const char* type = s.type == npu::ParamType::Int     ? "int"
+                               : s.type == npu::ParamType::Float ? "float"
+                                                                 : "str";
             out.append(py::dict(py::arg("key") = s.key, py::arg("type") = type, py::arg("unit") = s.unit,
-                                py::arg("min") = s.min, py::arg("max") = s.max, py::arg("description") = s.description));
+                                py::arg("min") = s.min, py::arg("max") = s.max,
+                                py::arg("description") = s.description));
         }
         return out;
     });
@@ -89,9 +97,11 @@ PYBIND11_MODULE(_npusim, m) {
         "load_preset",
         [](const std::string& name, const std::map<std::string, std::string>& overrides) {
             npu::NpuConfig cfg = npu::load_preset(name);
-            for (const auto& [k, v] : overrides) cfg.set(k, v, "override");
+            for (const auto& [k, v] : overrides)
+                cfg.set(k, v, "override");
             py::dict params;
-            for (const auto& s : npu::param_specs()) params[s.key] = npu::param_value(cfg, s.key);
+            for (const auto& s : npu::param_specs())
+                params[s.key] = npu::param_value(cfg, s.key);
             return params;
         },
         py::arg("name_or_path"), py::arg("overrides") = std::map<std::string, std::string>{},
@@ -99,7 +109,8 @@ PYBIND11_MODULE(_npusim, m) {
 
     auto config_of = [](const py::dict& params) {
         npu::NpuConfig cfg;
-        for (auto item : params) cfg.set(py::str(item.first), py::str(item.second), "parameters");
+        for (auto item : params)
+            cfg.set(py::str(item.first), py::str(item.second), "parameters");
         return cfg;
     };
     m.def(
@@ -151,9 +162,10 @@ PYBIND11_MODULE(_npusim, m) {
             auto shift = as_array<int32_t>(shift_o, "shift", 1);
             const int64_t m_ = a.shape(0), k = a.shape(1), n = w.shape(0);
             if (w.shape(1) != k)
-                throw npu::ShapeError("w has " + std::to_string(w.shape(1)) + " columns but a has " + std::to_string(k) +
-                                      " (w is [n, k], a is [m, k])");
-            for (auto [name, arr] : {std::pair<const char*, py::array*>{"bias", &bias}, {"multiplier", &mult}, {"shift", &shift}})
+                throw npu::ShapeError("w has " + std::to_string(w.shape(1)) + " columns but a has " +
+                                      std::to_string(k) + " (w is [n, k], a is [m, k])");
+            for (auto [name, arr] :
+                 {std::pair<const char*, py::array*>{"bias", &bias}, {"multiplier", &mult}, {"shift", &shift}})
                 if (arr->shape(0) != n)
                     throw npu::ShapeError(std::string(name) + " has " + std::to_string(arr->shape(0)) +
                                           " entries but w has " + std::to_string(n) + " rows");

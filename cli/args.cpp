@@ -54,7 +54,9 @@ std::string Args::get(const std::string& name) const {
     return it == values_.end() ? "" : it->second;
 }
 
-bool Args::flag(const std::string& name) const { return get(name) == "1"; }
+bool Args::flag(const std::string& name) const {
+    return get(name) == "1";
+}
 
 long long Args::get_int(const std::string& name) const {
     std::string v = get(name);
@@ -70,8 +72,10 @@ std::string Args::help() const {
     std::string s = "usage: npusim " + command_ + " [options]\n\n" + summary_ + "\n\noptions:\n";
     for (const Option& o : options_) {
         std::string left = "  --" + o.name + (o.metavar.empty() ? "" : " " + o.metavar);
-        if (left.size() < 28) left.resize(28, ' ');
-        else left += "\n" + std::string(28, ' ');
+        if (left.size() < 28)
+            left.resize(28, ' ');
+        else
+            left += "\n" + std::string(28, ' ');
         s += left + o.help;
         if (!o.default_value.empty()) s += " (default: " + o.default_value + ")";
         s += "\n";

@@ -9,8 +9,8 @@
 namespace npusim::cli {
 
 struct Option {
-    std::string name;         // without the leading dashes
-    std::string metavar;      // empty for a flag
+    std::string name;     // without the leading dashes
+    std::string metavar;  // empty for a flag
     std::string default_value;
     std::string help;
 };

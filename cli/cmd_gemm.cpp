@@ -17,10 +17,12 @@ int cmd_gemm(const std::vector<std::string>& argv) {
                   {"m", "INT", "512", "rows of a and out (tokens)"},
                   {"n", "INT", "512", "rows of w, columns of out (output channels)"},
                   {"k", "INT", "512", "reduction length"},
-                  {"schedule", "KNOBS", "", "comma-separated knob=value: tile_m, tile_n, tile_k, order=mn|nm, "
-                                            "stage_a=k|panel, stage_b=k|panel, double_buffer=0|1"},
-                  {"layout", "FIELDS", "", "DRAM layout: a_pitch, w_pitch, out_pitch (elements), base_align, "
-                                           "base_offset (bytes)"},
+                  {"schedule", "KNOBS", "",
+                   "comma-separated knob=value: tile_m, tile_n, tile_k, order=mn|nm, "
+                   "stage_a=k|panel, stage_b=k|panel, double_buffer=0|1"},
+                  {"layout", "FIELDS", "",
+                   "DRAM layout: a_pitch, w_pitch, out_pitch (elements), base_align, "
+                   "base_offset (bytes)"},
                   {"set", "KEY=VALUE", "", "override one preset parameter, e.g. dram.bytes_per_cycle=64"},
                   {"print-program", "", "", "print the lowered npu::Program text and exit"},
                   {"json", "", "", "print one JSON object instead of a table"},

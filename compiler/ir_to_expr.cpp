@@ -39,7 +39,9 @@ class StripAnnotations : public IRMutator {
 
 }  // namespace
 
-Expr strip_annotations(const Expr& e) { return StripAnnotations().mutate(e); }
+Expr strip_annotations(const Expr& e) {
+    return StripAnnotations().mutate(e);
+}
 
 npu::Expr to_npu_expr(const Expr& e, const std::vector<std::string>& loop_vars, const std::string& func) {
     auto fail = [&]() -> npu::Expr {
@@ -78,7 +80,8 @@ npu::Expr to_npu_expr(const Expr& e, const std::vector<std::string>& loop_vars, 
     if (const GE* o = e.as<GE>()) return npu::Expr::binary(K::Le, rec(o->b), rec(o->a));
     if (const EQ* o = e.as<EQ>()) return npu::Expr::binary(K::Eq, rec(o->a), rec(o->b));
     if (const NE* o = e.as<NE>()) return npu::Expr::binary(K::Ne, rec(o->a), rec(o->b));
-    if (const Select* o = e.as<Select>()) return npu::Expr::select(rec(o->condition), rec(o->true_value), rec(o->false_value));
+    if (const Select* o = e.as<Select>())
+        return npu::Expr::select(rec(o->condition), rec(o->true_value), rec(o->false_value));
     return fail();
 }
 

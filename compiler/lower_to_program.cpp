@@ -11,7 +11,9 @@ namespace npusim::compiler {
 using namespace Halide;
 using namespace Halide::Internal;
 
-Target lowering_target() { return Target("x86-64-linux-no_asserts-no_bounds_query-no_runtime"); }
+Target lowering_target() {
+    return Target("x86-64-linux-no_asserts-no_bounds_query-no_runtime");
+}
 
 namespace {
 
@@ -113,8 +115,10 @@ public:
             collect_fork(s, f);
             out.push_back(std::move(f));
         } else if (const For* f = s.as<For>()) {
-            if (has_control(f->body)) control_loop(f, out);
-            else leaf({}, s, out);
+            if (has_control(f->body))
+                control_loop(f, out);
+            else
+                leaf({}, s, out);
         } else if (s.as<Store>()) {
             leaf({}, s, out);
         } else if (const IfThenElse* i = s.as<IfThenElse>()) {
@@ -131,9 +135,9 @@ public:
 private:
     const std::vector<BufferBinding>& buffers_;
     LetScope lets_;
-    std::vector<std::string> loop_vars_;                   // enclosing program loops (Halide names)
+    std::vector<std::string> loop_vars_;                    // enclosing program loops (Halide names)
     std::vector<std::pair<std::string, Interval>> ranges_;  // their value ranges
-    std::map<std::string, size_t> sram_index_;             // Halide name -> program.sram index
+    std::map<std::string, size_t> sram_index_;              // Halide name -> program.sram index
     std::map<std::string, size_t> token_index_;
 
     static bool is_semaphore_alloc(const Expr& v) {
@@ -215,18 +219,23 @@ private:
     void allocate(const Allocate* a) {
         std::string func = pretty_name(a->name);
         std::string level;
-        if (a->memory_type == MemoryType::VTCM) level = "l1";
-        else if (a->memory_type == MemoryType::LockedCache) level = "acc";
+        if (a->memory_type == MemoryType::VTCM)
+            level = "l1";
+        else if (a->memory_type == MemoryType::LockedCache)
+            level = "acc";
         else
             throw npu::ScheduleError(
                 "Func " + func + " is stored in " + memory_type_name(a->memory_type) +
                 " memory, which the NPU does not have: place it on chip with .store_in(MemoryType::VTCM) "
                 "(operand SRAM, level l1) or .store_in(MemoryType::LockedCache) (accumulator SRAM, level acc)");
         Expr size = make_const(Int(64), a->type.bytes());
-        for (const Expr& e : a->extents) size = size * cast<int64_t>(e);
+        for (const Expr& e : a->extents)
+            size = size * cast<int64_t>(e);
         Expr bound = upper_bound(lets_.resolve(size));
         const IntImm* b = bound.defined() ? bound.as<IntImm>() : nullptr;
-        if (!b) throw npu::ScheduleError("Func " + func + ": SRAM size " + to_str(lets_.resolve(size)) + " has no constant bound");
+        if (!b)
+            throw npu::ScheduleError("Func " + func + ": SRAM size " + to_str(lets_.resolve(size)) +
+                                     " has no constant bound");
         npu::DType dt = dtype_of(a->type, func);
         auto it = sram_index_.find(a->name);
         if (it == sram_index_.end()) {
@@ -243,22 +252,32 @@ private:
 
     static const char* memory_type_name(MemoryType t) {
         switch (t) {
-            case MemoryType::Auto: return "Auto (heap/stack)";
-            case MemoryType::Heap: return "Heap";
-            case MemoryType::Stack: return "Stack";
-            case MemoryType::Register: return "Register";
-            default: return "a non-NPU";
+            case MemoryType::Auto:
+                return "Auto (heap/stack)";
+            case MemoryType::Heap:
+                return "Heap";
+            case MemoryType::Stack:
+                return "Stack";
+            case MemoryType::Register:
+                return "Register";
+            default:
+                return "a non-NPU";
         }
     }
 
     static npu::DType dtype_of(const Type& t, const std::string& func) {
         if (t.is_int() || t.is_uint()) {
             switch (t.bits()) {
-                case 8: return npu::DType::Int8;
-                case 16: return npu::DType::Int16;
-                case 32: return npu::DType::Int32;
-                case 64: return npu::DType::Int64;
-                default: break;
+                case 8:
+                    return npu::DType::Int8;
+                case 16:
+                    return npu::DType::Int16;
+                case 32:
+                    return npu::DType::Int32;
+                case 64:
+                    return npu::DType::Int64;
+                default:
+                    break;
             }
         }
         if (t.is_float() && t.bits() == 16) return npu::DType::Fp16;
@@ -330,7 +349,8 @@ private:
             if (!dst_tensor->is_output) throw npu::ScheduleError("the pipeline writes its input '" + st->name + "'");
             const Load* src = value.as<Load>();
             if (!src || !on_chip(src->name))
-                throw npu::ScheduleError("output " + func + " is computed directly in DRAM; compute it in an on-chip Func "
+                throw npu::ScheduleError("output " + func +
+                                         " is computed directly in DRAM; compute it in an on-chip Func "
                                          "(store_in(MemoryType::VTCM)) so the NPU can copy it out with a DMA");
             npu::DmaOut d;
             d.sram = program.sram[sram_index_[src->name]].name;
@@ -358,9 +378,11 @@ private:
         value.accept(&c);
         for (const Load* l : c.loads)
             if (!on_chip(l->name))
-                throw npu::ScheduleError("Func " + func + " reads '" + pretty_name(l->name) +
-                                         "' from DRAM inside its compute loops; the NPU computes only on chip. Stage it, "
-                                         "e.g. " + pretty_name(l->name) + ".in().compute_at(...).store_in(MemoryType::VTCM)");
+                throw npu::ScheduleError(
+                    "Func " + func + " reads '" + pretty_name(l->name) +
+                    "' from DRAM inside its compute loops; the NPU computes only on chip. Stage it, "
+                    "e.g. " +
+                    pretty_name(l->name) + ".in().compute_at(...).store_in(MemoryType::VTCM)");
         if (matmul(st, index, value, loops, func, out)) return;
         npu::Vector v;
         v.dtype = dtype_of(st->value.type(), func);
@@ -368,9 +390,12 @@ private:
         std::set<std::string> seen;
         for (const Load* l : c.loads)
             if (seen.insert(l->name).second) v.inputs.push_back(program.sram[sram_index_[l->name]].name);
-        if (is_const(value)) v.op = npu::VectorOp::Fill;
-        else if (value.as<Load>()) v.op = npu::VectorOp::Copy;
-        else if (st->value.type().bits() <= 8 && c.has_shift_right && c.has_wide_mul) v.op = npu::VectorOp::Requantize;
+        if (is_const(value))
+            v.op = npu::VectorOp::Fill;
+        else if (value.as<Load>())
+            v.op = npu::VectorOp::Copy;
+        else if (st->value.type().bits() <= 8 && c.has_shift_right && c.has_wide_mul)
+            v.op = npu::VectorOp::Requantize;
         else
             throw npu::ScheduleError("Func " + func + ": the elementwise expression '" + to_str(value).substr(0, 200) +
                                      "' is not a vector op the NPU has (fill, copy, requantize)");
@@ -380,14 +405,17 @@ private:
 
     npu::Expr elements(const std::vector<LeafLoop>& loops, const std::string& func) {
         npu::Expr n(int64_t{1});
-        for (const LeafLoop& l : loops) n = n * to_npu_expr(l.extent, loop_vars_, func);
+        for (const LeafLoop& l : loops)
+            n = n * to_npu_expr(l.extent, loop_vars_, func);
         return n;
     }
 
     // Byte offset of the nest's first element: the index with every leaf variable at its minimum.
-    npu::Expr byte_offset(const Expr& index, const std::vector<LeafLoop>& loops, const Type& t, const std::string& func) {
+    npu::Expr byte_offset(const Expr& index, const std::vector<LeafLoop>& loops, const Type& t,
+                          const std::string& func) {
         Expr e = index;
-        for (auto it = loops.rbegin(); it != loops.rend(); ++it) e = substitute(it->var, it->min, e);
+        for (auto it = loops.rbegin(); it != loops.rend(); ++it)
+            e = substitute(it->var, it->min, e);
         e = simplify(cast<int64_t>(e) * t.bytes());
         return to_npu_expr(e, loop_vars_, func);
     }
@@ -433,9 +461,12 @@ private:
             bool in_acc = expr_uses_var(index, l.var), in_p = expr_uses_var(p->index, l.var),
                  in_q = expr_uses_var(q->index, l.var);
             npu::Expr ext = to_npu_expr(l.extent, loop_vars_, func);
-            if (in_acc && in_p && !in_q) m = m * ext;
-            else if (in_acc && in_q && !in_p) n = n * ext;
-            else if (!in_acc && in_p && in_q) k = k * ext;
+            if (in_acc && in_p && !in_q)
+                m = m * ext;
+            else if (in_acc && in_q && !in_p)
+                n = n * ext;
+            else if (!in_acc && in_p && in_q)
+                k = k * ext;
             else
                 throw npu::ScheduleError("Func " + func + ": loop " + pretty_name(l.var) +
                                          " does not index the MatMul operands as M, N or K (it indexes " +
@@ -473,7 +504,8 @@ npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& ar
     if (!capture.captured.defined()) throw npu::InternalError("the lowering pass did not run");
     Walker w(buffers);
     w.program.name = name;
-    for (const auto& b : buffers) w.program.tensors.push_back(b.tensor);
+    for (const auto& b : buffers)
+        w.program.tensors.push_back(b.tensor);
     w.walk(capture.captured, w.program.body);
     return w.program;
 }

@@ -33,7 +33,9 @@ NpuModel& model() {
     return *m;
 }
 
-uint64_t ceil_div_d(double a, double b) { return static_cast<uint64_t>(std::ceil(a / b)); }
+uint64_t ceil_div_d(double a, double b) {
+    return static_cast<uint64_t>(std::ceil(a / b));
+}
 
 }  // namespace
 
@@ -44,7 +46,8 @@ Report simulate(const Program& program, const NpuConfig& cfg) {
     std::lock_guard<std::mutex> lock(kernel_lock());
     NpuModel& m = model();
     RunStats stats;
-    for (int i = 0; i < cfg.dma_channels; ++i) stats.engines["dma" + std::to_string(i)];
+    for (int i = 0; i < cfg.dma_channels; ++i)
+        stats.engines["dma" + std::to_string(i)];
     stats.engines["mac"];
     stats.engines["vector"];
     m.dram.configure(cfg);
@@ -72,12 +75,13 @@ Report simulate(const Program& program, const NpuConfig& cfg) {
     double compute_bound = 0;
     for (const auto& [prec, n] : stats.macs) {
         r.mac_ops += n;
-        compute_bound += static_cast<double>(n) /
-                         (static_cast<double>(cfg.mac_rows * cfg.mac_cols) * mac_rate(cfg, prec));
+        compute_bound +=
+            static_cast<double>(n) / (static_cast<double>(cfg.mac_rows * cfg.mac_cols) * mac_rate(cfg, prec));
     }
     r.vector_ops = stats.vector_ops;
     r.compute_bound_cycles = static_cast<uint64_t>(std::ceil(compute_bound));
-    r.memory_bound_cycles = ceil_div_d(static_cast<double>(stats.dram_read + stats.dram_written), cfg.dram_bytes_per_cycle);
+    r.memory_bound_cycles =
+        ceil_div_d(static_cast<double>(stats.dram_read + stats.dram_written), cfg.dram_bytes_per_cycle);
     r.roofline_cycles = std::max(r.compute_bound_cycles, r.memory_bound_cycles);
     // Fraction of the array's peak (at each precision's rate) spent on useful MACs.
     r.mac_utilisation = cycles ? compute_bound / static_cast<double>(cycles) : 0;
@@ -89,7 +93,8 @@ Report simulate(const Program& program, const NpuConfig& cfg) {
     r.engines.push_back({"dram", m.dram.busy_cycles(), 0,
                          cycles ? static_cast<double>(m.dram.busy_cycles()) / static_cast<double>(cycles) : 0});
     r.energy_j_by_component = price_energy(stats, cfg, r.seconds);
-    for (const auto& [c, e] : r.energy_j_by_component) r.energy_j += e;
+    for (const auto& [c, e] : r.energy_j_by_component)
+        r.energy_j += e;
     r.average_power_w = r.seconds > 0 ? r.energy_j / r.seconds : 0;
     return r;
 }
@@ -98,4 +103,6 @@ Report simulate(const Program& program, const NpuConfig& cfg) {
 
 // libsystemc.so defines main() and calls sc_main; binaries and the Python module that embed the
 // simulator provide their own entry point, so this one only satisfies the link.
-extern "C" __attribute__((visibility("default"))) int sc_main(int, char**) { return 0; }
+extern "C" __attribute__((visibility("default"))) int sc_main(int, char**) {
+    return 0;
+}

@@ -8,7 +8,9 @@
 
 namespace npu {
 // One simulated cycle is one nanosecond of SystemC time; seconds come from the preset's clock.
-inline sc_core::sc_time cycles(uint64_t n) { return sc_core::sc_time(static_cast<double>(n), sc_core::SC_NS); }
+inline sc_core::sc_time cycles(uint64_t n) {
+    return sc_core::sc_time(static_cast<double>(n), sc_core::SC_NS);
+}
 inline uint64_t now_cycles() {
     return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5);
 }

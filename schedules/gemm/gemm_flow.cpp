@@ -48,7 +48,9 @@ std::mutex& halide_lock() {
     return m;
 }
 
-uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+uint64_t align_up(uint64_t x, uint64_t a) {
+    return (x + a - 1) / a * a;
+}
 
 }  // namespace
 
@@ -65,12 +67,19 @@ GemmLayout GemmLayout::parse(const std::string& text) {
         long long x = std::strtoll(v.c_str(), &end, 10);
         if (v.empty() || *end != '\0' || errno == ERANGE || x < 0 || x > kMaxDim)
             throw npu::ShapeError("layout field " + k + " must be an integer in [0, 1048576], got '" + v + "'");
-        if (k == "a_pitch") l.a_pitch = x;
-        else if (k == "w_pitch") l.w_pitch = x;
-        else if (k == "out_pitch") l.out_pitch = x;
-        else if (k == "base_align") l.base_align = x;
-        else if (k == "base_offset") l.base_offset = x;
-        else throw npu::ShapeError("unknown layout field '" + k + "' (fields: a_pitch, w_pitch, out_pitch, base_align, base_offset)");
+        if (k == "a_pitch")
+            l.a_pitch = x;
+        else if (k == "w_pitch")
+            l.w_pitch = x;
+        else if (k == "out_pitch")
+            l.out_pitch = x;
+        else if (k == "base_align")
+            l.base_align = x;
+        else if (k == "base_offset")
+            l.base_offset = x;
+        else
+            throw npu::ShapeError("unknown layout field '" + k +
+                                  "' (fields: a_pitch, w_pitch, out_pitch, base_align, base_offset)");
     }
     return l;
 }
@@ -85,11 +94,12 @@ void GemmProblem::validate() const {
     for (auto [name, v] : {std::pair{"m", m}, {"n", n}, {"k", k}})
         if (v < 1 || v > kMaxDim)
             throw npu::ShapeError(std::string("GEMM ") + name + " = " + std::to_string(v) + " is outside [1, 1048576]");
-    if (k > 65536) throw npu::ShapeError("GEMM k = " + std::to_string(k) + " exceeds 65536: the int32 accumulator could overflow");
+    if (k > 65536)
+        throw npu::ShapeError("GEMM k = " + std::to_string(k) + " exceeds 65536: the int32 accumulator could overflow");
     auto pitch = [](const char* f, int64_t p, int64_t row) {
         if (p != 0 && p < row)
-            throw npu::ShapeError(std::string("layout ") + f + " = " + std::to_string(p) +
-                                  " is shorter than a row (" + std::to_string(row) + " elements)");
+            throw npu::ShapeError(std::string("layout ") + f + " = " + std::to_string(p) + " is shorter than a row (" +
+                                  std::to_string(row) + " elements)");
     };
     pitch("a_pitch", layout.a_pitch, k);
     pitch("w_pitch", layout.w_pitch, k);
@@ -131,15 +141,16 @@ npu::Program compile_gemm(const GemmProblem& p) {
     };
     uint64_t next = 0;
     for (npu::Tensor& t : tensors) {
-        t.base = align_up(next, static_cast<uint64_t>(p.layout.base_align)) + static_cast<uint64_t>(p.layout.base_offset);
+        t.base =
+            align_up(next, static_cast<uint64_t>(p.layout.base_align)) + static_cast<uint64_t>(p.layout.base_offset);
         uint64_t elem = static_cast<uint64_t>(npu::dtype_bits(t.dtype) / 8);
         next = t.base + static_cast<uint64_t>(t.strides[1] * t.shape[1]) * elem;
     }
     std::vector<compiler::BufferBinding> buffers = {
         {g.a.name(), tensors[0]}, {g.w.name(), tensors[1]}, {g.qparams.name(), tensors[2]}, {g.out.name(), tensors[3]}};
-    npu::Program prog = compiler::lower_to_program(Pipeline(g.out), {g.a, g.w, g.qparams}, buffers,
-                                                   "gemm_w8a8_" + std::to_string(p.m) + "x" + std::to_string(p.n) + "x" +
-                                                       std::to_string(p.k));
+    npu::Program prog = compiler::lower_to_program(
+        Pipeline(g.out), {g.a, g.w, g.qparams}, buffers,
+        "gemm_w8a8_" + std::to_string(p.m) + "x" + std::to_string(p.n) + "x" + std::to_string(p.k));
     return cache.insert(key, std::move(prog));
 }
 
@@ -147,8 +158,8 @@ npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg) {
     return npu::simulate(compile_gemm(p), cfg);
 }
 
-void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int32_t* multiplier,
-               const int32_t* shift, int8_t* out, int64_t m, int64_t n, int64_t k, const GemmSchedule& s) {
+void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+               int8_t* out, int64_t m, int64_t n, int64_t k, const GemmSchedule& s) {
     GemmProblem prob;
     prob.m = m;
     prob.n = n;
@@ -157,11 +168,14 @@ void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int3
     prob.validate();
     for (int64_t i = 0; i < n; ++i) {
         if (bias[i] < -(1 << 30) || bias[i] > (1 << 30))
-            throw npu::ShapeError("bias[" + std::to_string(i) + "] = " + std::to_string(bias[i]) + " is outside [-2^30, 2^30]");
+            throw npu::ShapeError("bias[" + std::to_string(i) + "] = " + std::to_string(bias[i]) +
+                                  " is outside [-2^30, 2^30]");
         if (shift[i] < 1 || shift[i] > 62)
-            throw npu::ShapeError("shift[" + std::to_string(i) + "] = " + std::to_string(shift[i]) + " is outside [1, 62]");
+            throw npu::ShapeError("shift[" + std::to_string(i) + "] = " + std::to_string(shift[i]) +
+                                  " is outside [1, 62]");
         if (multiplier[i] < 0)
-            throw npu::ShapeError("multiplier[" + std::to_string(i) + "] = " + std::to_string(multiplier[i]) + " is negative");
+            throw npu::ShapeError("multiplier[" + std::to_string(i) + "] = " + std::to_string(multiplier[i]) +
+                                  " is negative");
     }
     const int M = static_cast<int>(m), N = static_cast<int>(n), K = static_cast<int>(k);
     std::vector<int32_t> qp(static_cast<size_t>(3 * n));

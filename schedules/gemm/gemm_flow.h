@@ -36,7 +36,7 @@ npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg);
 // Host execution of the same scheduled pipeline. a: [m, k] row-major, w: [n, k] row-major,
 // bias/multiplier/shift: [n]; out: [m, n] row-major. Throws ShapeError for values the integer
 // kernel cannot represent (k > 65536, |bias| > 2^30, shift outside [1, 62], multiplier < 0).
-void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int32_t* multiplier,
-               const int32_t* shift, int8_t* out, int64_t m, int64_t n, int64_t k, const GemmSchedule& s);
+void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+               int8_t* out, int64_t m, int64_t n, int64_t k, const GemmSchedule& s);
 
 }  // namespace npusim::schedules

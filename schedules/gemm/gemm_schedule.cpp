@@ -38,14 +38,22 @@ std::string parse_choice(const std::string& knob, const std::string& v, std::ini
 GemmSchedule GemmSchedule::from_map(const std::map<std::string, std::string>& knobs) {
     GemmSchedule s;
     for (const auto& [k, v] : knobs) {
-        if (k == "tile_m") s.tile_m = parse_positive(k, v);
-        else if (k == "tile_n") s.tile_n = parse_positive(k, v);
-        else if (k == "tile_k") s.tile_k = parse_positive(k, v);
-        else if (k == "order") s.order = parse_choice(k, v, {"mn", "nm"});
-        else if (k == "stage_a") s.stage_a = parse_choice(k, v, {"k", "panel"});
-        else if (k == "stage_b") s.stage_b = parse_choice(k, v, {"k", "panel"});
-        else if (k == "double_buffer") s.double_buffer = parse_choice(k, v, {"0", "1"}) == "1";
-        else throw npu::ScheduleError("unknown GEMM schedule knob '" + k + "' (knobs: " + kKnobs + ")");
+        if (k == "tile_m")
+            s.tile_m = parse_positive(k, v);
+        else if (k == "tile_n")
+            s.tile_n = parse_positive(k, v);
+        else if (k == "tile_k")
+            s.tile_k = parse_positive(k, v);
+        else if (k == "order")
+            s.order = parse_choice(k, v, {"mn", "nm"});
+        else if (k == "stage_a")
+            s.stage_a = parse_choice(k, v, {"k", "panel"});
+        else if (k == "stage_b")
+            s.stage_b = parse_choice(k, v, {"k", "panel"});
+        else if (k == "double_buffer")
+            s.double_buffer = parse_choice(k, v, {"0", "1"}) == "1";
+        else
+            throw npu::ScheduleError("unknown GEMM schedule knob '" + k + "' (knobs: " + kKnobs + ")");
     }
     return s;
 }
@@ -68,13 +76,16 @@ GemmSchedule GemmSchedule::parse(const std::string& text) {
 
 std::string GemmSchedule::to_string() const {
     return "tile_m=" + std::to_string(tile_m) + ",tile_n=" + std::to_string(tile_n) +
-           ",tile_k=" + std::to_string(tile_k) + ",order=" + order + ",stage_a=" + stage_a +
-           ",stage_b=" + stage_b + ",double_buffer=" + (double_buffer ? "1" : "0");
+           ",tile_k=" + std::to_string(tile_k) + ",order=" + order + ",stage_a=" + stage_a + ",stage_b=" + stage_b +
+           ",double_buffer=" + (double_buffer ? "1" : "0");
 }
 
 void GemmSchedule::validate() const {
-    from_map({{"tile_m", std::to_string(tile_m)}, {"tile_n", std::to_string(tile_n)},
-              {"tile_k", std::to_string(tile_k)}, {"order", order}, {"stage_a", stage_a},
+    from_map({{"tile_m", std::to_string(tile_m)},
+              {"tile_n", std::to_string(tile_n)},
+              {"tile_k", std::to_string(tile_k)},
+              {"order", order},
+              {"stage_a", stage_a},
               {"stage_b", stage_b}});
 }
 
@@ -84,8 +95,10 @@ void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int
     Var no("no"), mo("mo"), ni("ni"), mi("mi");
     RVar ko("ko"), ki("ki");
     g.out.tile(g.n, g.m, no, mo, ni, mi, tn, tm);
-    if (s.order == "mn") g.out.reorder(ni, mi, no, mo);
-    else g.out.reorder(ni, mi, mo, no);
+    if (s.order == "mn")
+        g.out.reorder(ni, mi, no, mo);
+    else
+        g.out.reorder(ni, mi, mo, no);
     const Var& inner = s.order == "mn" ? no : mo;  // the tile loop each output tile is computed at
 
     // The requantized tile is staged on chip so a DMA copies it out; the accumulator tile lives

@@ -20,7 +20,7 @@ struct GemmSchedule {
     int tile_m = 256;
     int tile_n = 256;
     int tile_k = 128;
-    std::string order = "mn";  // "mn": m tiles outer, n tiles inner; "nm": the reverse
+    std::string order = "mn";   // "mn": m tiles outer, n tiles inner; "nm": the reverse
     std::string stage_a = "k";  // "k": stage A one tile_m x tile_k tile per K step; "panel": a
                                 // tile_m x K panel per m tile (reused across n tiles when order=mn)
     std::string stage_b = "k";  // same for W: "panel" is a tile_n x K panel per n tile

@@ -9,12 +9,11 @@ namespace npusim::schedules {
 
 FixedPoint quantize_multiplier(double real) {
     if (!std::isfinite(real) || real < std::ldexp(1.0, -31) || real > std::ldexp(1.0, 29))
-        throw npu::ShapeError("requantization scale " + std::to_string(real) +
-                              " must be finite and in [2^-31, 2^29]");
+        throw npu::ShapeError("requantization scale " + std::to_string(real) + " must be finite and in [2^-31, 2^29]");
     int exp = 0;
-    double frac = std::frexp(real, &exp);  // real = frac * 2^exp, frac in [0.5, 1)
+    double frac = std::frexp(real, &exp);              // real = frac * 2^exp, frac in [0.5, 1)
     int64_t mult = std::llround(frac * 2147483648.0);  // frac * 2^31
-    if (mult == (int64_t{1} << 31)) {  // rounding reached 1.0
+    if (mult == (int64_t{1} << 31)) {                  // rounding reached 1.0
         mult /= 2;
         ++exp;
     }

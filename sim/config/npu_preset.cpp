@@ -50,7 +50,8 @@ NpuConfig load_preset(const std::string& name_or_path) {
     fs::path path = is_path ? fs::path(name_or_path) : fs::path(config_dir()) / "npu" / (name_or_path + ".yaml");
     if (!is_path && !fs::exists(path)) {
         std::string known;
-        for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+        for (const auto& n : preset_names())
+            known += (known.empty() ? "" : ", ") + n;
         throw ConfigError("unknown preset '" + name_or_path + "' (known: " + known +
                           "; or give a path to a .yaml file)");
     }

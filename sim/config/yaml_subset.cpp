@@ -41,7 +41,7 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
         std::string prefix;
     };
     std::vector<Level> stack{{0, ""}};  // top-level keys start in column 0
-    bool expect_child = false;  // the previous key had no value: a deeper mapping must follow
+    bool expect_child = false;          // the previous key had no value: a deeper mapping must follow
     int parent_line = 0;
     std::istringstream in(text);
     std::string raw;
@@ -72,12 +72,12 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
         if (expect_child) {
             if (indent <= stack.back().indent)
                 throw ConfigError(source + ":" + std::to_string(parent_line) + ": key '" +
-                                  stack.back().prefix.substr(0, stack.back().prefix.size() - 1) +
-                                  "' has no value");
+                                  stack.back().prefix.substr(0, stack.back().prefix.size() - 1) + "' has no value");
             stack.back().indent = indent;
             expect_child = false;
         } else {
-            while (indent < stack.back().indent) stack.pop_back();
+            while (indent < stack.back().indent)
+                stack.pop_back();
             if (indent != stack.back().indent) fail("indentation does not match any enclosing mapping");
         }
         std::string full = stack.back().prefix + key;

@@ -7,7 +7,9 @@
 namespace npu {
 
 namespace {
-int64_t elem_bytes(DType t) { return std::max(dtype_bits(t), 8) / 8; }
+int64_t elem_bytes(DType t) {
+    return std::max(dtype_bits(t), 8) / 8;
+}
 constexpr size_t kThreadStackBytes = 512 * 1024;
 }  // namespace
 
@@ -94,7 +96,8 @@ bool Controller::exec(const XBlock& block, int64_t* env) {
                     },
                     nullptr, &opts);
             }
-            while (remaining > 0) sc_core::wait(joined);
+            while (remaining > 0)
+                sc_core::wait(joined);
             ok = !aborted_;
         } else if (auto* d = std::get_if<XDma>(&n)) {
             ok = issue(*d, env);
@@ -135,16 +138,14 @@ bool Controller::issue(const XDma& d, const int64_t* env) {
     if (elements == 0) return true;  // an empty box: a tail iteration with nothing to move
     hi += r.elem_bytes;
     if (lo < 0 || static_cast<uint64_t>(hi) > prog_->tensor_span[static_cast<size_t>(d.tensor)]) {
-        fail(d.where + ": box covers bytes [" + std::to_string(lo) + ", " + std::to_string(hi) +
-             ") of tensor '" + t.name + "', which spans [0, " +
-             std::to_string(prog_->tensor_span[static_cast<size_t>(d.tensor)]) + ")");
+        fail(d.where + ": box covers bytes [" + std::to_string(lo) + ", " + std::to_string(hi) + ") of tensor '" +
+             t.name + "', which spans [0, " + std::to_string(prog_->tensor_span[static_cast<size_t>(d.tensor)]) + ")");
         return false;
     }
     int64_t sram_off = d.sram_offset.eval(env);
     if (sram_off < 0 || sram_off + elements * r.elem_bytes > s.bytes) {
-        fail(d.where + ": " + std::to_string(elements * r.elem_bytes) + " bytes at offset " +
-             std::to_string(sram_off) + " do not fit SRAM buffer '" + s.name + "' of " + std::to_string(s.bytes) +
-             " bytes");
+        fail(d.where + ": " + std::to_string(elements * r.elem_bytes) + " bytes at offset " + std::to_string(sram_off) +
+             " do not fit SRAM buffer '" + s.name + "' of " + std::to_string(s.bytes) + " bytes");
         return false;
     }
     r.address = t.base + static_cast<uint64_t>(offset);
@@ -235,7 +236,8 @@ bool Controller::sync(const XSync& s, const int64_t* env) {
     }
     Waiter me{s.token, count};
     waiting_.push_back(&me);
-    while (token_count_[idx] < count && !aborted_) sc_core::wait(*token_event_[idx] | abort_event_);
+    while (token_count_[idx] < count && !aborted_)
+        sc_core::wait(*token_event_[idx] | abort_event_);
     waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &me));
     if (aborted_) return false;
     token_count_[idx] -= count;

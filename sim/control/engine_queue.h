@@ -18,7 +18,8 @@ public:
     // Blocks the calling SystemC thread until a request is there and `eligible` holds.
     template <typename Pred>
     Request pop(Pred eligible) {
-        while (q_.empty() || !eligible()) sc_core::wait(ev_);
+        while (q_.empty() || !eligible())
+            sc_core::wait(ev_);
         Request r = std::move(q_.front());
         q_.pop_front();
         return r;

@@ -19,7 +19,8 @@ public:
 
     XBlock block(const Block& b) {
         XBlock out;
-        for (const Node& n : b) out.push_back(node(n));
+        for (const Node& n : b)
+            out.push_back(node(n));
         return out;
     }
     int max_depth = 0;
@@ -50,11 +51,16 @@ private:
         if (auto* f = std::get_if<Fork>(&n)) {
             if (f->threads.empty()) throw ProgramError(where + " (fork): a fork needs at least one thread");
             XFork x;
-            for (const Block& t : f->threads) x.threads.push_back(block(t));
+            for (const Block& t : f->threads)
+                x.threads.push_back(block(t));
             return x;
         }
-        if (auto* d = std::get_if<DmaIn>(&n)) return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset, where + " (dma_in " + d->tensor + " -> " + d->sram + ")");
-        if (auto* d = std::get_if<DmaOut>(&n)) return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset, where + " (dma_out " + d->sram + " -> " + d->tensor + ")");
+        if (auto* d = std::get_if<DmaIn>(&n))
+            return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset,
+                       where + " (dma_in " + d->tensor + " -> " + d->sram + ")");
+        if (auto* d = std::get_if<DmaOut>(&n))
+            return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset,
+                       where + " (dma_out " + d->sram + " -> " + d->tensor + ")");
         if (auto* m = std::get_if<MatMul>(&n)) {
             XMatMul x;
             x.where = where + " (matmul)";
@@ -75,7 +81,8 @@ private:
             x.op = v->op;
             x.elements = bind(v->elements, x.where);
             x.dtype = v->dtype;
-            for (const auto& in : v->inputs) x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.where));
+            for (const auto& in : v->inputs)
+                x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.where));
             x.output = index_of(p_.sram, v->output, "SRAM buffer", x.where);
             return x;
         }

@@ -53,7 +53,7 @@ struct XFork {
 struct PreparedProgram {
     const Program* program = nullptr;
     XBlock body;
-    int slots = 0;  // deepest loop nesting = size of a thread's variable environment
+    int slots = 0;                      // deepest loop nesting = size of a thread's variable environment
     std::vector<uint64_t> tensor_span;  // bytes from each tensor's base to one past its last element
 };
 

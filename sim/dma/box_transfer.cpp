@@ -23,7 +23,8 @@ BoxCost box_cost(uint64_t address, const std::vector<BoxExtent>& dims, int64_t e
     }
     std::vector<BoxExtent> outer(dims.begin() + static_cast<long>(first_outer), dims.end());
     uint64_t rows = 1;
-    for (const auto& d : outer) rows *= static_cast<uint64_t>(d.extent);
+    for (const auto& d : outer)
+        rows *= static_cast<uint64_t>(d.extent);
     c.rows = rows;
     c.bytes = rows * row_bytes;
     uint64_t burst = static_cast<uint64_t>(burst_bytes);
@@ -38,7 +39,8 @@ BoxCost box_cost(uint64_t address, const std::vector<BoxExtent>& dims, int64_t e
     std::vector<int64_t> idx(outer.size(), 0);
     for (uint64_t r = 0; r < rows; ++r) {
         int64_t off = 0;
-        for (std::size_t d = 0; d < outer.size(); ++d) off += idx[d] * outer[d].stride;
+        for (std::size_t d = 0; d < outer.size(); ++d)
+            off += idx[d] * outer[d].stride;
         c.bus_bytes += bursts(address + static_cast<uint64_t>(off), row_bytes, burst) * burst;
         for (std::size_t d = 0; d < outer.size(); ++d) {
             if (++idx[d] < outer[d].extent) break;

@@ -17,7 +17,8 @@ std::map<std::string, double> price_energy(const RunStats& s, const NpuConfig& c
                         static_cast<double>(get(s.macs, "fp16")) * cfg.energy_mac_fp16_pj);
     e["l1"] = kPico * (static_cast<double>(get(s.sram_read, "l1")) * cfg.energy_l1_read_pj_per_byte +
                        static_cast<double>(get(s.sram_written, "l1")) * cfg.energy_l1_write_pj_per_byte);
-    e["acc"] = kPico * static_cast<double>(get(s.sram_read, "acc") + get(s.sram_written, "acc")) * cfg.energy_acc_pj_per_byte;
+    e["acc"] =
+        kPico * static_cast<double>(get(s.sram_read, "acc") + get(s.sram_written, "acc")) * cfg.energy_acc_pj_per_byte;
     e["dram"] = kPico * static_cast<double>(s.dram_bus_read + s.dram_bus_written) * cfg.energy_dram_pj_per_byte;
     e["vector"] = kPico * static_cast<double>(s.vector_ops) * cfg.energy_vector_pj_per_op;
     e["static"] = cfg.energy_static_mw * 1e-3 * seconds;

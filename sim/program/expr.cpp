@@ -17,18 +17,32 @@ Expr Expr::binary(Kind kind, Expr a, Expr b) {
     if (a.is_const() && b.is_const()) {
         int64_t x = a.value(), y = b.value();
         switch (kind) {
-            case Kind::Add: return Expr(x + y);
-            case Kind::Sub: return Expr(x - y);
-            case Kind::Mul: return Expr(x * y);
-            case Kind::Div: if (y != 0) return Expr(floor_div(x, y)); break;
-            case Kind::Mod: if (y != 0) return Expr(floor_mod(x, y)); break;
-            case Kind::Min: return Expr(std::min(x, y));
-            case Kind::Max: return Expr(std::max(x, y));
-            case Kind::Lt: return Expr(int64_t{x < y});
-            case Kind::Le: return Expr(int64_t{x <= y});
-            case Kind::Eq: return Expr(int64_t{x == y});
-            case Kind::Ne: return Expr(int64_t{x != y});
-            default: break;
+            case Kind::Add:
+                return Expr(x + y);
+            case Kind::Sub:
+                return Expr(x - y);
+            case Kind::Mul:
+                return Expr(x * y);
+            case Kind::Div:
+                if (y != 0) return Expr(floor_div(x, y));
+                break;
+            case Kind::Mod:
+                if (y != 0) return Expr(floor_mod(x, y));
+                break;
+            case Kind::Min:
+                return Expr(std::min(x, y));
+            case Kind::Max:
+                return Expr(std::max(x, y));
+            case Kind::Lt:
+                return Expr(int64_t{x < y});
+            case Kind::Le:
+                return Expr(int64_t{x <= y});
+            case Kind::Eq:
+                return Expr(int64_t{x == y});
+            case Kind::Ne:
+                return Expr(int64_t{x != y});
+            default:
+                break;
         }
     }
     return Expr(std::make_shared<Node>(Node{kind, 0, {}, {std::move(a), std::move(b)}}));
@@ -45,31 +59,47 @@ int64_t floor_div(int64_t a, int64_t b) {
     return q;
 }
 
-int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+int64_t floor_mod(int64_t a, int64_t b) {
+    return a - floor_div(a, b) * b;
+}
 
 namespace {
 const char* infix(Expr::Kind k) {
     switch (k) {
-        case Expr::Kind::Add: return " + ";
-        case Expr::Kind::Sub: return " - ";
-        case Expr::Kind::Mul: return "*";
-        case Expr::Kind::Div: return "/";
-        case Expr::Kind::Mod: return " % ";
-        case Expr::Kind::Lt: return " < ";
-        case Expr::Kind::Le: return " <= ";
-        case Expr::Kind::Eq: return " == ";
-        case Expr::Kind::Ne: return " != ";
-        default: return nullptr;
+        case Expr::Kind::Add:
+            return " + ";
+        case Expr::Kind::Sub:
+            return " - ";
+        case Expr::Kind::Mul:
+            return "*";
+        case Expr::Kind::Div:
+            return "/";
+        case Expr::Kind::Mod:
+            return " % ";
+        case Expr::Kind::Lt:
+            return " < ";
+        case Expr::Kind::Le:
+            return " <= ";
+        case Expr::Kind::Eq:
+            return " == ";
+        case Expr::Kind::Ne:
+            return " != ";
+        default:
+            return nullptr;
     }
 }
 }  // namespace
 
 std::string Expr::to_string() const {
     switch (kind()) {
-        case Kind::Const: return std::to_string(value());
-        case Kind::Var: return name();
-        case Kind::Min: return "min(" + a().to_string() + ", " + b().to_string() + ")";
-        case Kind::Max: return "max(" + a().to_string() + ", " + b().to_string() + ")";
+        case Kind::Const:
+            return std::to_string(value());
+        case Kind::Var:
+            return name();
+        case Kind::Min:
+            return "min(" + a().to_string() + ", " + b().to_string() + ")";
+        case Kind::Max:
+            return "max(" + a().to_string() + ", " + b().to_string() + ")";
         case Kind::Select:
             return "select(" + a().to_string() + ", " + b().to_string() + ", " + c().to_string() + ")";
         default:
@@ -83,7 +113,8 @@ void Expr::collect_vars(std::vector<std::string>& out) const {
         if (std::find(out.begin(), out.end(), name()) == out.end()) out.push_back(name());
         return;
     }
-    for (const auto& arg : node_->args) arg.collect_vars(out);
+    for (const auto& arg : node_->args)
+        arg.collect_vars(out);
 }
 
 BoundExpr::BoundExpr(const Expr& e, const std::vector<std::string>& slots, const std::string& where) {
@@ -93,17 +124,19 @@ BoundExpr::BoundExpr(const Expr& e, const std::vector<std::string>& slots, const
         std::vector<Instr>& ops;
         void operator()(const Expr& x) {
             switch (x.kind()) {
-                case Expr::Kind::Const: ops.push_back({Op::Const, x.value()}); return;
+                case Expr::Kind::Const:
+                    ops.push_back({Op::Const, x.value()});
+                    return;
                 case Expr::Kind::Var: {
                     // The innermost loop of that name wins, as with nested scopes.
                     auto it = std::find(slots.rbegin(), slots.rend(), x.name());
                     if (it == slots.rend())
-                        throw ProgramError(where + ": variable '" + x.name() +
-                                           "' is not an enclosing loop variable");
+                        throw ProgramError(where + ": variable '" + x.name() + "' is not an enclosing loop variable");
                     ops.push_back({Op::Var, static_cast<int64_t>(slots.rend() - it - 1)});
                     return;
                 }
-                default: break;
+                default:
+                    break;
             }
             (*this)(x.a());
             (*this)(x.b());
@@ -126,8 +159,14 @@ int64_t BoundExpr::eval(const int64_t* env) const {
     int64_t stack[kMaxDepth];
     int sp = 0;
     for (const Instr& in : ops_) {
-        if (in.op == Op::Const) { stack[sp++] = in.arg; continue; }
-        if (in.op == Op::Var) { stack[sp++] = env[in.arg]; continue; }
+        if (in.op == Op::Const) {
+            stack[sp++] = in.arg;
+            continue;
+        }
+        if (in.op == Op::Var) {
+            stack[sp++] = env[in.arg];
+            continue;
+        }
         if (in.op == Op::Select) {
             sp -= 2;
             stack[sp - 1] = stack[sp - 1] != 0 ? stack[sp] : stack[sp + 1];
@@ -136,18 +175,41 @@ int64_t BoundExpr::eval(const int64_t* env) const {
         int64_t y = stack[--sp];
         int64_t& x = stack[sp - 1];
         switch (in.op) {
-            case Op::Add: x += y; break;
-            case Op::Sub: x -= y; break;
-            case Op::Mul: x *= y; break;
-            case Op::Div: x = y == 0 ? 0 : floor_div(x, y); break;  // Halide defines x/0 == 0
-            case Op::Mod: x = y == 0 ? 0 : floor_mod(x, y); break;
-            case Op::Min: x = std::min(x, y); break;
-            case Op::Max: x = std::max(x, y); break;
-            case Op::Lt: x = x < y; break;
-            case Op::Le: x = x <= y; break;
-            case Op::Eq: x = x == y; break;
-            case Op::Ne: x = x != y; break;
-            default: throw InternalError("BoundExpr: bad opcode");
+            case Op::Add:
+                x += y;
+                break;
+            case Op::Sub:
+                x -= y;
+                break;
+            case Op::Mul:
+                x *= y;
+                break;
+            case Op::Div:
+                x = y == 0 ? 0 : floor_div(x, y);
+                break;  // Halide defines x/0 == 0
+            case Op::Mod:
+                x = y == 0 ? 0 : floor_mod(x, y);
+                break;
+            case Op::Min:
+                x = std::min(x, y);
+                break;
+            case Op::Max:
+                x = std::max(x, y);
+                break;
+            case Op::Lt:
+                x = x < y;
+                break;
+            case Op::Le:
+                x = x <= y;
+                break;
+            case Op::Eq:
+                x = x == y;
+                break;
+            case Op::Ne:
+                x = x != y;
+                break;
+            default:
+                throw InternalError("BoundExpr: bad opcode");
         }
     }
     return stack[0];

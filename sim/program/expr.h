@@ -44,9 +44,15 @@ private:
     std::shared_ptr<const Node> node_;
 };
 
-inline Expr operator+(Expr a, Expr b) { return Expr::binary(Expr::Kind::Add, std::move(a), std::move(b)); }
-inline Expr operator-(Expr a, Expr b) { return Expr::binary(Expr::Kind::Sub, std::move(a), std::move(b)); }
-inline Expr operator*(Expr a, Expr b) { return Expr::binary(Expr::Kind::Mul, std::move(a), std::move(b)); }
+inline Expr operator+(Expr a, Expr b) {
+    return Expr::binary(Expr::Kind::Add, std::move(a), std::move(b));
+}
+inline Expr operator-(Expr a, Expr b) {
+    return Expr::binary(Expr::Kind::Sub, std::move(a), std::move(b));
+}
+inline Expr operator*(Expr a, Expr b) {
+    return Expr::binary(Expr::Kind::Mul, std::move(a), std::move(b));
+}
 
 int64_t floor_div(int64_t a, int64_t b);
 int64_t floor_mod(int64_t a, int64_t b);

@@ -11,15 +11,18 @@ struct DTypeInfo {
     int bits;
 };
 constexpr DTypeInfo kDTypes[] = {
-    {DType::Int4, "int4", 4},   {DType::Int8, "int8", 8},   {DType::Int16, "int16", 16},
-    {DType::Int32, "int32", 32}, {DType::Int64, "int64", 64}, {DType::Fp16, "fp16", 16},
-    {DType::Fp32, "fp32", 32},
+    {DType::Int4, "int4", 4},    {DType::Int8, "int8", 8},  {DType::Int16, "int16", 16}, {DType::Int32, "int32", 32},
+    {DType::Int64, "int64", 64}, {DType::Fp16, "fp16", 16}, {DType::Fp32, "fp32", 32},
 };
 constexpr const char* kVectorOps[] = {"fill", "copy", "requantize"};
 }  // namespace
 
-int dtype_bits(DType t) { return kDTypes[static_cast<int>(t)].bits; }
-const char* dtype_name(DType t) { return kDTypes[static_cast<int>(t)].name; }
+int dtype_bits(DType t) {
+    return kDTypes[static_cast<int>(t)].bits;
+}
+const char* dtype_name(DType t) {
+    return kDTypes[static_cast<int>(t)].name;
+}
 
 DType parse_dtype(const std::string& name, const std::string& where) {
     std::string allowed;
@@ -30,7 +33,9 @@ DType parse_dtype(const std::string& name, const std::string& where) {
     throw ProgramError(where + ": unknown dtype '" + name + "' (allowed: " + allowed + ")");
 }
 
-const char* vector_op_name(VectorOp op) { return kVectorOps[static_cast<int>(op)]; }
+const char* vector_op_name(VectorOp op) {
+    return kVectorOps[static_cast<int>(op)];
+}
 
 VectorOp parse_vector_op(const std::string& name, const std::string& where) {
     std::string allowed;
@@ -48,8 +53,14 @@ static const T* find_named(const std::vector<T>& v, const std::string& n) {
     return nullptr;
 }
 
-const Tensor* Program::find_tensor(const std::string& n) const { return find_named(tensors, n); }
-const SramBuffer* Program::find_sram(const std::string& n) const { return find_named(sram, n); }
-const Token* Program::find_token(const std::string& n) const { return find_named(tokens, n); }
+const Tensor* Program::find_tensor(const std::string& n) const {
+    return find_named(tensors, n);
+}
+const SramBuffer* Program::find_sram(const std::string& n) const {
+    return find_named(sram, n);
+}
+const Token* Program::find_token(const std::string& n) const {
+    return find_named(tokens, n);
+}
 
 }  // namespace npu

@@ -56,10 +56,10 @@ struct BoxDim {
 // Copies a strided box of a DRAM tensor into an SRAM buffer.
 struct DmaIn {
     std::string tensor;
-    Expr offset;               // bytes from the tensor base to the box's first element
-    std::vector<BoxDim> box;   // innermost first
+    Expr offset;              // bytes from the tensor base to the box's first element
+    std::vector<BoxDim> box;  // innermost first
     std::string sram;
-    Expr sram_offset;          // bytes into the SRAM buffer
+    Expr sram_offset;  // bytes into the SRAM buffer
 };
 
 // Copies an SRAM buffer region out to a strided box of a DRAM tensor.

@@ -30,7 +30,8 @@ namespace {
 
 std::string join_ints(const std::vector<int64_t>& v) {
     std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    for (size_t i = 0; i < v.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(v[i]);
     return s + "]";
 }
 
@@ -44,13 +45,14 @@ std::string box_text(const std::vector<BoxDim>& box) {
 struct Printer {
     std::ostringstream out;
     void block(const Block& b, int depth) {
-        for (const Node& n : b) node(n, depth);
+        for (const Node& n : b)
+            node(n, depth);
     }
     std::string pad(int depth) { return std::string(2 * depth, ' '); }
     void node(const Node& n, int d) {
         if (auto* l = std::get_if<Loop>(&n)) {
-            out << pad(d) << "loop " << l->var << " min=" << l->min.to_string()
-                << " extent=" << l->extent.to_string() << " {\n";
+            out << pad(d) << "loop " << l->var << " min=" << l->min.to_string() << " extent=" << l->extent.to_string()
+                << " {\n";
             block(l->body, d + 1);
             out << pad(d) << "}\n";
         } else if (auto* f = std::get_if<Fork>(&n)) {
@@ -63,22 +65,19 @@ struct Printer {
             out << pad(d) << "}\n";
         } else if (auto* i = std::get_if<DmaIn>(&n)) {
             out << pad(d) << "dma_in " << i->tensor << " offset=" << i->offset.to_string()
-                << " box=" << box_text(i->box) << " -> " << i->sram
-                << " offset=" << i->sram_offset.to_string() << "\n";
+                << " box=" << box_text(i->box) << " -> " << i->sram << " offset=" << i->sram_offset.to_string() << "\n";
         } else if (auto* o = std::get_if<DmaOut>(&n)) {
-            out << pad(d) << "dma_out " << o->sram << " offset=" << o->sram_offset.to_string()
-                << " -> " << o->tensor << " offset=" << o->offset.to_string()
-                << " box=" << box_text(o->box) << "\n";
+            out << pad(d) << "dma_out " << o->sram << " offset=" << o->sram_offset.to_string() << " -> " << o->tensor
+                << " offset=" << o->offset.to_string() << " box=" << box_text(o->box) << "\n";
         } else if (auto* m = std::get_if<MatMul>(&n)) {
-            out << pad(d) << "matmul m=" << m->m.to_string() << " n=" << m->n.to_string()
-                << " k=" << m->k.to_string() << " a=" << m->a << ":" << dtype_name(m->a_type)
-                << " b=" << m->b << ":" << dtype_name(m->b_type) << " acc=" << m->acc << ":"
-                << dtype_name(m->acc_type) << "\n";
+            out << pad(d) << "matmul m=" << m->m.to_string() << " n=" << m->n.to_string() << " k=" << m->k.to_string()
+                << " a=" << m->a << ":" << dtype_name(m->a_type) << " b=" << m->b << ":" << dtype_name(m->b_type)
+                << " acc=" << m->acc << ":" << dtype_name(m->acc_type) << "\n";
         } else if (auto* v = std::get_if<Vector>(&n)) {
-            out << pad(d) << "vector " << vector_op_name(v->op)
-                << " elements=" << v->elements.to_string() << " dtype=" << dtype_name(v->dtype)
-                << " in=[";
-            for (size_t k = 0; k < v->inputs.size(); ++k) out << (k ? ", " : "") << v->inputs[k];
+            out << pad(d) << "vector " << vector_op_name(v->op) << " elements=" << v->elements.to_string()
+                << " dtype=" << dtype_name(v->dtype) << " in=[";
+            for (size_t k = 0; k < v->inputs.size(); ++k)
+                out << (k ? ", " : "") << v->inputs[k];
             out << "] out=" << v->output << "\n";
         } else if (auto* s = std::get_if<Signal>(&n)) {
             out << pad(d) << "signal " << s->token << " count=" << s->count.to_string() << "\n";
@@ -95,11 +94,13 @@ std::string to_text(const Program& p) {
     pr.out << "program " << p.name << "\n";
     for (const Tensor& t : p.tensors)
         pr.out << "tensor " << t.name << " " << dtype_name(t.dtype) << " shape=" << join_ints(t.shape)
-               << " strides=" << join_ints(t.strides) << " base=" << t.base
-               << (t.is_output ? " output" : " input") << "\n";
+               << " strides=" << join_ints(t.strides) << " base=" << t.base << (t.is_output ? " output" : " input")
+               << "\n";
     for (const SramBuffer& s : p.sram)
-        pr.out << "sram " << s.name << " " << dtype_name(s.dtype) << " level=" << s.level << " bytes=" << s.bytes << "\n";
-    for (const Token& t : p.tokens) pr.out << "token " << t.name << " init=" << t.init << "\n";
+        pr.out << "sram " << s.name << " " << dtype_name(s.dtype) << " level=" << s.level << " bytes=" << s.bytes
+               << "\n";
+    for (const Token& t : p.tokens)
+        pr.out << "token " << t.name << " init=" << t.init << "\n";
     pr.block(p.body, 0);
     return pr.out.str();
 }
@@ -123,19 +124,32 @@ std::vector<Tok> lex(const std::string& text, const std::string& source) {
     int line = 1;
     for (size_t i = 0; i < text.size();) {
         char c = text[i];
-        if (c == '\n') { ++line; ++i; continue; }
-        if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-        if (c == '#') { while (i < text.size() && text[i] != '\n') ++i; continue; }
+        if (c == '\n') {
+            ++line;
+            ++i;
+            continue;
+        }
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            ++i;
+            continue;
+        }
+        if (c == '#') {
+            while (i < text.size() && text[i] != '\n')
+                ++i;
+            continue;
+        }
         if (std::isdigit(static_cast<unsigned char>(c))) {
             size_t j = i;
-            while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+            while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])))
+                ++j;
             toks.push_back({Tok::Int, text.substr(i, j - i), line});
             i = j;
             continue;
         }
         if (ident_char(c)) {
             size_t j = i;
-            while (j < text.size() && ident_char(text[j])) ++j;
+            while (j < text.size() && ident_char(text[j]))
+                ++j;
             toks.push_back({Tok::Ident, text.substr(i, j - i), line});
             i = j;
             continue;
@@ -155,8 +169,7 @@ std::vector<Tok> lex(const std::string& text, const std::string& source) {
             ++i;
             continue;
         }
-        throw ProgramError(source + ":" + std::to_string(line) + ": unexpected character '" +
-                           std::string(1, c) + "'");
+        throw ProgramError(source + ":" + std::to_string(line) + ": unexpected character '" + std::string(1, c) + "'");
     }
     toks.push_back({Tok::End, "end of text", line});
     return toks;
@@ -171,10 +184,14 @@ public:
         expect_word("program");
         p.name = ident("program name");
         while (true) {
-            if (peek_word("tensor")) p.tensors.push_back(tensor());
-            else if (peek_word("sram")) p.sram.push_back(sram());
-            else if (peek_word("token")) p.tokens.push_back(token());
-            else break;
+            if (peek_word("tensor"))
+                p.tensors.push_back(tensor());
+            else if (peek_word("sram"))
+                p.sram.push_back(sram());
+            else if (peek_word("token"))
+                p.tokens.push_back(token());
+            else
+                break;
         }
         p.body = block_until_end();
         return p;
@@ -187,8 +204,7 @@ private:
 
     [[noreturn]] void fail(const std::string& what) {
         const Tok& t = toks_[pos_];
-        throw ProgramError(source_ + ":" + std::to_string(t.line) + ": expected " + what +
-                           ", found '" + t.text + "'");
+        throw ProgramError(source_ + ":" + std::to_string(t.line) + ": expected " + what + ", found '" + t.text + "'");
     }
     const Tok& cur() const { return toks_[pos_]; }
     bool peek_word(const char* w) const { return cur().kind == Tok::Ident && cur().text == w; }
@@ -207,7 +223,10 @@ private:
     }
     int64_t integer(const std::string& what) {
         bool neg = false;
-        if (peek_punct("-")) { neg = true; ++pos_; }
+        if (peek_punct("-")) {
+            neg = true;
+            ++pos_;
+        }
         if (cur().kind != Tok::Int) fail(what);
         const std::string& s = toks_[pos_].text;
         if (s.size() > 18) fail(what + " (at most 18 digits)");
@@ -254,8 +273,8 @@ private:
         Expr a = expr();
         static const std::pair<const char*, Expr::Kind> ops[] = {
             {"+", Expr::Kind::Add}, {"-", Expr::Kind::Sub}, {"*", Expr::Kind::Mul},
-            {"/", Expr::Kind::Div}, {"%", Expr::Kind::Mod}, {"<=", Expr::Kind::Le}, {"<", Expr::Kind::Lt},
-            {"==", Expr::Kind::Eq}, {"!=", Expr::Kind::Ne}};
+            {"/", Expr::Kind::Div}, {"%", Expr::Kind::Mod}, {"<=", Expr::Kind::Le},
+            {"<", Expr::Kind::Lt},  {"==", Expr::Kind::Eq}, {"!=", Expr::Kind::Ne}};
         for (const auto& [sym, kind] : ops) {
             if (peek_punct(sym)) {
                 ++pos_;
@@ -314,8 +333,10 @@ private:
         t.shape = int_list("shape");
         t.strides = int_list("strides");
         t.base = static_cast<uint64_t>(int_field("base"));
-        if (peek_word("output")) t.is_output = true;
-        else if (!peek_word("input")) fail("'input' or 'output'");
+        if (peek_word("output"))
+            t.is_output = true;
+        else if (!peek_word("input"))
+            fail("'input' or 'output'");
         ++pos_;
         return t;
     }
@@ -340,7 +361,8 @@ private:
 
     Block block_until_end() {
         Block b;
-        while (cur().kind != Tok::End) b.push_back(stmt());
+        while (cur().kind != Tok::End)
+            b.push_back(stmt());
         return b;
     }
     Block braced_block() {

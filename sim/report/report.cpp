@@ -11,9 +11,15 @@ std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char buf[8];
@@ -47,7 +53,10 @@ std::string json_map(const std::map<std::string, T>& m) {
 std::string si(double v, const char* unit) {
     const char* prefixes[] = {"", "k", "M", "G", "T"};
     int p = 0;
-    while (v >= 1000 && p < 4) { v /= 1000; ++p; }
+    while (v >= 1000 && p < 4) {
+        v /= 1000;
+        ++p;
+    }
     char buf[48];
     std::snprintf(buf, sizeof buf, "%.3g %s%s", v, prefixes[p], unit);
     return buf;
@@ -56,7 +65,10 @@ std::string si(double v, const char* unit) {
 std::string small_si(double v, const char* unit) {
     const char* prefixes[] = {"", "m", "u", "n", "p"};
     int p = 0;
-    while (v != 0 && v < 1 && p < 4) { v *= 1000; ++p; }
+    while (v != 0 && v < 1 && p < 4) {
+        v *= 1000;
+        ++p;
+    }
     char buf[48];
     std::snprintf(buf, sizeof buf, "%.4g %s%s", v, prefixes[p], unit);
     return buf;
@@ -67,25 +79,21 @@ std::string small_si(double v, const char* unit) {
 std::string Report::to_json() const {
     std::ostringstream o;
     o << "{\"program\": " << json_string(program) << ", \"preset\": " << json_string(preset)
-      << ", \"cycles\": " << cycles << ", \"seconds\": " << num(seconds)
-      << ", \"energy_j\": " << num(energy_j) << ", \"energy_j_by_component\": " << json_map(energy_j_by_component)
-      << ", \"average_power_w\": " << num(average_power_w)
-      << ", \"dram_bytes_read\": " << dram_bytes_read << ", \"dram_bytes_written\": " << dram_bytes_written
-      << ", \"dram_bus_bytes_read\": " << dram_bus_bytes_read
+      << ", \"cycles\": " << cycles << ", \"seconds\": " << num(seconds) << ", \"energy_j\": " << num(energy_j)
+      << ", \"energy_j_by_component\": " << json_map(energy_j_by_component)
+      << ", \"average_power_w\": " << num(average_power_w) << ", \"dram_bytes_read\": " << dram_bytes_read
+      << ", \"dram_bytes_written\": " << dram_bytes_written << ", \"dram_bus_bytes_read\": " << dram_bus_bytes_read
       << ", \"dram_bus_bytes_written\": " << dram_bus_bytes_written
       << ", \"sram_bytes_read\": " << json_map(sram_bytes_read)
-      << ", \"sram_bytes_written\": " << json_map(sram_bytes_written)
-      << ", \"sram_peak_bytes\": " << sram_peak_bytes
-      << ", \"sram_peak_bytes_by_level\": " << json_map(sram_peak_bytes_by_level)
-      << ", \"mac_ops\": " << mac_ops << ", \"mac_ops_by_type\": " << json_map(mac_ops_by_type)
-      << ", \"vector_ops\": " << vector_ops << ", \"instructions\": " << instructions
-      << ", \"compute_bound_cycles\": " << compute_bound_cycles
+      << ", \"sram_bytes_written\": " << json_map(sram_bytes_written) << ", \"sram_peak_bytes\": " << sram_peak_bytes
+      << ", \"sram_peak_bytes_by_level\": " << json_map(sram_peak_bytes_by_level) << ", \"mac_ops\": " << mac_ops
+      << ", \"mac_ops_by_type\": " << json_map(mac_ops_by_type) << ", \"vector_ops\": " << vector_ops
+      << ", \"instructions\": " << instructions << ", \"compute_bound_cycles\": " << compute_bound_cycles
       << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
       << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"engines\": [";
     for (size_t i = 0; i < engines.size(); ++i)
         o << (i ? ", " : "") << "{\"name\": " << json_string(engines[i].name)
-          << ", \"busy_cycles\": " << engines[i].busy_cycles
-          << ", \"instructions\": " << engines[i].instructions
+          << ", \"busy_cycles\": " << engines[i].busy_cycles << ", \"instructions\": " << engines[i].instructions
           << ", \"utilisation\": " << num(engines[i].utilisation) << "}";
     o << "]}";
     return o.str();
@@ -111,7 +119,8 @@ std::string Report::to_table() const {
     row("DRAM written", si(static_cast<double>(dram_bytes_written), "B") + "  (bus " +
                             si(static_cast<double>(dram_bus_bytes_written), "B") + ")");
     std::string peak;
-    for (const auto& [lvl, b] : sram_peak_bytes_by_level) peak += (peak.empty() ? "" : ", ") + lvl + " " + si(static_cast<double>(b), "B");
+    for (const auto& [lvl, b] : sram_peak_bytes_by_level)
+        peak += (peak.empty() ? "" : ", ") + lvl + " " + si(static_cast<double>(b), "B");
     row("SRAM peak", si(static_cast<double>(sram_peak_bytes), "B") + "  (" + peak + ")");
     row("energy", small_si(energy_j, "J") + "  (" + small_si(average_power_w, "W") + " average)");
     for (const auto& [c, e] : energy_j_by_component) {

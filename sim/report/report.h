@@ -20,13 +20,13 @@ struct Report {
     uint64_t cycles = 0;
     double seconds = 0;
     // Work
-    uint64_t mac_ops = 0;                      // multiply-accumulates, all precisions
+    uint64_t mac_ops = 0;                             // multiply-accumulates, all precisions
     std::map<std::string, uint64_t> mac_ops_by_type;  // "int8", "int4", "fp16"
-    uint64_t vector_ops = 0;                   // element-operations
+    uint64_t vector_ops = 0;                          // element-operations
     uint64_t instructions = 0;
     // Memory traffic
-    uint64_t dram_bytes_read = 0, dram_bytes_written = 0;          // bytes the program asked for
-    uint64_t dram_bus_bytes_read = 0, dram_bus_bytes_written = 0;  // whole bursts on the bus
+    uint64_t dram_bytes_read = 0, dram_bytes_written = 0;                 // bytes the program asked for
+    uint64_t dram_bus_bytes_read = 0, dram_bus_bytes_written = 0;         // whole bursts on the bus
     std::map<std::string, uint64_t> sram_bytes_read, sram_bytes_written;  // per level
     std::map<std::string, uint64_t> sram_peak_bytes_by_level;
     uint64_t sram_peak_bytes = 0;

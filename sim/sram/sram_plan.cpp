@@ -20,7 +20,8 @@ SramPlan plan_sram(const Program& p, const NpuConfig& cfg) {
         const char* key;
         int64_t capacity;
     };
-    for (const Level& lvl : {Level{"l1", "sram.l1_bytes", cfg.sram_l1_bytes}, Level{"acc", "sram.acc_bytes", cfg.sram_acc_bytes}}) {
+    for (const Level& lvl :
+         {Level{"l1", "sram.l1_bytes", cfg.sram_l1_bytes}, Level{"acc", "sram.acc_bytes", cfg.sram_acc_bytes}}) {
         uint64_t need = plan.bytes_by_level[lvl.name];
         if (need <= static_cast<uint64_t>(lvl.capacity)) continue;
         std::vector<const SramBuffer*> bufs;

@@ -4,9 +4,12 @@ namespace npu {
 
 uint64_t vector_op_cycles_per_lane_vector(const NpuConfig& cfg, VectorOp op) {
     switch (op) {
-        case VectorOp::Fill: return static_cast<uint64_t>(cfg.vector_fill_cycles);
-        case VectorOp::Copy: return static_cast<uint64_t>(cfg.vector_copy_cycles);
-        case VectorOp::Requantize: return static_cast<uint64_t>(cfg.vector_requantize_cycles);
+        case VectorOp::Fill:
+            return static_cast<uint64_t>(cfg.vector_fill_cycles);
+        case VectorOp::Copy:
+            return static_cast<uint64_t>(cfg.vector_copy_cycles);
+        case VectorOp::Requantize:
+            return static_cast<uint64_t>(cfg.vector_requantize_cycles);
     }
     return 1;
 }

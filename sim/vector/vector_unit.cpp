@@ -20,7 +20,8 @@ void VectorUnit::run() {
         uint64_t c = vector_cycles(*cfg_, r.op, r.elements);
         sc_core::wait(cycles(c));
         stats_->vector_ops += static_cast<uint64_t>(r.elements) * vector_op_cycles_per_lane_vector(*cfg_, r.op);
-        for (const auto& [level, bytes] : r.reads) stats_->sram_read[level] += bytes;
+        for (const auto& [level, bytes] : r.reads)
+            stats_->sram_read[level] += bytes;
         stats_->sram_written[r.write.first] += r.write.second;
         EngineCounters& e = stats_->engines["vector"];
         e.busy_cycles += c;

@@ -66,7 +66,8 @@ TEST(ConfigErrors, WrongType) {
 TEST(ConfigErrors, OutOfRange) {
     expect_contains(error_of(replace(default_text(), "  channels: 2", "  channels: 0")),
                     "key 'dma.channels' = 0 is out of range [1, 16]");
-    expect_contains(error_of(replace(default_text(), "  rows: 32", "  rows: -4")), "key 'mac.rows' = -4 is out of range");
+    expect_contains(error_of(replace(default_text(), "  rows: 32", "  rows: -4")),
+                    "key 'mac.rows' = -4 is out of range");
     expect_contains(error_of(replace(default_text(), "clock_mhz: 1000", "clock_mhz: nan")),
                     "key 'clock_mhz' = nan is out of range");
     expect_contains(error_of(replace(default_text(), "  l1_bytes: 1048576", "  l1_bytes: 99999999999999999999999")),

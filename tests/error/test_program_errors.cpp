@@ -42,7 +42,8 @@ TEST(ProgramErrors, DanglingNames) {
     expect_contains(error_of("signal nope count=1\n"), "unknown token 'nope'");
     expect_contains(error_of("dma_in z offset=0 box=[4:1] -> a offset=0\n"), "unknown tensor 'z'");
     expect_contains(error_of("dma_in x offset=0 box=[4:1] -> b offset=0\n"), "unknown SRAM buffer 'b'");
-    expect_contains(error_of("dma_in x offset=j box=[4:1] -> a offset=0\n"), "variable 'j' is not an enclosing loop variable");
+    expect_contains(error_of("dma_in x offset=j box=[4:1] -> a offset=0\n"),
+                    "variable 'j' is not an enclosing loop variable");
     expect_contains(error_of("dma_in y offset=0 box=[4:1] -> a offset=0\n"), "tensor 'y' is an output");
     expect_contains(error_of("wait t count=0\n"), "count must be positive");
 }
@@ -50,7 +51,8 @@ TEST(ProgramErrors, DanglingNames) {
 TEST(ProgramErrors, OutOfBoundsBoxes) {
     expect_contains(error_of("loop i min=0 extent=5 {\n dma_in x offset=(i*256) box=[256:1] -> a offset=0\n}\n"),
                     "box covers bytes [1024, 1280) of tensor 'x', which spans [0, 1024)");
-    expect_contains(error_of("dma_in x offset=0 box=[1024:1] -> a offset=1\n"), "do not fit SRAM buffer 'a' of 1024 bytes");
+    expect_contains(error_of("dma_in x offset=0 box=[1024:1] -> a offset=1\n"),
+                    "do not fit SRAM buffer 'a' of 1024 bytes");
     expect_contains(error_of("matmul m=64 n=64 k=64 a=a:int8 b=a:int8 acc=a:int32\n"), "operand a needs 4096 bytes");
 }
 

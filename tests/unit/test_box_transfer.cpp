@@ -25,7 +25,8 @@ TEST(BoxTransfer, OddPitchMisalignsMostRows) {
     // Pitch 65: row r starts at 65*r, so every row but those landing on a boundary spans 2 bursts.
     auto c = box_cost(0, {{64, 1}, {64, 65}}, 1, 64);
     uint64_t expected = 0;
-    for (uint64_t r = 0; r < 64; ++r) expected += ((r * 65 % 64) == 0 ? 1 : 2) * 64;
+    for (uint64_t r = 0; r < 64; ++r)
+        expected += ((r * 65 % 64) == 0 ? 1 : 2) * 64;
     EXPECT_EQ(c.bus_bytes, expected);
     EXPECT_EQ(c.bytes, 64u * 64u);
 }

@@ -12,16 +12,19 @@ namespace {
 using npusim::schedules::GemmSchedule;
 
 // The reference: int64 throughout, round half up, saturate to int8.
-std::vector<int8_t> reference(const std::vector<int8_t>& a, const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
-                              const std::vector<int32_t>& mult, const std::vector<int32_t>& shift, int M, int N, int K) {
+std::vector<int8_t> reference(const std::vector<int8_t>& a, const std::vector<int8_t>& w,
+                              const std::vector<int32_t>& bias, const std::vector<int32_t>& mult,
+                              const std::vector<int32_t>& shift, int M, int N, int K) {
     std::vector<int8_t> out(static_cast<size_t>(M) * N);
     for (int i = 0; i < M; ++i)
         for (int j = 0; j < N; ++j) {
             int64_t acc = 0;
-            for (int k = 0; k < K; ++k) acc += int64_t{a[static_cast<size_t>(i) * K + k]} * w[static_cast<size_t>(j) * K + k];
+            for (int k = 0; k < K; ++k)
+                acc += int64_t{a[static_cast<size_t>(i) * K + k]} * w[static_cast<size_t>(j) * K + k];
             int64_t v = (acc + bias[j]) * mult[j];
             v = (v + (int64_t{1} << (shift[j] - 1))) >> shift[j];
-            out[static_cast<size_t>(i) * N + j] = static_cast<int8_t>(std::min<int64_t>(127, std::max<int64_t>(-128, v)));
+            out[static_cast<size_t>(i) * N + j] =
+                static_cast<int8_t>(std::min<int64_t>(127, std::max<int64_t>(-128, v)));
         }
     return out;
 }
@@ -31,8 +34,10 @@ void check(int M, int N, int K, const std::string& sched, unsigned seed) {
     std::uniform_int_distribution<int> i8(-128, 127), b(-5000, 5000);
     std::uniform_real_distribution<double> scale(0.5e-4, 4e-3);
     std::vector<int8_t> a(static_cast<size_t>(M) * K), w(static_cast<size_t>(N) * K);
-    for (auto& x : a) x = static_cast<int8_t>(i8(rng));
-    for (auto& x : w) x = static_cast<int8_t>(i8(rng));
+    for (auto& x : a)
+        x = static_cast<int8_t>(i8(rng));
+    for (auto& x : w)
+        x = static_cast<int8_t>(i8(rng));
     std::vector<int32_t> bias(static_cast<size_t>(N)), mult(static_cast<size_t>(N)), shift(static_cast<size_t>(N));
     for (int j = 0; j < N; ++j) {
         bias[static_cast<size_t>(j)] = b(rng);
@@ -46,7 +51,8 @@ void check(int M, int N, int K, const std::string& sched, unsigned seed) {
     auto ref = reference(a, w, bias, mult, shift, M, N, K);
     int saturated = 0;
     for (size_t i = 0; i < out.size(); ++i) {
-        ASSERT_EQ(static_cast<int>(out[i]), static_cast<int>(ref[i])) << "element " << i << " of " << M << "x" << N << "x" << K << " " << sched;
+        ASSERT_EQ(static_cast<int>(out[i]), static_cast<int>(ref[i]))
+            << "element " << i << " of " << M << "x" << N << "x" << K << " " << sched;
         saturated += (ref[i] == 127 || ref[i] == -128);
     }
     // The scales are chosen so most outputs are in range: the test exercises rounding, not clamps.
@@ -69,7 +75,8 @@ TEST(GemmHost, RejectsValuesTheKernelCannotRepresent) {
     std::vector<int8_t> a(4, 1), w(4, 1), out(4);
     std::vector<int32_t> bias(2, 0), mult(2, 1 << 30), shift(2, 0);
     try {
-        npusim::schedules::gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.data(), 2, 2, 2, {});
+        npusim::schedules::gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.data(), 2, 2, 2,
+                                     {});
         FAIL();
     } catch (const npu::ShapeError& e) {
         EXPECT_NE(std::string(e.what()).find("shift[0] = 0 is outside [1, 62]"), std::string::npos) << e.what();

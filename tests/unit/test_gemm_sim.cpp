@@ -22,7 +22,9 @@ GemmProblem problem(int64_t m, int64_t n, int64_t k, const std::string& sched = 
     return p;
 }
 
-npu::Report sim(const GemmProblem& p) { return npusim::schedules::simulate_gemm(p, npu::load_preset("default")); }
+npu::Report sim(const GemmProblem& p) {
+    return npusim::schedules::simulate_gemm(p, npu::load_preset("default"));
+}
 
 uint64_t dma_busy(const npu::Report& r) {
     uint64_t b = 0;
@@ -33,7 +35,8 @@ uint64_t dma_busy(const npu::Report& r) {
 
 TEST(GemmSim, NeverBelowRooflineAndMacsConserved) {
     for (auto [m, n, k] : {std::tuple{64, 64, 64}, {128, 256, 512}, {100, 96, 80}, {1, 512, 512}, {512, 512, 512}}) {
-        for (const char* s : {"", "tile_m=32,tile_n=32,tile_k=32,double_buffer=0", "tile_m=64,tile_n=128,tile_k=64,order=nm"}) {
+        for (const char* s :
+             {"", "tile_m=32,tile_n=32,tile_k=32,double_buffer=0", "tile_m=64,tile_n=128,tile_k=64,order=nm"}) {
             auto r = sim(problem(m, n, k, s));
             EXPECT_GE(r.cycles, r.roofline_cycles) << m << "x" << n << "x" << k << " " << s;
             EXPECT_GE(r.roofline_cycles, r.compute_bound_cycles);
@@ -101,7 +104,8 @@ TEST(GemmSim, MisalignedRowsCostMoreDmaCycles) {
 TEST(GemmSim, ScheduleChangesTheProgram) {
     auto a = npu::to_text(npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64")));
     auto b = npu::to_text(npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=128,tile_n=64,tile_k=64")));
-    auto c = npu::to_text(npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64,double_buffer=0")));
+    auto c = npu::to_text(
+        npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64,double_buffer=0")));
     EXPECT_NE(a, b);
     EXPECT_NE(a, c);
     EXPECT_NE(a.find("fork"), std::string::npos);
@@ -118,7 +122,8 @@ TEST(GemmSim, SameRunTwiceGivesIdenticalCycles) {
 }
 
 TEST(GemmSim, TwoHundredRunsWithDifferentPresetsAndShapes) {
-    const std::vector<std::tuple<int, int, int>> shapes = {{64, 64, 64}, {128, 64, 256}, {96, 160, 64}, {256, 128, 128}, {33, 65, 97}};
+    const std::vector<std::tuple<int, int, int>> shapes = {
+        {64, 64, 64}, {128, 64, 256}, {96, 160, 64}, {256, 128, 128}, {33, 65, 97}};
     std::map<std::string, uint64_t> first;
     for (int i = 0; i < 200; ++i) {
         auto cfg = npu::load_preset("default");

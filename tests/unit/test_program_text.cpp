@@ -66,7 +66,8 @@ TEST(ProgramText, RoundTripOfCompiledGemm) {
 TEST(Expr, FloorSemanticsMatchHalide) {
     EXPECT_EQ(npu::floor_div(-7, 2), -4);
     EXPECT_EQ(npu::floor_mod(-7, 2), 1);
-    npu::Expr e = npu::Expr::binary(npu::Expr::Kind::Mod, npu::Expr::var("i") - npu::Expr(int64_t{9}), npu::Expr(int64_t{4}));
+    npu::Expr e =
+        npu::Expr::binary(npu::Expr::Kind::Mod, npu::Expr::var("i") - npu::Expr(int64_t{9}), npu::Expr(int64_t{4}));
     npu::BoundExpr b(e, {"i"}, "test");
     int64_t env[1] = {2};
     EXPECT_EQ(b.eval(env), 1);  // (2 - 9) mod 4 = 1

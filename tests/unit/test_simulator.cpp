@@ -8,7 +8,9 @@
 
 namespace {
 
-npu::NpuConfig preset() { return npu::load_preset("default"); }
+npu::NpuConfig preset() {
+    return npu::load_preset("default");
+}
 
 npu::Report run(const std::string& body, const npu::NpuConfig& cfg = preset()) {
     std::string text = R"(program t
