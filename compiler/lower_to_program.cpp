@@ -56,6 +56,24 @@ bool has_control(const Stmt& s) {
     return h.found;
 }
 
+// True if `var` sets the bounds of a loop nested in `s` (a ragged tail): such a loop must stay a
+// program loop, since one instruction has a single size.
+bool bounds_inner_loops(const Stmt& s, const std::string& var, std::vector<std::pair<std::string, Expr>> lets = {}) {
+    auto uses = [&](Expr e) {
+        for (auto it = lets.rbegin(); it != lets.rend(); ++it)
+            if (expr_uses_var(e, it->first)) e = substitute(it->first, it->second, e);
+        return expr_uses_var(e, var);
+    };
+    if (const LetStmt* l = s.as<LetStmt>()) {
+        lets.emplace_back(l->name, l->value);
+        return bounds_inner_loops(l->body, var, lets);
+    }
+    if (const For* f = s.as<For>()) return uses(f->min) || uses(f->extent) || bounds_inner_loops(f->body, var, lets);
+    if (const Block* b = s.as<Block>())
+        return bounds_inner_loops(b->first, var, lets) || bounds_inner_loops(b->rest, var, lets);
+    return false;
+}
+
 class CollectLoads : public IRVisitor {
 public:
     std::vector<const Load*> loads;
@@ -115,16 +133,20 @@ public:
             collect_fork(s, f);
             out.push_back(std::move(f));
         } else if (const For* f = s.as<For>()) {
-            if (has_control(f->body))
+            if (has_control(f->body) || bounds_inner_loops(f->body, f->name))
                 control_loop(f, out);
             else
                 leaf({}, s, out);
         } else if (s.as<Store>()) {
             leaf({}, s, out);
         } else if (const IfThenElse* i = s.as<IfThenElse>()) {
-            throw npu::ScheduleError("the schedule leaves a run-time condition (" + to_str(i->condition) +
-                                     ") around on-chip work; the NPU cannot branch. Use tile sizes that "
-                                     "divide the extents or the default tail strategies");
+            // Conditions on loop counters (Halide's pipelining guards) become predicated blocks;
+            // a condition on data cannot be expressed and to_npu_expr says so.
+            npu::If c;
+            c.cond = convert(i->condition, "condition");
+            walk(i->then_case, c.then_body);
+            if (i->else_case.defined()) walk(i->else_case, c.else_body);
+            out.push_back(std::move(c));
         } else {
             std::ostringstream os;
             os << s;

@@ -8,7 +8,9 @@
 //   a loop nest copying one into the output     -> DmaOut
 //   acc[..] = acc[..] + A[..] * B[..] on chip   -> MatMul (M, N, K from which loops index what)
 //   any other elementwise nest on chip          -> Vector (fill, copy, requantize)
-//   For loops around any of these               -> Loop
+//   For loops around any of these               -> Loop (also a loop that sets an inner
+//                                                  loop's bounds: one instruction has one size)
+//   IfThenElse on loop counters                 -> if
 //   Fork / Acquire / semaphore release          -> fork threads / Wait / Signal
 // Anything else is a ScheduleError naming the Func and what would make it mappable.
 #include <Halide.h>
@@ -16,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 namespace npusim::compiler {
 

@@ -3,7 +3,7 @@
 // lock; the SystemC kernel is process-global) and deterministic: the same program and preset give
 // the same report, bit for bit.
 #include "sim/config/npu_config.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 #include "sim/report/report.h"
 
 namespace npu {

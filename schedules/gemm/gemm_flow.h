@@ -6,7 +6,7 @@
 
 #include "schedules/gemm/gemm_schedule.h"
 #include "sim/config/npu_config.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 #include "sim/report/report.h"
 
 namespace npusim::schedules {

@@ -99,6 +99,8 @@ bool Controller::exec(const XBlock& block, int64_t* env) {
             while (remaining > 0)
                 sc_core::wait(joined);
             ok = !aborted_;
+        } else if (auto* c = std::get_if<XIf>(&n)) {
+            ok = exec(c->cond.eval(env) != 0 ? c->then_body : c->else_body, env);
         } else if (auto* d = std::get_if<XDma>(&n)) {
             ok = issue(*d, env);
         } else if (auto* m = std::get_if<XMatMul>(&n)) {

@@ -55,6 +55,13 @@ private:
                 x.threads.push_back(block(t));
             return x;
         }
+        if (auto* c = std::get_if<If>(&n)) {
+            XIf x;
+            x.cond = bind(c->cond, where + " (if)");
+            x.then_body = block(c->then_body);
+            x.else_body = block(c->else_body);
+            return x;
+        }
         if (auto* d = std::get_if<DmaIn>(&n))
             return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset,
                        where + " (dma_in " + d->tensor + " -> " + d->sram + ")");

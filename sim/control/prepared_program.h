@@ -5,12 +5,13 @@
 #include <variant>
 #include <vector>
 
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 namespace npu {
 
 struct XLoop;
 struct XFork;
+struct XIf;
 struct XDma {
     bool to_dram = false;
     int tensor = 0, sram = 0;
@@ -39,7 +40,7 @@ struct XSync {
     BoundExpr count;
     std::string where;
 };
-using XNode = std::variant<XLoop, XFork, XDma, XMatMul, XVector, XSync>;
+using XNode = std::variant<XLoop, XFork, XIf, XDma, XMatMul, XVector, XSync>;
 using XBlock = std::vector<XNode>;
 struct XLoop {
     int slot = 0;
@@ -48,6 +49,10 @@ struct XLoop {
 };
 struct XFork {
     std::vector<XBlock> threads;
+};
+struct XIf {
+    BoundExpr cond;
+    XBlock then_body, else_body;
 };
 
 struct PreparedProgram {

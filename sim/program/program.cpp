@@ -1,4 +1,4 @@
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 #include "sim/errors.h"
 

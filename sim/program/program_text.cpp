@@ -7,6 +7,7 @@
 //   stmt*
 //   stmt := loop VAR min=EXPR extent=EXPR { stmt* }
 //         | fork { thread { stmt* } ... }
+//         | if EXPR { stmt* } [else { stmt* }]
 //         | dma_in TENSOR offset=EXPR box=[EXPR:INT, ...] -> SRAM offset=EXPR
 //         | dma_out SRAM offset=EXPR -> TENSOR offset=EXPR box=[EXPR:INT, ...]
 //         | matmul m=EXPR n=EXPR k=EXPR a=SRAM:DTYPE b=SRAM:DTYPE acc=SRAM:DTYPE
@@ -20,7 +21,7 @@
 #include <sstream>
 
 #include "sim/errors.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 namespace npu {
 
@@ -61,6 +62,14 @@ struct Printer {
                 out << pad(d + 1) << "thread {\n";
                 block(t, d + 2);
                 out << pad(d + 1) << "}\n";
+            }
+            out << pad(d) << "}\n";
+        } else if (auto* c = std::get_if<If>(&n)) {
+            out << pad(d) << "if " << c->cond.to_string() << " {\n";
+            block(c->then_body, d + 1);
+            if (!c->else_body.empty()) {
+                out << pad(d) << "} else {\n";
+                block(c->else_body, d + 1);
             }
             out << pad(d) << "}\n";
         } else if (auto* i = std::get_if<DmaIn>(&n)) {
@@ -388,6 +397,16 @@ private:
             l.body = braced_block();
             return l;
         }
+        if (w == "if") {
+            If c;
+            c.cond = expr();
+            c.then_body = braced_block();
+            if (peek_word("else")) {
+                ++pos_;
+                c.else_body = braced_block();
+            }
+            return c;
+        }
         if (w == "fork") {
             Fork f;
             expect_punct("{");
@@ -454,7 +473,7 @@ private:
             return Wait{tok, count};
         }
         --pos_;
-        fail("a statement (loop, fork, dma_in, dma_out, matmul, vector, signal, wait)");
+        fail("a statement (loop, fork, if, dma_in, dma_out, matmul, vector, signal, wait)");
     }
 };
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "sim/config/npu_config.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 namespace npu {
 

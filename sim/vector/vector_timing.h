@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "sim/config/npu_config.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 namespace npu {
 

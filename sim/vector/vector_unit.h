@@ -6,7 +6,7 @@
 #include "sim/config/npu_config.h"
 #include "sim/control/engine_queue.h"
 #include "sim/control/run_stats.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 #include "sim/systemc.h"
 
 namespace npu {

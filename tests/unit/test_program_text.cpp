@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "schedules/gemm/gemm_flow.h"
-#include "sim/program/program.h"
+#include "sim/program.h"
 
 namespace {
 
@@ -20,7 +20,11 @@ loop t min=0 extent=4 {
     }
     thread {
       wait ready count=1
-      vector copy elements=256 dtype=int8 in=[buf] out=buf
+      if select((t < 3), 1, 0) {
+        vector copy elements=256 dtype=int8 in=[buf] out=buf
+      } else {
+        vector fill elements=(256 - 16) dtype=int8 in=[] out=buf
+      }
       dma_out buf offset=((t % 2)*256) -> y offset=(t*256) box=[256:1]
     }
   }

@@ -83,6 +83,16 @@ TEST(Simulator, TokensOrderThreads) {
     EXPECT_EQ(r.cycles, one_dma(c, 2048) + vec);
 }
 
+TEST(Simulator, IfPredicatesOnLoopCounters) {
+    auto c = preset();
+    // Only iterations 0 and 3 of 4 transfer.
+    auto r = run(R"(loop i min=0 extent=4 {
+  if ((i == 0) + (i == 3)) { dma_in x offset=(i*512) box=[512:1] -> a offset=0 }
+})");
+    EXPECT_EQ(r.dram_bytes_read, 1024u);
+    EXPECT_EQ(r.cycles, 2 * one_dma(c, 512));
+}
+
 TEST(Simulator, DeadlockIsReportedAndTheModelStaysUsable) {
     try {
         run("wait tk count=1\n");

@@ -5,7 +5,7 @@
 //     byte base address; alignment and burst costs follow from these real addresses;
 //   - SRAM buffers: bytes and on-chip level (`l1` operand SRAM, `acc` accumulator SRAM);
 //   - tokens: counting semaphores with an initial value;
-// and a body: a tree of loops and forks whose leaves are instructions. Each thread of the tree
+// and a body: a tree of loops, forks and counter-predicated ifs whose leaves are instructions. Each thread of the tree
 // runs in order, one instruction at a time; threads of a `fork` run concurrently and synchronise
 // only through tokens. Engines therefore overlap exactly where the program says they may.
 //
@@ -104,7 +104,8 @@ struct Wait {
 
 struct Loop;
 struct Fork;
-using Node = std::variant<Loop, Fork, DmaIn, DmaOut, MatMul, Vector, Signal, Wait>;
+struct If;
+using Node = std::variant<Loop, Fork, If, DmaIn, DmaOut, MatMul, Vector, Signal, Wait>;
 using Block = std::vector<Node>;
 
 struct Loop {
@@ -115,6 +116,13 @@ struct Loop {
 
 struct Fork {
     std::vector<Block> threads;
+};
+
+// A block predicated on loop counters (never on data): Halide guards first and last iterations
+// of pipelined loops this way.
+struct If {
+    Expr cond;
+    Block then_body, else_body;
 };
 
 struct Program {
