@@ -1,8 +1,13 @@
 // npu::Program text form: hand-written programs parse, and print -> parse -> print is the identity.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "schedules/gemm/gemm_flow.h"
+#include "sim/config/npu_config.h"
 #include "sim/program.h"
+#include "sim/simulator.h"
 
 namespace {
 
@@ -65,6 +70,20 @@ TEST(ProgramText, RoundTripOfCompiledGemm) {
     EXPECT_EQ(once, npu::to_text(back));
     EXPECT_EQ(back.sram.size(), p.sram.size());
     EXPECT_EQ(back.tokens.size(), p.tokens.size());
+}
+
+TEST(ProgramText, ExampleInTheDocsRuns) {
+    std::ifstream in(npu::config_dir() + "/../docs/program.md");
+    std::stringstream doc;
+    doc << in.rdbuf();
+    std::string text = doc.str();
+    auto start = text.find("program double_buffered");
+    ASSERT_NE(start, std::string::npos);
+    text = text.substr(start, text.find("```", start) - start);
+    npu::Report r = npu::simulate(npu::parse_program(text, "docs/program.md"), npu::load_preset("default"));
+    EXPECT_EQ(r.dram_bytes_read, 1024u);
+    EXPECT_EQ(r.dram_bytes_written, 1024u);
+    EXPECT_GE(r.cycles, r.roofline_cycles);
 }
 
 TEST(Expr, FloorSemanticsMatchHalide) {
