@@ -38,6 +38,26 @@ std::map<std::string, std::string> knob_map(const py::object& o, const char* wha
     return m;
 }
 
+npu::NpuConfig config_of(const py::dict& params) {
+    std::map<std::string, std::string> values;
+    for (auto item : params)
+        values[py::str(item.first)] = py::str(item.second);
+    return npu::config_from_values(values, "parameters");
+}
+
+GemmSchedule to_schedule(const py::object& o);
+GemmLayout to_layout(const py::object& o);
+
+GemmProblem problem(int64_t m, int64_t n, int64_t k, const py::object& schedule, const py::object& layout) {
+    GemmProblem p;
+    p.m = m;
+    p.n = n;
+    p.k = k;
+    p.schedule = to_schedule(schedule);
+    p.layout = to_layout(layout);
+    return p;
+}
+
 GemmSchedule to_schedule(const py::object& o) {
     auto m = knob_map(o, "schedule");
     if (m.count("__text__")) return GemmSchedule::parse(m["__text__"]);
@@ -107,23 +127,12 @@ PYBIND11_MODULE(_npusim, m) {
         py::arg("name_or_path"), py::arg("overrides") = std::map<std::string, std::string>{},
         "Loads and validates a preset; returns its parameters as text.");
 
-    auto config_of = [](const py::dict& params) {
-        npu::NpuConfig cfg;
-        for (auto item : params)
-            cfg.set(py::str(item.first), py::str(item.second), "parameters");
-        return cfg;
-    };
     m.def(
         "simulate_gemm",
-        [config_of](const py::dict& params, int64_t mm, int64_t n, int64_t k, const py::object& schedule,
-                    const py::object& layout) {
+        [](const py::dict& params, int64_t mm, int64_t n, int64_t k, const py::object& schedule,
+           const py::object& layout) {
             npu::NpuConfig cfg = config_of(params);
-            GemmProblem p;
-            p.m = mm;
-            p.n = n;
-            p.k = k;
-            p.schedule = to_schedule(schedule);
-            p.layout = to_layout(layout);
+            GemmProblem p = problem(mm, n, k, schedule, layout);
             py::gil_scoped_release release;
             return simulate_gemm(p, cfg).to_json();
         },
@@ -132,19 +141,14 @@ PYBIND11_MODULE(_npusim, m) {
     m.def(
         "compile_gemm",
         [](int64_t mm, int64_t n, int64_t k, const py::object& schedule, const py::object& layout) {
-            GemmProblem p;
-            p.m = mm;
-            p.n = n;
-            p.k = k;
-            p.schedule = to_schedule(schedule);
-            p.layout = to_layout(layout);
+            GemmProblem p = problem(mm, n, k, schedule, layout);
             py::gil_scoped_release release;
             return npu::to_text(compile_gemm(p));
         },
         py::arg("m"), py::arg("n"), py::arg("k"), py::arg("schedule") = py::none(), py::arg("layout") = py::none());
     m.def(
         "simulate_program",
-        [config_of](const py::dict& params, const std::string& text) {
+        [](const py::dict& params, const std::string& text) {
             npu::NpuConfig cfg = config_of(params);
             npu::Program prog = npu::parse_program(text, "<program>");
             py::gil_scoped_release release;

@@ -3,6 +3,7 @@
 // type, unit, allowed range and description, in the table in npu_params.cpp; presets
 // (configs/npu/*.yaml) must give every key, and an unknown key is an error.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,8 @@ std::string param_value(const NpuConfig& cfg, const std::string& key);
 // .yaml). Throws ConfigError naming the file and key on any problem.
 NpuConfig load_preset(const std::string& name_or_path);
 NpuConfig parse_preset(const std::string& text, const std::string& source);
+// A complete configuration from key -> text value; every parameter must be given.
+NpuConfig config_from_values(const std::map<std::string, std::string>& values, const std::string& source);
 // Names of the presets shipped in the config directory.
 std::vector<std::string> preset_names();
 // The directory holding configs/ (NPUSIM_CONFIG_DIR overrides the built-in path).

@@ -31,16 +31,32 @@ std::vector<std::string> preset_names() {
     return names;
 }
 
+namespace {
+template <typename Map>
+void require_all(const Map& given, const std::string& source) {
+    std::string missing;
+    for (const ParamSpec& s : param_specs())
+        if (!given.count(s.key)) missing += std::string(missing.empty() ? "" : ", ") + s.key;
+    if (!missing.empty()) throw ConfigError(source + ": missing key(s): " + missing);
+}
+}  // namespace
+
 NpuConfig parse_preset(const std::string& text, const std::string& source) {
     auto entries = parse_yaml_subset(text, source);
     NpuConfig cfg;
     cfg.source = source;
     for (const auto& [key, scalar] : entries)
         cfg.set(key, scalar.value, source + ":" + std::to_string(scalar.line));
-    std::string missing;
-    for (const ParamSpec& s : param_specs())
-        if (!entries.count(s.key)) missing += std::string(missing.empty() ? "" : ", ") + s.key;
-    if (!missing.empty()) throw ConfigError(source + ": missing key(s): " + missing);
+    require_all(entries, source);
+    return cfg;
+}
+
+NpuConfig config_from_values(const std::map<std::string, std::string>& values, const std::string& source) {
+    NpuConfig cfg;
+    cfg.source = source;
+    for (const auto& [key, value] : values)
+        cfg.set(key, value, source);
+    require_all(values, source);
     return cfg;
 }
 

@@ -7,8 +7,12 @@
 
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
+#include "tests/support/expect_message.h"
 
 namespace {
+
+using npusim::test::expect_contains;
+using npusim::test::message_of;
 
 std::string default_text() {
     std::ifstream in(npu::config_dir() + "/npu/default.yaml");
@@ -24,17 +28,7 @@ std::string replace(std::string text, const std::string& from, const std::string
 }
 
 std::string error_of(const std::string& text) {
-    try {
-        npu::parse_preset(text, "bad.yaml");
-    } catch (const npu::ConfigError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no ConfigError";
-    return "";
-}
-
-void expect_contains(const std::string& msg, const std::string& part) {
-    EXPECT_NE(msg.find(part), std::string::npos) << "message: " << msg << "\nexpected to contain: " << part;
+    return message_of<npu::ConfigError>([&] { npu::parse_preset(text, "bad.yaml"); });
 }
 
 TEST(ConfigErrors, DefaultPresetLoads) {
@@ -84,27 +78,15 @@ TEST(ConfigErrors, MalformedYaml) {
 }
 
 TEST(ConfigErrors, FilesAndNames) {
-    try {
-        npu::load_preset("no_such_preset");
-        FAIL();
-    } catch (const npu::ConfigError& e) {
-        expect_contains(e.what(), "unknown preset 'no_such_preset' (known: default");
-    }
-    try {
-        npu::load_preset("/nonexistent/dir/x.yaml");
-        FAIL();
-    } catch (const npu::ConfigError& e) {
-        expect_contains(e.what(), "/nonexistent/dir/x.yaml: cannot open preset file");
-    }
+    expect_contains(message_of<npu::ConfigError>([] { npu::load_preset("no_such_preset"); }),
+                    "unknown preset 'no_such_preset' (known: default");
+    expect_contains(message_of<npu::ConfigError>([] { npu::load_preset("/nonexistent/dir/x.yaml"); }),
+                    "/nonexistent/dir/x.yaml: cannot open preset file");
     auto path = std::filesystem::temp_directory_path() / "npusim_bad_preset.yaml";
     std::ofstream(path) << replace(default_text(), "  cols: 32", "  cols: 0");
-    try {
-        npu::load_preset(path.string());
-        FAIL();
-    } catch (const npu::ConfigError& e) {
-        expect_contains(e.what(), path.string() + ":");
-        expect_contains(e.what(), "key 'mac.cols' = 0 is out of range");
-    }
+    std::string msg = message_of<npu::ConfigError>([&] { npu::load_preset(path.string()); });
+    expect_contains(msg, path.string() + ":");
+    expect_contains(msg, "key 'mac.cols' = 0 is out of range");
     std::filesystem::remove(path);
 }
 

@@ -4,8 +4,12 @@
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
 #include "sim/simulator.h"
+#include "tests/support/expect_message.h"
 
 namespace {
+
+using npusim::test::expect_contains;
+using npusim::test::message_of;
 
 const char* kHeader = R"(program p
 tensor x int8 shape=[1024] strides=[1] base=0 input
@@ -15,17 +19,8 @@ token t init=0
 )";
 
 std::string error_of(const std::string& body) {
-    try {
-        npu::simulate(npu::parse_program(std::string(kHeader) + body, "p.npu"), npu::load_preset("default"));
-    } catch (const npu::ProgramError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no ProgramError for: " << body;
-    return "";
-}
-
-void expect_contains(const std::string& msg, const std::string& part) {
-    EXPECT_NE(msg.find(part), std::string::npos) << "message: " << msg << "\nexpected to contain: " << part;
+    return message_of<npu::ProgramError>(
+        [&] { npu::simulate(npu::parse_program(std::string(kHeader) + body, "p.npu"), npu::load_preset("default")); });
 }
 
 TEST(ProgramErrors, Syntax) {
@@ -63,19 +58,13 @@ TEST(ProgramErrors, DeadlockNamesTheTokens) {
 }
 
 TEST(ProgramErrors, BadDeclarations) {
-    try {
-        npu::simulate(npu::parse_program("program q\nsram s int8 level=l9 bytes=8\n"), npu::load_preset("default"));
-        FAIL();
-    } catch (const npu::ProgramError& e) {
-        expect_contains(e.what(), "unknown level 'l9' (allowed: l1, acc)");
-    }
-    try {
-        npu::simulate(npu::parse_program("program q\ntensor x int8 shape=[0] strides=[1] base=0 input\n"),
-                      npu::load_preset("default"));
-        FAIL();
-    } catch (const npu::ProgramError& e) {
-        expect_contains(e.what(), "extent 0 of dimension 0 is outside [1, 2^40]");
-    }
+    auto run = [](const char* text) {
+        return message_of<npu::ProgramError>(
+            [&] { npu::simulate(npu::parse_program(text), npu::load_preset("default")); });
+    };
+    expect_contains(run("program q\nsram s int8 level=l9 bytes=8\n"), "unknown level 'l9' (allowed: l1, acc)");
+    expect_contains(run("program q\ntensor x int8 shape=[0] strides=[1] base=0 input\n"),
+                    "extent 0 of dimension 0 is outside [1, 2^40]");
 }
 
 }  // namespace
