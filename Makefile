@@ -28,7 +28,7 @@ run: build
 	@$(BUILD)/bin/npusim gemm --preset default --m 512 --n 512 --k 512
 
 format:
-	@clang-format -i $$(git ls-files '*.cpp' '*.h')
+	@clang-format -i $$(find sim compiler kernels schedules bindings cli tests bench -name '*.cpp' -o -name '*.h')
 
 clean:
 	@rm -rf $(BUILD)

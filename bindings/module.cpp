@@ -118,7 +118,8 @@ PYBIND11_MODULE(_npusim, m) {
         [](const std::string& name, const std::map<std::string, std::string>& overrides) {
             npu::NpuConfig cfg = npu::load_preset(name);
             for (const auto& [k, v] : overrides)
-                cfg.set(k, v, "override");
+                cfg.set(k, v, "override " + k);
+            cfg.validate();
             py::dict params;
             for (const auto& s : npu::param_specs())
                 params[s.key] = npu::param_value(cfg, s.key);
@@ -130,14 +131,16 @@ PYBIND11_MODULE(_npusim, m) {
     m.def(
         "simulate_gemm",
         [](const py::dict& params, int64_t mm, int64_t n, int64_t k, const py::object& schedule,
-           const py::object& layout) {
+           const py::object& layout, bool trace) {
             npu::NpuConfig cfg = config_of(params);
             GemmProblem p = problem(mm, n, k, schedule, layout);
             py::gil_scoped_release release;
-            return simulate_gemm(p, cfg).to_json();
+            npu::TraceRecorder rec;
+            npu::Report r = simulate_gemm(p, cfg, trace ? &rec : nullptr);
+            return std::make_pair(r.to_json(), trace ? rec.to_chrome_json(cfg.clock_mhz, r.program, r.preset) : "");
         },
         py::arg("params"), py::arg("m"), py::arg("n"), py::arg("k"), py::arg("schedule") = py::none(),
-        py::arg("layout") = py::none());
+        py::arg("layout") = py::none(), py::arg("trace") = false);
     m.def(
         "compile_gemm",
         [](int64_t mm, int64_t n, int64_t k, const py::object& schedule, const py::object& layout) {
@@ -148,13 +151,15 @@ PYBIND11_MODULE(_npusim, m) {
         py::arg("m"), py::arg("n"), py::arg("k"), py::arg("schedule") = py::none(), py::arg("layout") = py::none());
     m.def(
         "simulate_program",
-        [](const py::dict& params, const std::string& text) {
+        [](const py::dict& params, const std::string& text, bool trace) {
             npu::NpuConfig cfg = config_of(params);
             npu::Program prog = npu::parse_program(text, "<program>");
             py::gil_scoped_release release;
-            return npu::simulate(prog, cfg).to_json();
+            npu::TraceRecorder rec;
+            npu::Report r = npu::simulate(prog, cfg, trace ? &rec : nullptr);
+            return std::make_pair(r.to_json(), trace ? rec.to_chrome_json(cfg.clock_mhz, r.program, r.preset) : "");
         },
-        py::arg("params"), py::arg("text"));
+        py::arg("params"), py::arg("text"), py::arg("trace") = false);
     m.def(
         "gemm_host",
         [](const py::object& a_o, const py::object& w_o, const py::object& bias_o, const py::object& mult_o,

@@ -45,6 +45,7 @@ bool Args::parse(const std::vector<std::string>& argv) {
             value = argv[++i];
         }
         values_[name] = value;
+        given_[name].push_back(value);
     }
     return true;
 }
@@ -56,6 +57,11 @@ std::string Args::get(const std::string& name) const {
 
 bool Args::flag(const std::string& name) const {
     return get(name) == "1";
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+    auto it = given_.find(name);
+    return it == given_.end() ? std::vector<std::string>{} : it->second;
 }
 
 long long Args::get_int(const std::string& name) const {

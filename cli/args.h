@@ -20,7 +20,8 @@ public:
     Args(std::string command, std::string summary, std::vector<Option> options);
     // Returns false if --help was given (help already printed). Throws UsageError.
     bool parse(const std::vector<std::string>& argv);
-    std::string get(const std::string& name) const;
+    std::string get(const std::string& name) const;               // the last value given
+    std::vector<std::string> all(const std::string& name) const;  // every value given, in order
     bool flag(const std::string& name) const;
     long long get_int(const std::string& name) const;
     std::string help() const;
@@ -30,6 +31,7 @@ private:
     std::string command_, summary_;
     std::vector<Option> options_;
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> given_;
     std::vector<std::string> positional_;
 };
 

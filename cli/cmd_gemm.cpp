@@ -19,11 +19,12 @@ int cmd_gemm(const std::vector<std::string>& argv) {
                   {"k", "INT", "512", "reduction length"},
                   {"schedule", "KNOBS", "",
                    "comma-separated knob=value: tile_m, tile_n, tile_k, order=mn|nm, "
-                   "stage_a=k|panel, stage_b=k|panel, double_buffer=0|1"},
+                   "stage_a=k|panel, stage_b=k|panel, double_buffer=0|1, parallel=0|1 (outer tiles over cores)"},
                   {"layout", "FIELDS", "",
                    "DRAM layout: a_pitch, w_pitch, out_pitch (elements), base_align, "
                    "base_offset (bytes)"},
-                  {"set", "KEY=VALUE", "", "override one preset parameter, e.g. dram.bytes_per_cycle=64"},
+                  {"set", "KEY=VALUE", "", "override a preset parameter, e.g. dram.bytes_per_cycle=64 (repeatable)"},
+                  {"trace", "FILE", "", "write a Chrome/Perfetto trace (open it in ui.perfetto.dev)"},
                   {"print-program", "", "", "print the lowered npu::Program text and exit"},
                   {"json", "", "", "print one JSON object instead of a table"},
               });
@@ -39,13 +40,10 @@ int cmd_gemm(const std::vector<std::string>& argv) {
         std::cout << npu::to_text(schedules::compile_gemm(p));
         return 0;
     }
-    npu::NpuConfig cfg = npu::load_preset(args.get("preset"));
-    if (std::string kv = args.get("set"); !kv.empty()) {
-        auto eq = kv.find('=');
-        if (eq == std::string::npos) throw UsageError("--set needs KEY=VALUE, got '" + kv + "'");
-        cfg.set(kv.substr(0, eq), kv.substr(eq + 1), "--set");
-    }
-    npu::Report r = schedules::simulate_gemm(p, cfg);
+    const npu::NpuConfig cfg = preset_from_args(args);
+    npu::TraceRecorder trace;
+    npu::Report r = schedules::simulate_gemm(p, cfg, args.get("trace").empty() ? nullptr : &trace);
+    write_trace(args, trace, r, cfg.clock_mhz);
     if (args.flag("json")) {
         std::cout << r.to_json() << "\n";
     } else {

@@ -14,6 +14,8 @@ int cmd_program(const std::vector<std::string>& argv) {
     Args args("program FILE", "Run an npu::Program text file (see docs/program.md) on a preset.",
               {
                   {"preset", "NAME|PATH", "default", "NPU preset name or .yaml file"},
+                  {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+                  {"trace", "FILE", "", "write a Chrome/Perfetto trace (open it in ui.perfetto.dev)"},
                   {"json", "", "", "print one JSON object instead of a table"},
               });
     if (!args.parse(argv)) return 0;
@@ -24,7 +26,10 @@ int cmd_program(const std::vector<std::string>& argv) {
     std::ostringstream text;
     text << in.rdbuf();
     npu::Program p = npu::parse_program(text.str(), path);
-    npu::Report r = npu::simulate(p, npu::load_preset(args.get("preset")));
+    const npu::NpuConfig cfg = preset_from_args(args);
+    npu::TraceRecorder trace;
+    npu::Report r = npu::simulate(p, cfg, args.get("trace").empty() ? nullptr : &trace);
+    write_trace(args, trace, r, cfg.clock_mhz);
     std::cout << (args.flag("json") ? r.to_json() + "\n" : r.to_table());
     return 0;
 }

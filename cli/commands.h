@@ -2,10 +2,20 @@
 #include <string>
 #include <vector>
 
+#include "sim/config/npu_config.h"
+#include "sim/report/report.h"
+#include "sim/trace/trace_recorder.h"
+
 namespace npusim::cli {
 
 int cmd_gemm(const std::vector<std::string>& argv);
 int cmd_info(const std::vector<std::string>& argv);
 int cmd_program(const std::vector<std::string>& argv);
+
+class Args;
+// --preset with any --set overrides applied and checked.
+npu::NpuConfig preset_from_args(const Args& args);
+// Writes the recorded trace to --trace's file, if one was asked for.
+void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz);
 
 }  // namespace npusim::cli

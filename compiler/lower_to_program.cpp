@@ -160,7 +160,7 @@ private:
     std::vector<std::string> loop_vars_;                    // enclosing program loops (Halide names)
     std::vector<std::pair<std::string, Interval>> ranges_;  // their value ranges
     std::map<std::string, size_t> sram_index_;              // Halide name -> program.sram index
-    std::map<std::string, size_t> token_index_;
+    std::set<std::string> tokens_;                          // Halide semaphores seen
 
     static bool is_semaphore_alloc(const Expr& v) {
         class FindAlloca : public IRVisitor {
@@ -189,9 +189,8 @@ private:
     std::string token(const Expr& sem) {
         const Variable* v = sem.as<Variable>();
         if (!v) throw npu::InternalError("semaphore is not a variable: " + to_str(sem));
-        auto it = token_index_.find(v->name);
-        if (it == token_index_.end()) throw npu::InternalError("semaphore used before init: " + v->name);
-        return program.tokens[it->second].name;
+        if (!tokens_.count(v->name)) throw npu::InternalError("semaphore used before init: " + v->name);
+        return pretty_name(v->name);
     }
 
     void evaluate(const Evaluate* e, npu::Block& out) {
@@ -200,13 +199,10 @@ private:
         if (c->name == "halide_semaphore_init") {
             const Variable* v = c->args[0].as<Variable>();
             if (!v) throw npu::InternalError("semaphore init of a non-variable");
-            int64_t init = const_int(c->args[1], "semaphore initial value");
-            if (!token_index_.count(v->name)) {
-                token_index_[v->name] = program.tokens.size();
-                program.tokens.push_back({pretty_name(v->name), init});
-            }
-            // Halide re-initialises the semaphore on every iteration of the enclosing loop; async
-            // producer/consumer pairs leave it at its initial value, so one token serves them all.
+            // Halide creates the semaphore where it is needed (inside the loop whose iterations
+            // each need a fresh one); so does the token statement.
+            tokens_.insert(v->name);
+            out.push_back(npu::Token{pretty_name(v->name), const_int(c->args[1], "semaphore initial value")});
             return;
         }
         if (c->name == "halide_semaphore_release") {
@@ -314,6 +310,11 @@ private:
         loop.var = pretty_name(f->name);
         loop.min = convert(f->min, f->name);
         loop.extent = convert(f->extent, f->name);
+        loop.parallel = f->for_type == ForType::Parallel;
+        if (f->for_type != ForType::Serial && f->for_type != ForType::Parallel)
+            throw npu::ScheduleError("loop " + pretty_name(f->name) +
+                                     " is vectorized, unrolled or GPU-mapped around NPU instructions; only serial "
+                                     "and parallel (spread over cores) loops can be");
         Expr lo = lets_.resolve(f->min), ext = lets_.resolve(f->extent);
         loop_vars_.push_back(f->name);
         ranges_.emplace_back(f->name, Interval(lo, simplify(lo + ext - 1)));
@@ -380,6 +381,7 @@ private:
             d.tensor = dst_tensor->name;
             d.offset = byte_offset(index, loops, st->value.type(), func);
             d.box = box(index, loops, st->value.type(), func, st->name);
+            d.func = func;
             out.push_back(std::move(d));
             return;
         }
@@ -393,6 +395,7 @@ private:
             d.box = box(src->index, loops, src->type, func, src->name);
             d.sram = program.sram[sram_index_[st->name]].name;
             d.sram_offset = byte_offset(index, loops, st->value.type(), func);
+            d.func = func;
             out.push_back(std::move(d));
             return;
         }
@@ -422,6 +425,7 @@ private:
             throw npu::ScheduleError("Func " + func + ": the elementwise expression '" + to_str(value).substr(0, 200) +
                                      "' is not a vector op the NPU has (fill, copy, requantize)");
         v.elements = elements(loops, func);
+        v.func = func;
         out.push_back(std::move(v));
     }
 
@@ -505,6 +509,7 @@ private:
         mm.a_type = dtype_of(p->type, func);
         mm.b_type = dtype_of(q->type, func);
         mm.acc_type = dtype_of(st->value.type(), func);
+        mm.func = func;
         out.push_back(std::move(mm));
         return true;
     }

@@ -3,11 +3,13 @@
 // compiler and the simulator (DESIGN.md, Contracts). A program declares
 //   - DRAM tensors: shape and strides (elements, innermost dimension first, as in Halide), dtype,
 //     byte base address; alignment and burst costs follow from these real addresses;
-//   - SRAM buffers: bytes and on-chip level (`l1` operand SRAM, `acc` accumulator SRAM);
-//   - tokens: counting semaphores with an initial value;
-// and a body: a tree of loops, forks and counter-predicated ifs whose leaves are instructions. Each thread of the tree
-// runs in order, one instruction at a time; threads of a `fork` run concurrently and synchronise
-// only through tokens. Engines therefore overlap exactly where the program says they may.
+//   - SRAM buffers: bytes and on-chip level (`l1` operand SRAM, `acc` accumulator SRAM,
+//     `shared` SRAM shared by the cores);
+// and a body: a tree of loops, forks and counter-predicated ifs whose leaves are instructions.
+// Each thread of the tree runs in order, one instruction at a time; threads of a `fork` run
+// concurrently and synchronise only through tokens (counting semaphores, created by a `token`
+// statement for the rest of its block); the iterations of a `parallel` loop are spread over the
+// NPU's cores. Engines therefore overlap exactly where the program says they may.
 //
 // The text form (program_text.cpp) prints and parses back; see docs/program.md for its grammar.
 #include <cstdint>
@@ -37,11 +39,13 @@ struct Tensor {
 
 struct SramBuffer {
     std::string name;
-    std::string level;  // "l1" or "acc"
+    std::string level;  // "l1", "acc" or "shared"
     DType dtype = DType::Int8;
     int64_t bytes = 0;
 };
 
+// Creates a counting semaphore, visible to the rest of the enclosing block and the threads it
+// forks. Executed again (in a loop, on another core) it creates a fresh one, as Halide does.
 struct Token {
     std::string name;
     int64_t init = 0;
@@ -53,13 +57,15 @@ struct BoxDim {
     int64_t stride = 0;
 };
 
-// Copies a strided box of a DRAM tensor into an SRAM buffer.
+// Copies a strided box of a DRAM tensor into an SRAM buffer. `func` on any instruction names the
+// Halide Func it came from, for traces; it may be empty.
 struct DmaIn {
     std::string tensor;
     Expr offset;              // bytes from the tensor base to the box's first element
     std::vector<BoxDim> box;  // innermost first
     std::string sram;
     Expr sram_offset;  // bytes into the SRAM buffer
+    std::string func;
 };
 
 // Copies an SRAM buffer region out to a strided box of a DRAM tensor.
@@ -69,6 +75,7 @@ struct DmaOut {
     std::string tensor;
     Expr offset;
     std::vector<BoxDim> box;
+    std::string func;
 };
 
 // C[M,N] += A[M,K] * B[K,N] on the MAC array, operands and accumulator on chip.
@@ -76,9 +83,29 @@ struct MatMul {
     Expr m, n, k;
     std::string a, b, acc;
     DType a_type = DType::Int8, b_type = DType::Int8, acc_type = DType::Int32;
+    std::string func;
 };
 
-enum class VectorOp { Fill, Copy, Requantize };
+// The vector unit's operations; each has a cost per lane-vector in the preset (vector.cost.<op>).
+enum class VectorOp {
+    Fill,
+    Copy,
+    Add,
+    Sub,
+    Mul,
+    Max,
+    Min,
+    Exp,
+    Rsqrt,
+    Div,
+    ReduceSum,
+    ReduceMax,
+    Quantize,
+    Dequantize,
+    Lut,
+    Requantize
+};
+constexpr int kVectorOpCount = 16;
 const char* vector_op_name(VectorOp op);
 VectorOp parse_vector_op(const std::string& name, const std::string& where);
 
@@ -89,6 +116,7 @@ struct Vector {
     DType dtype = DType::Int8;
     std::vector<std::string> inputs;  // SRAM buffers read
     std::string output;               // SRAM buffer written
+    std::string func;
 };
 
 // Counts are expressions: Halide's folding semaphores count elements, and a tail tile has fewer.
@@ -105,12 +133,13 @@ struct Wait {
 struct Loop;
 struct Fork;
 struct If;
-using Node = std::variant<Loop, Fork, If, DmaIn, DmaOut, MatMul, Vector, Signal, Wait>;
+using Node = std::variant<Loop, Fork, If, Token, DmaIn, DmaOut, MatMul, Vector, Signal, Wait>;
 using Block = std::vector<Node>;
 
 struct Loop {
     std::string var;
     Expr min, extent;
+    bool parallel = false;  // iterations spread over the cores
     Block body;
 };
 
@@ -129,12 +158,10 @@ struct Program {
     std::string name;
     std::vector<Tensor> tensors;
     std::vector<SramBuffer> sram;
-    std::vector<Token> tokens;
     Block body;
 
     const Tensor* find_tensor(const std::string& n) const;
     const SramBuffer* find_sram(const std::string& n) const;
-    const Token* find_token(const std::string& n) const;
 };
 
 // Text form. `to_text` then `parse_program` gives back an equal program; `source` names the

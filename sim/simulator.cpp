@@ -39,24 +39,25 @@ uint64_t ceil_div_d(double a, double b) {
 
 }  // namespace
 
-Report simulate(const Program& program, const NpuConfig& cfg) {
+Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* trace) {
     SramPlan plan = plan_sram(program, cfg);
     PreparedProgram prepared = prepare_program(program);
 
     std::lock_guard<std::mutex> lock(kernel_lock());
     NpuModel& m = model();
     RunStats stats;
-    for (int i = 0; i < cfg.dma_channels; ++i)
-        stats.engines["dma" + std::to_string(i)];
-    stats.engines["mac"];
-    stats.engines["vector"];
-    m.dram.configure(cfg);
-    m.dma.configure(&cfg, &stats);
-    m.mac.configure(&cfg, &stats);
-    m.vec.configure(&cfg, &stats);
-    m.controller.start(prepared, cfg, stats);
+    for (int c = 0; c < cfg.cores; ++c) {
+        const std::string prefix = cfg.cores > 1 ? "core" + std::to_string(c) + "." : "";
+        for (int i = 0; i < cfg.dma_channels; ++i)
+            stats.engines[prefix + "dma" + std::to_string(i)];
+        stats.engines[prefix + "mac"];
+        stats.engines[prefix + "vector"];
+    }
+    if (trace) trace->clear();
+    m.configure(cfg, stats, trace);
+    m.controller.start(prepared, cfg, trace != nullptr);
     sc_core::sc_start();
-    uint64_t cycles = m.controller.finish();
+    const uint64_t cycles = m.controller.finish();
 
     Report r;
     r.program = program.name;
@@ -72,18 +73,20 @@ Report simulate(const Program& program, const NpuConfig& cfg) {
     r.sram_peak_bytes_by_level = plan.bytes_by_level;
     r.sram_peak_bytes = plan.total;
     r.mac_ops_by_type = stats.macs;
+    // The roofline of the same work on all cores: MACs at each precision's peak rate, and the
+    // requested DRAM bytes at the peak bandwidth.
     double compute_bound = 0;
+    const double pes = static_cast<double>(cfg.mac_rows * cfg.mac_cols * cfg.cores);
     for (const auto& [prec, n] : stats.macs) {
         r.mac_ops += n;
-        compute_bound +=
-            static_cast<double>(n) / (static_cast<double>(cfg.mac_rows * cfg.mac_cols) * mac_rate(cfg, prec));
+        compute_bound += static_cast<double>(n) / (pes * mac_rate(cfg, prec));
     }
     r.vector_ops = stats.vector_ops;
     r.compute_bound_cycles = static_cast<uint64_t>(std::ceil(compute_bound));
     r.memory_bound_cycles =
         ceil_div_d(static_cast<double>(stats.dram_read + stats.dram_written), cfg.dram_bytes_per_cycle);
     r.roofline_cycles = std::max(r.compute_bound_cycles, r.memory_bound_cycles);
-    // Fraction of the array's peak (at each precision's rate) spent on useful MACs.
+    // Fraction of the arrays' peak (at each precision's rate) spent on useful MACs.
     r.mac_utilisation = cycles ? compute_bound / static_cast<double>(cycles) : 0;
     for (const auto& [name, c] : stats.engines) {
         r.instructions += c.instructions;

@@ -5,11 +5,13 @@
 #include "sim/config/npu_config.h"
 #include "sim/program.h"
 #include "sim/report/report.h"
+#include "sim/trace/trace_recorder.h"
 
 namespace npu {
 
 // Throws ScheduleError (SRAM overflow), ProgramError (malformed program, deadlock, out-of-bounds
 // box) or ConfigError.
-Report simulate(const Program& program, const NpuConfig& cfg);
+// With `trace`, every instruction is also recorded as a slice (see sim/trace/).
+Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* trace = nullptr);
 
 }  // namespace npu

@@ -79,18 +79,29 @@ class Npu:
         """Every parameter of this NPU (text values, as in the preset)."""
         return dict(self._params)
 
-    def gemm(self, m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None) -> Result:
+    def gemm(self, m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None,
+             trace: Optional[str] = None) -> Result:
         """Simulates the W8A8 GEMM (a[m,k] x w[n,k]^T, requantized to int8) with a schedule
-        (knobs tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer) and a DRAM layout
-        (a_pitch, w_pitch, out_pitch, base_align, base_offset)."""
-        return Result(json.loads(_npusim.simulate_gemm(self._params, m, n, k, schedule, layout)))
+        (knobs tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, parallel) and a DRAM
+        layout (a_pitch, w_pitch, out_pitch, base_align, base_offset). With ``trace``, writes a
+        Chrome/Perfetto trace (one track per engine) to that path."""
+        report, trace_json = _npusim.simulate_gemm(self._params, m, n, k, schedule, layout, trace is not None)
+        return _finish(report, trace_json, trace)
 
-    def run_program(self, text: str) -> Result:
+    def run_program(self, text: str, trace: Optional[str] = None) -> Result:
         """Simulates an npu::Program given as text (docs/program.md)."""
-        return Result(json.loads(_npusim.simulate_program(self._params, text)))
+        report, trace_json = _npusim.simulate_program(self._params, text, trace is not None)
+        return _finish(report, trace_json, trace)
 
     def __repr__(self) -> str:
         return f"Npu({self.name!r})"
+
+
+def _finish(report: str, trace_json: str, trace_path: Optional[str]) -> Result:
+    if trace_path is not None:
+        with open(trace_path, "w") as f:
+            f.write(trace_json)
+    return Result(json.loads(report))
 
 
 def compile_gemm(m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None) -> str:

@@ -154,8 +154,8 @@ npu::Program compile_gemm(const GemmProblem& p) {
     return cache.insert(key, std::move(prog));
 }
 
-npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg) {
-    return npu::simulate(compile_gemm(p), cfg);
+npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg, npu::TraceRecorder* trace) {
+    return npu::simulate(compile_gemm(p), cfg, trace);
 }
 
 void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,

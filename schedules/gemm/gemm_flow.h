@@ -8,6 +8,7 @@
 #include "sim/config/npu_config.h"
 #include "sim/program.h"
 #include "sim/report/report.h"
+#include "sim/trace/trace_recorder.h"
 
 namespace npusim::schedules {
 
@@ -31,7 +32,7 @@ struct GemmProblem {
 
 // Lowers the scheduled kernel; the last few programs are cached, so sweeping presets is cheap.
 npu::Program compile_gemm(const GemmProblem& p);
-npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg);
+npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg, npu::TraceRecorder* trace = nullptr);
 
 // Host execution of the same scheduled pipeline. a: [m, k] row-major, w: [n, k] row-major,
 // bias/multiplier/shift: [n]; out: [m, n] row-major. Throws ShapeError for values the integer

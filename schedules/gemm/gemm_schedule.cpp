@@ -13,7 +13,7 @@ using namespace Halide;
 
 namespace {
 
-const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer";
+const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, parallel";
 
 int parse_positive(const std::string& knob, const std::string& v) {
     char* end = nullptr;
@@ -52,6 +52,8 @@ GemmSchedule GemmSchedule::from_map(const std::map<std::string, std::string>& kn
             s.stage_b = parse_choice(k, v, {"k", "panel"});
         else if (k == "double_buffer")
             s.double_buffer = parse_choice(k, v, {"0", "1"}) == "1";
+        else if (k == "parallel")
+            s.parallel = parse_choice(k, v, {"0", "1"}) == "1";
         else
             throw npu::ScheduleError("unknown GEMM schedule knob '" + k + "' (knobs: " + kKnobs + ")");
     }
@@ -77,7 +79,7 @@ GemmSchedule GemmSchedule::parse(const std::string& text) {
 std::string GemmSchedule::to_string() const {
     return "tile_m=" + std::to_string(tile_m) + ",tile_n=" + std::to_string(tile_n) +
            ",tile_k=" + std::to_string(tile_k) + ",order=" + order + ",stage_a=" + stage_a + ",stage_b=" + stage_b +
-           ",double_buffer=" + (double_buffer ? "1" : "0");
+           ",double_buffer=" + (double_buffer ? "1" : "0") + ",parallel=" + (parallel ? "1" : "0");
 }
 
 void GemmSchedule::validate() const {
@@ -100,6 +102,8 @@ void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int
     else
         g.out.reorder(ni, mi, mo, no);
     const Var& inner = s.order == "mn" ? no : mo;  // the tile loop each output tile is computed at
+    // Outer tiles on different cores: each core runs its share of the tile loop with its own SRAM.
+    if (s.parallel) g.out.parallel(s.order == "mn" ? mo : no);
 
     // The requantized tile is staged on chip so a DMA copies it out; the accumulator tile lives
     // in the accumulator SRAM for the whole K loop.

@@ -9,22 +9,24 @@
 namespace npusim::schedules {
 
 struct GemmSchedule {
-    // Defaults chosen on the `default` preset (32x32 INT8 array, 1 MiB l1, 256 KiB acc, 32 B/cycle
-    // DRAM) by `npusim gemm --schedule ...` at 512x512x512 (compute roofline 131,072 cycles):
-    //   64x64x64 259,584 (1.84x) | 128x128x128 185,184 (1.41x) | 256x128x128 174,512 (1.33x)
-    //   256x256x128 167,320 (1.28x, this default).
-    // Bigger output tiles cut the re-reads of A and W (DRAM traffic) and amortise each tile's
-    // epilogue (accumulator fill, requantize, DMA out), which this schedule does not overlap;
-    // 256x256 int32 is exactly the 256 KiB accumulator. tile_k=128 gives each MatMul four K-folds
-    // on a 32-row array; tile_k=256 was slower (199,456 at 128x128) as the first DMA grows.
-    int tile_m = 256;
-    int tile_n = 256;
-    int tile_k = 128;
+    // Defaults chosen on the `default` preset (32x32 weight-stationary INT8 array, 1 MiB l1,
+    // 256 KiB acc, 32 B/cycle DRAM at 80 % efficiency) with `npusim gemm --schedule ...` at
+    // 512x512x512 (compute roofline 131,072 cycles):
+    //   128x128x128 284,184 (2.17x) | 256x256x128 218,736 (1.67x) | 512x128x128 196,992 (1.50x)
+    //   512x128x64 190,624 (1.45x, this default) | 512x128x256 209,776 (1.60x).
+    // A weight-stationary fold loads rows weights and drains a rows + cols skew whatever M is, so
+    // tall tiles (all 512 rows of A per weight fold) amortise it best; 512x128 int32 fills the
+    // 256 KiB accumulator exactly. A shorter K step starts the pipeline sooner and its DMAs hide
+    // behind the MatMuls once double-buffered.
+    int tile_m = 512;
+    int tile_n = 128;
+    int tile_k = 64;
     std::string order = "mn";   // "mn": m tiles outer, n tiles inner; "nm": the reverse
     std::string stage_a = "k";  // "k": stage A one tile_m x tile_k tile per K step; "panel": a
                                 // tile_m x K panel per m tile (reused across n tiles when order=mn)
     std::string stage_b = "k";  // same for W: "panel" is a tile_n x K panel per n tile
     bool double_buffer = true;  // async + fold_storage(2x) for the K-step-staged operands
+    bool parallel = false;      // spread the outer tile loop over the NPU's cores
 
     // Throws npu::ScheduleError naming the knob and what is allowed.
     static GemmSchedule parse(const std::string& text);

@@ -7,41 +7,58 @@
 #include <string>
 #include <vector>
 
+#include "sim/program.h"
+
 namespace npu {
 
 struct NpuConfig {
     std::string name, description;
     double clock_mhz = 0;
-    // DRAM
-    double dram_bytes_per_cycle = 0;
+    int64_t cores = 1;
+    // DRAM, shared by every core
+    double dram_bytes_per_cycle = 0;  // peak
+    double dram_efficiency = 1;       // sustained fraction of peak
     int64_t dram_latency_cycles = 0;
     int64_t dram_burst_bytes = 0;
-    // DMA
+    int64_t dram_transfer_overhead_cycles = 0;
+    int64_t dram_turnaround_cycles = 0;
+    // DMA, per core
     int64_t dma_channels = 0;
+    int64_t dma_queue_depth = 1;
     int64_t dma_setup_cycles = 0;
-    // SRAM levels
+    // SRAM levels: l1 and acc per core, shared by all cores (0 bytes: absent)
     int64_t sram_l1_bytes = 0;
+    int64_t sram_l1_banks = 1, sram_l1_bank_bytes = 1;
     int64_t sram_acc_bytes = 0;
-    // MAC array
+    int64_t sram_acc_bytes_per_cycle = 1;
+    int64_t sram_shared_bytes = 0;
+    int64_t sram_shared_bytes_per_cycle = 1;
+    // MAC array, per core
     int64_t mac_rows = 0, mac_cols = 0;
+    std::string mac_dataflow = "ws";  // ws, os or dot
     double mac_int8_per_pe_cycle = 0, mac_int4_per_pe_cycle = 0, mac_fp16_per_pe_cycle = 0;
-    // Vector unit
+    int64_t mac_accumulator_rows = 0;
+    int64_t mac_int4_unpack_cycles = 0;
+    // Vector unit, per core
     int64_t vector_lanes = 0;
     int64_t vector_pipeline_cycles = 0;
-    int64_t vector_fill_cycles = 0, vector_copy_cycles = 0, vector_requantize_cycles = 0;
+    int64_t vector_cost[kVectorOpCount] = {};  // cycles per lane-vector, indexed by npu::VectorOp
     // Control
     int64_t control_issue_cycles = 0;
     // Energy
     double energy_mac_int8_pj = 0, energy_mac_int4_pj = 0, energy_mac_fp16_pj = 0;
     double energy_l1_read_pj_per_byte = 0, energy_l1_write_pj_per_byte = 0;
-    double energy_acc_pj_per_byte = 0, energy_dram_pj_per_byte = 0;
+    double energy_acc_pj_per_byte = 0, energy_shared_pj_per_byte = 0, energy_dram_pj_per_byte = 0;
     double energy_vector_pj_per_op = 0, energy_static_mw = 0;
 
     std::string source;  // file the values came from
 
     double cycle_seconds() const { return 1e-6 / clock_mhz; }
+    double l1_bytes_per_cycle() const { return static_cast<double>(sram_l1_banks * sram_l1_bank_bytes); }
     // Sets one parameter from text, as a preset line would; throws ConfigError naming `where`.
     void set(const std::string& key, const std::string& value, const std::string& where);
+    // Checks the rules that span several parameters; throws ConfigError naming `source`.
+    void validate() const;
 };
 
 enum class ParamType { Int, Float, String };
@@ -52,6 +69,7 @@ struct ParamSpec {
     const char* unit;
     double min, max;  // allowed range (inclusive) for numbers
     const char* description;
+    const char* choices = "";  // for strings with a fixed set of values: "ws|os|dot"
 };
 
 const std::vector<ParamSpec>& param_specs();

@@ -9,6 +9,7 @@
 
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
+#include "sim/program.h"
 
 namespace npu {
 
@@ -16,77 +17,115 @@ namespace {
 
 constexpr double kBig = 9.0e15;  // integers stay exact in a double below 2^53
 
-struct Binding {
-    ParamSpec spec;
-    std::variant<int64_t NpuConfig::*, double NpuConfig::*, std::string NpuConfig::*> field;
+// A vector-op cost lives in an array; the variant names it by op index.
+struct VectorCost {
+    int op;
 };
 
-const std::vector<Binding>& bindings() {
-    using C = NpuConfig;
-    static const std::vector<Binding> table = {
-        {{"name", ParamType::String, "", 0, 0, "preset name"}, &C::name},
-        {{"description", ParamType::String, "", 0, 0, "what NPU class this preset models"}, &C::description},
-        {{"clock_mhz", ParamType::Float, "MHz", 1, 1e5, "NPU clock; one simulated cycle is one period"}, &C::clock_mhz},
-        {{"dram.bytes_per_cycle", ParamType::Float, "B/cycle", 0.01, 1e6, "DRAM bandwidth shared by all DMA channels"},
+struct Binding {
+    ParamSpec spec;
+    std::variant<int64_t NpuConfig::*, double NpuConfig::*, std::string NpuConfig::*, VectorCost> field;
+};
+
+using C = NpuConfig;
+constexpr ParamType I = ParamType::Int, F = ParamType::Float, S = ParamType::String;
+
+std::vector<Binding> make_bindings() {
+    std::vector<Binding> t = {
+        {{"name", S, "", 0, 0, "preset name"}, &C::name},
+        {{"description", S, "", 0, 0, "what NPU class this preset models"}, &C::description},
+        {{"clock_mhz", F, "MHz", 1, 1e5, "NPU clock; one simulated cycle is one period"}, &C::clock_mhz},
+        {{"cores", I, "", 1, 8, "NPU cores; each has its own DMA channels, MAC array, vector unit, l1 and acc SRAM"},
+         &C::cores},
+        {{"dram.bytes_per_cycle", F, "B/cycle", 0.01, 1e6, "peak DRAM bandwidth, shared by all cores and channels"},
          &C::dram_bytes_per_cycle},
-        {{"dram.latency_cycles", ParamType::Int, "cycles", 0, 1e7, "first-byte latency of a DRAM transfer"},
+        {{"dram.efficiency", F, "", 0.01, 1, "sustained fraction of the peak (refresh, bank conflicts, scheduling)"},
+         &C::dram_efficiency},
+        {{"dram.latency_cycles", I, "cycles", 0, 1e7, "first-byte latency of a DRAM transfer"},
          &C::dram_latency_cycles},
-        {{"dram.burst_bytes", ParamType::Int, "B", 1, 1 << 20,
+        {{"dram.burst_bytes", I, "B", 1, 1 << 20,
           "DRAM burst; a row that starts off a burst boundary or is not whole bursts pays for whole bursts"},
          &C::dram_burst_bytes},
-        {{"dma.channels", ParamType::Int, "", 1, 16, "DMA channels that can transfer concurrently"}, &C::dma_channels},
-        {{"dma.setup_cycles", ParamType::Int, "cycles", 0, 1e7, "cycles to set up one DMA descriptor"},
-         &C::dma_setup_cycles},
-        {{"sram.l1_bytes", ParamType::Int, "B", 1, kBig,
-          "capacity of the operand SRAM (level l1; Halide MemoryType::VTCM)"},
+        {{"dram.transfer_overhead_cycles", I, "cycles", 0, 1e6, "bus cycles lost per transfer (command, activation)"},
+         &C::dram_transfer_overhead_cycles},
+        {{"dram.turnaround_cycles", I, "cycles", 0, 1e6, "bus cycles lost when it switches between read and write"},
+         &C::dram_turnaround_cycles},
+        {{"dma.channels", I, "", 1, 16, "DMA channels per core that can transfer concurrently"}, &C::dma_channels},
+        {{"dma.queue_depth", I, "descriptors", 1, 1024,
+          "descriptors a channel holds; an issuing thread waits when every channel is full"},
+         &C::dma_queue_depth},
+        {{"dma.setup_cycles", I, "cycles", 0, 1e7, "cycles to set up one DMA descriptor"}, &C::dma_setup_cycles},
+        {{"sram.l1_bytes", I, "B", 1, kBig, "operand SRAM per core (level l1; Halide MemoryType::VTCM)"},
          &C::sram_l1_bytes},
-        {{"sram.acc_bytes", ParamType::Int, "B", 1, kBig,
-          "capacity of the accumulator SRAM (level acc; Halide MemoryType::LockedCache)"},
+        {{"sram.l1_banks", I, "", 1, 1024, "banks of the operand SRAM"}, &C::sram_l1_banks},
+        {{"sram.l1_bank_bytes", I, "B/cycle", 1, 4096, "bytes a bank reads or writes per cycle"},
+         &C::sram_l1_bank_bytes},
+        {{"sram.acc_bytes", I, "B", 1, kBig, "accumulator SRAM per core (level acc; Halide MemoryType::LockedCache)"},
          &C::sram_acc_bytes},
-        {{"mac.rows", ParamType::Int, "PEs", 1, 65536, "MAC array rows (reduction dimension K)"}, &C::mac_rows},
-        {{"mac.cols", ParamType::Int, "PEs", 1, 65536, "MAC array columns (output channels N)"}, &C::mac_cols},
-        {{"mac.int8_per_pe_cycle", ParamType::Float, "MAC/PE/cycle", 0.001, 64,
-          "INT8 MACs per processing element per cycle"},
+        {{"sram.acc_bytes_per_cycle", I, "B/cycle", 1, 1e6, "accumulator SRAM bandwidth (each direction)"},
+         &C::sram_acc_bytes_per_cycle},
+        {{"sram.shared_bytes", I, "B", 0, kBig, "SRAM shared by all cores (level shared); 0 if there is none"},
+         &C::sram_shared_bytes},
+        {{"sram.shared_bytes_per_cycle", I, "B/cycle", 1, 1e6, "shared SRAM bandwidth (each direction)"},
+         &C::sram_shared_bytes_per_cycle},
+        {{"mac.rows", I, "PEs", 1, 65536, "MAC array rows (reduction dimension K)"}, &C::mac_rows},
+        {{"mac.cols", I, "PEs", 1, 65536, "MAC array columns (output channels N)"}, &C::mac_cols},
+        {{"mac.dataflow", S, "", 0, 0,
+          "ws: weight-stationary systolic, os: output-stationary systolic, dot: dot-product (vector-MAC) rows",
+          "ws|os|dot"},
+         &C::mac_dataflow},
+        {{"mac.int8_per_pe_cycle", F, "MAC/PE/cycle", 0.001, 64, "INT8 MACs per processing element per cycle"},
          &C::mac_int8_per_pe_cycle},
-        {{"mac.int4_per_pe_cycle", ParamType::Float, "MAC/PE/cycle", 0.001, 64,
-          "INT4 MACs per processing element per cycle"},
+        {{"mac.int4_per_pe_cycle", F, "MAC/PE/cycle", 0.001, 64, "INT4 MACs per processing element per cycle"},
          &C::mac_int4_per_pe_cycle},
-        {{"mac.fp16_per_pe_cycle", ParamType::Float, "MAC/PE/cycle", 0.001, 64,
-          "FP16 MACs per processing element per cycle"},
+        {{"mac.fp16_per_pe_cycle", F, "MAC/PE/cycle", 0.001, 64, "FP16 MACs per processing element per cycle"},
          &C::mac_fp16_per_pe_cycle},
-        {{"vector.lanes", ParamType::Int, "elements", 1, 65536, "elements the vector unit processes per cycle per op"},
+        {{"mac.accumulator_rows", I, "rows", 1, 1 << 24,
+          "output rows the array's accumulators hold per column; more spill partial sums to the acc SRAM"},
+         &C::mac_accumulator_rows},
+        {{"mac.int4_unpack_cycles", I, "cycles/fold", 0, 1e6,
+          "cycles to unpack a fold of INT4 weights for INT8 activations (W4A8)"},
+         &C::mac_int4_unpack_cycles},
+        {{"vector.lanes", I, "elements", 1, 65536, "elements the vector unit processes per cycle per op"},
          &C::vector_lanes},
-        {{"vector.pipeline_cycles", ParamType::Int, "cycles", 0, 1e6, "pipeline fill paid once per vector instruction"},
+        {{"vector.pipeline_cycles", I, "cycles", 0, 1e6, "pipeline fill paid once per vector instruction"},
          &C::vector_pipeline_cycles},
-        {{"vector.fill_cycles", ParamType::Int, "cycles/vector", 1, 1e4, "cost of a constant fill per lane-vector"},
-         &C::vector_fill_cycles},
-        {{"vector.copy_cycles", ParamType::Int, "cycles/vector", 1, 1e4, "cost of a copy per lane-vector"},
-         &C::vector_copy_cycles},
-        {{"vector.requantize_cycles", ParamType::Int, "cycles/vector", 1, 1e4,
-          "cost of a fixed-point requantize (add bias, multiply, round-shift, saturate) per lane-vector"},
-         &C::vector_requantize_cycles},
-        {{"control.issue_cycles", ParamType::Int, "cycles", 0, 1e6, "controller cycles to issue one instruction"},
+        {{"control.issue_cycles", I, "cycles", 0, 1e6, "controller cycles to issue one instruction"},
          &C::control_issue_cycles},
-        {{"energy.mac_int8_pj", ParamType::Float, "pJ/MAC", 0, 1e6, "energy of one INT8 multiply-accumulate"},
-         &C::energy_mac_int8_pj},
-        {{"energy.mac_int4_pj", ParamType::Float, "pJ/MAC", 0, 1e6, "energy of one INT4 multiply-accumulate"},
-         &C::energy_mac_int4_pj},
-        {{"energy.mac_fp16_pj", ParamType::Float, "pJ/MAC", 0, 1e6, "energy of one FP16 multiply-accumulate"},
-         &C::energy_mac_fp16_pj},
-        {{"energy.l1_read_pj_per_byte", ParamType::Float, "pJ/B", 0, 1e6, "operand SRAM read energy"},
-         &C::energy_l1_read_pj_per_byte},
-        {{"energy.l1_write_pj_per_byte", ParamType::Float, "pJ/B", 0, 1e6, "operand SRAM write energy"},
+        {{"energy.mac_int8_pj", F, "pJ/MAC", 0, 1e6, "energy of one INT8 multiply-accumulate"}, &C::energy_mac_int8_pj},
+        {{"energy.mac_int4_pj", F, "pJ/MAC", 0, 1e6, "energy of one INT4 multiply-accumulate"}, &C::energy_mac_int4_pj},
+        {{"energy.mac_fp16_pj", F, "pJ/MAC", 0, 1e6, "energy of one FP16 multiply-accumulate"}, &C::energy_mac_fp16_pj},
+        {{"energy.l1_read_pj_per_byte", F, "pJ/B", 0, 1e6, "operand SRAM read energy"}, &C::energy_l1_read_pj_per_byte},
+        {{"energy.l1_write_pj_per_byte", F, "pJ/B", 0, 1e6, "operand SRAM write energy"},
          &C::energy_l1_write_pj_per_byte},
-        {{"energy.acc_pj_per_byte", ParamType::Float, "pJ/B", 0, 1e6, "accumulator SRAM read or write energy"},
+        {{"energy.acc_pj_per_byte", F, "pJ/B", 0, 1e6, "accumulator SRAM read or write energy"},
          &C::energy_acc_pj_per_byte},
-        {{"energy.dram_pj_per_byte", ParamType::Float, "pJ/B", 0, 1e6,
-          "DRAM energy per byte on the bus (whole bursts)"},
+        {{"energy.shared_pj_per_byte", F, "pJ/B", 0, 1e6, "shared SRAM read or write energy"},
+         &C::energy_shared_pj_per_byte},
+        {{"energy.dram_pj_per_byte", F, "pJ/B", 0, 1e6, "DRAM energy per byte on the bus (whole bursts)"},
          &C::energy_dram_pj_per_byte},
-        {{"energy.vector_pj_per_op", ParamType::Float, "pJ/op", 0, 1e6, "vector unit energy per element-operation"},
+        {{"energy.vector_pj_per_op", F, "pJ/op", 0, 1e6, "vector unit energy per element-operation"},
          &C::energy_vector_pj_per_op},
-        {{"energy.static_mw", ParamType::Float, "mW", 0, 1e7, "static (leakage) power, charged over the run time"},
+        {{"energy.static_mw", F, "mW", 0, 1e7, "static (leakage) power, charged over the run time"},
          &C::energy_static_mw},
     };
+    // One cost per vector op, keyed by the op's program name: vector.cost.exp, ...
+    static std::vector<std::string> keys, descriptions;
+    if (keys.empty())
+        for (int op = 0; op < kVectorOpCount; ++op) {
+            keys.push_back(std::string("vector.cost.") + vector_op_name(static_cast<VectorOp>(op)));
+            descriptions.push_back(std::string("cycles per lane-vector of `vector ") +
+                                   vector_op_name(static_cast<VectorOp>(op)) + "`");
+        }
+    for (int op = 0; op < kVectorOpCount; ++op)
+        t.push_back({{keys[static_cast<size_t>(op)].c_str(), I, "cycles", 1, 1e4,
+                      descriptions[static_cast<size_t>(op)].c_str()},
+                     VectorCost{op}});
+    return t;
+}
+
+const std::vector<Binding>& bindings() {
+    static const std::vector<Binding> table = make_bindings();
     return table;
 }
 
@@ -124,6 +163,9 @@ void NpuConfig::set(const std::string& key, const std::string& value, const std:
                (s.unit[0] ? std::string(" ") + s.unit : "");
     };
     if (s.type == ParamType::String) {
+        std::string choices = s.choices;
+        if (!choices.empty() && ("|" + choices + "|").find("|" + value + "|") == std::string::npos)
+            throw ConfigError(where + ": key '" + key + "' = '" + value + "' is not one of " + choices);
         this->*std::get<std::string NpuConfig::*>(b->field) = value;
         return;
     }
@@ -136,7 +178,10 @@ void NpuConfig::set(const std::string& key, const std::string& value, const std:
             throw ConfigError(where + ": key '" + key + "' must be an integer, got '" + value + "'");
         if (errno == ERANGE || v < s.min || v > s.max)
             throw ConfigError(where + ": key '" + key + "' = " + value + " is out of range " + range());
-        this->*std::get<int64_t NpuConfig::*>(b->field) = v;
+        if (auto* c = std::get_if<VectorCost>(&b->field))
+            vector_cost[c->op] = v;
+        else
+            this->*std::get<int64_t NpuConfig::*>(b->field) = v;
         return;
     }
     double v = std::strtod(begin, &end);
@@ -147,10 +192,25 @@ void NpuConfig::set(const std::string& key, const std::string& value, const std:
     this->*std::get<double NpuConfig::*>(b->field) = v;
 }
 
+void NpuConfig::validate() const {
+    auto need = [&](bool ok, const std::string& msg) {
+        if (!ok) throw ConfigError(source + ": " + msg);
+    };
+    const std::string burst = " (dram.burst_bytes = " + std::to_string(dram_burst_bytes) + ")";
+    need(sram_l1_bytes >= dram_burst_bytes,
+         "sram.l1_bytes = " + std::to_string(sram_l1_bytes) + " is smaller than one DRAM burst" + burst);
+    need(sram_acc_bytes >= dram_burst_bytes,
+         "sram.acc_bytes = " + std::to_string(sram_acc_bytes) + " is smaller than one DRAM burst" + burst);
+    need(sram_shared_bytes == 0 || sram_shared_bytes >= dram_burst_bytes,
+         "sram.shared_bytes = " + std::to_string(sram_shared_bytes) + " is neither 0 (none) nor at least one burst" +
+             burst);
+}
+
 std::string param_value(const NpuConfig& cfg, const std::string& key) {
     const Binding* b = find_binding(key);
     if (!b) throw ConfigError("unknown parameter '" + key + "' (see `npusim info params`)");
     if (auto* f = std::get_if<int64_t NpuConfig::*>(&b->field)) return std::to_string(cfg.**f);
+    if (auto* c = std::get_if<VectorCost>(&b->field)) return std::to_string(cfg.vector_cost[c->op]);
     if (auto* f = std::get_if<double NpuConfig::*>(&b->field)) return format_number(cfg.**f);
     return cfg.*std::get<std::string NpuConfig::*>(b->field);
 }

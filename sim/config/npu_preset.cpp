@@ -48,6 +48,7 @@ NpuConfig parse_preset(const std::string& text, const std::string& source) {
     for (const auto& [key, scalar] : entries)
         cfg.set(key, scalar.value, source + ":" + std::to_string(scalar.line));
     require_all(entries, source);
+    cfg.validate();
     return cfg;
 }
 
@@ -57,6 +58,7 @@ NpuConfig config_from_values(const std::map<std::string, std::string>& values, c
     for (const auto& [key, value] : values)
         cfg.set(key, value, source);
     require_all(values, source);
+    cfg.validate();
     return cfg;
 }
 

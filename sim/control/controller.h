@@ -1,16 +1,18 @@
 #pragma once
-// The controller walks a prepared program. Each program thread is a SystemC thread that issues
-// its instructions in order, one at a time, to the engines' queues and waits for each to finish;
-// a fork spawns one SystemC thread per branch and joins them; tokens are counting semaphores.
-// A run that stops with threads still waiting has deadlocked; the controller reports which
-// threads wait on which tokens and unwinds them so the next run starts clean.
+// The controller walks a prepared program. Each program thread is a SystemC thread bound to a
+// core; it issues its instructions in order, one at a time, to that core's engines and waits for
+// each. A fork spawns one SystemC thread per branch on the same core and joins them; a parallel
+// loop spawns one thread per core, which run the iterations round-robin; tokens are counting
+// semaphores created by `token` statements. A run that stops with threads still waiting has
+// deadlocked: the controller reports which threads wait on which tokens, then unwinds them so
+// the next run starts clean.
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "sim/config/npu_config.h"
+#include "sim/control/core_context.h"
 #include "sim/control/prepared_program.h"
-#include "sim/control/run_stats.h"
 #include "sim/dma/dma_engine.h"
 #include "sim/mac/mac_array.h"
 #include "sim/systemc.h"
@@ -18,36 +20,54 @@
 
 namespace npu {
 
+struct CoreEngines {
+    DmaEngine* dma;
+    MacArray* mac;
+    VectorUnit* vec;
+};
+
 class Controller {
 public:
-    Controller(DmaEngine& dma, MacArray& mac, VectorUnit& vec) : dma_(dma), mac_(mac), vec_(vec) {}
+    explicit Controller(std::vector<CoreEngines> cores) : cores_(std::move(cores)) {}
 
     // Prepares a run; call sc_start() afterwards until it returns, then finish().
-    void start(const PreparedProgram& p, const NpuConfig& cfg, RunStats& stats);
-    // Returns the cycle the program finished; throws ProgramError on deadlock or a bad instruction.
+    void start(const PreparedProgram& p, const NpuConfig& cfg, bool trace);
+    // Returns the cycles the program took; throws ProgramError on deadlock or a bad instruction.
     uint64_t finish();
 
 private:
+    struct TokenState {
+        std::string name;
+        int64_t count = 0;
+        sc_core::sc_event changed;
+    };
+    struct Thread {
+        int core = 0;
+        bool in_parallel = false;         // a parallel loop inside runs on this core only
+        std::vector<int64_t> vars;        // loop variable slots
+        std::vector<TokenState*> tokens;  // token slots
+    };
     struct Waiter {
-        int token;
+        const TokenState* token;
         int64_t count;
     };
-    bool exec(const XBlock& b, int64_t* env);
-    bool issue(const XDma& d, const int64_t* env);
-    bool issue(const XMatMul& m, const int64_t* env);
-    bool issue(const XVector& v, const int64_t* env);
-    bool sync(const XSync& s, const int64_t* env);
+
+    bool exec(const XBlock& b, Thread& t);
+    bool run_loop(const XLoop& l, Thread& t);
+    bool run_threads(const std::vector<const XBlock*>& blocks, const std::vector<Thread>& threads,
+                     const XLoop* parallel_loop);
+    bool issue(const XDma& d, Thread& t);
+    bool issue(const XMatMul& m, Thread& t);
+    bool issue(const XVector& v, Thread& t);
+    bool sync(const XSync& s, Thread& t);
     void fail(const std::string& message);
     bool issue_delay();
+    std::string trace_args(const Origin& o, const Thread& t) const;
 
-    DmaEngine& dma_;
-    MacArray& mac_;
-    VectorUnit& vec_;
+    std::vector<CoreEngines> cores_;
     const PreparedProgram* prog_ = nullptr;
     const NpuConfig* cfg_ = nullptr;
-    RunStats* stats_ = nullptr;
-    std::vector<int64_t> token_count_;
-    std::vector<std::unique_ptr<sc_core::sc_event>> token_event_;
+    bool trace_ = false;
     std::vector<Waiter*> waiting_;
     sc_core::sc_event abort_event_;
     bool aborted_ = false;

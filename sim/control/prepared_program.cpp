@@ -1,5 +1,7 @@
 #include "sim/control/prepared_program.h"
 
+#include <algorithm>
+
 #include "sim/errors.h"
 
 namespace npu {
@@ -17,20 +19,32 @@ class Preparer {
 public:
     explicit Preparer(const Program& p) : p_(p) {}
 
+    // Tokens created in a block are visible for the rest of it, so the token scope is restored
+    // on leaving; loop variables likewise.
     XBlock block(const Block& b) {
+        const size_t tokens_before = tokens_.size();
         XBlock out;
         for (const Node& n : b)
             out.push_back(node(n));
+        tokens_.resize(tokens_before);
         return out;
     }
-    int max_depth = 0;
+    int max_vars = 0, max_tokens = 0;
 
 private:
     const Program& p_;
-    std::vector<std::string> scope_;
+    std::vector<std::string> vars_, tokens_;
     int counter_ = 0;
 
-    BoundExpr bind(const Expr& e, const std::string& where) { return BoundExpr(e, scope_, where); }
+    BoundExpr bind(const Expr& e, const std::string& where) { return BoundExpr(e, vars_, where); }
+    Origin origin(const std::string& where, const std::string& func) { return {where, func, vars_}; }
+
+    int token_slot(const std::string& name, const std::string& where) {
+        auto it = std::find(tokens_.rbegin(), tokens_.rend(), name);
+        if (it == tokens_.rend())
+            throw ProgramError(where + ": unknown token '" + name + "' (no `token " + name + "` in scope)");
+        return static_cast<int>(tokens_.rend() - it - 1);
+    }
 
     XNode node(const Node& n) {
         std::string where = "program '" + p_.name + "', instruction " + std::to_string(++counter_);
@@ -39,13 +53,14 @@ private:
             where += " (loop " + l->var + ")";
             x.min = bind(l->min, where);
             x.extent = bind(l->extent, where);
-            if (static_cast<int>(scope_.size()) >= kMaxNesting)
+            x.parallel = l->parallel;
+            if (static_cast<int>(vars_.size()) >= kMaxNesting)
                 throw ProgramError(where + ": loops nest deeper than " + std::to_string(kMaxNesting));
-            x.slot = static_cast<int>(scope_.size());
-            scope_.push_back(l->var);
-            max_depth = std::max(max_depth, static_cast<int>(scope_.size()));
+            x.slot = static_cast<int>(vars_.size());
+            vars_.push_back(l->var);
+            max_vars = std::max(max_vars, static_cast<int>(vars_.size()));
             x.body = block(l->body);
-            scope_.pop_back();
+            vars_.pop_back();
             return x;
         }
         if (auto* f = std::get_if<Fork>(&n)) {
@@ -62,21 +77,30 @@ private:
             x.else_body = block(c->else_body);
             return x;
         }
+        if (auto* t = std::get_if<Token>(&n)) {
+            where += " (token " + t->name + ")";
+            if (t->init < 0) throw ProgramError(where + ": init must be >= 0");
+            if (static_cast<int>(tokens_.size()) >= 4 * kMaxNesting)
+                throw ProgramError(where + ": more than " + std::to_string(4 * kMaxNesting) + " tokens in scope");
+            tokens_.push_back(t->name);
+            max_tokens = std::max(max_tokens, static_cast<int>(tokens_.size()));
+            return XToken{static_cast<int>(tokens_.size()) - 1, t->init, t->name};
+        }
         if (auto* d = std::get_if<DmaIn>(&n))
-            return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset,
+            return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset, d->func,
                        where + " (dma_in " + d->tensor + " -> " + d->sram + ")");
         if (auto* d = std::get_if<DmaOut>(&n))
-            return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset,
+            return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset, d->func,
                        where + " (dma_out " + d->sram + " -> " + d->tensor + ")");
         if (auto* m = std::get_if<MatMul>(&n)) {
             XMatMul x;
-            x.where = where + " (matmul)";
-            x.m = bind(m->m, x.where);
-            x.n = bind(m->n, x.where);
-            x.k = bind(m->k, x.where);
-            x.a = index_of(p_.sram, m->a, "SRAM buffer", x.where);
-            x.b = index_of(p_.sram, m->b, "SRAM buffer", x.where);
-            x.acc = index_of(p_.sram, m->acc, "SRAM buffer", x.where);
+            x.origin = origin(where + " (matmul)", m->func);
+            x.m = bind(m->m, x.origin.where);
+            x.n = bind(m->n, x.origin.where);
+            x.k = bind(m->k, x.origin.where);
+            x.a = index_of(p_.sram, m->a, "SRAM buffer", x.origin.where);
+            x.b = index_of(p_.sram, m->b, "SRAM buffer", x.origin.where);
+            x.acc = index_of(p_.sram, m->acc, "SRAM buffer", x.origin.where);
             x.a_type = m->a_type;
             x.b_type = m->b_type;
             x.acc_type = m->acc_type;
@@ -84,28 +108,28 @@ private:
         }
         if (auto* v = std::get_if<Vector>(&n)) {
             XVector x;
-            x.where = where + " (vector " + vector_op_name(v->op) + ")";
+            x.origin = origin(where + " (vector " + vector_op_name(v->op) + ")", v->func);
             x.op = v->op;
-            x.elements = bind(v->elements, x.where);
+            x.elements = bind(v->elements, x.origin.where);
             x.dtype = v->dtype;
             for (const auto& in : v->inputs)
-                x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.where));
-            x.output = index_of(p_.sram, v->output, "SRAM buffer", x.where);
+                x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.origin.where));
+            x.output = index_of(p_.sram, v->output, "SRAM buffer", x.origin.where);
             return x;
         }
-        bool signal = std::holds_alternative<Signal>(n);
+        const bool signal = std::holds_alternative<Signal>(n);
         const std::string& tok = signal ? std::get<Signal>(n).token : std::get<Wait>(n).token;
         const Expr& count = signal ? std::get<Signal>(n).count : std::get<Wait>(n).count;
         where += signal ? " (signal " + tok + ")" : " (wait " + tok + ")";
         if (count.is_const() && count.value() <= 0)
             throw ProgramError(where + ": count must be positive, got " + std::to_string(count.value()));
-        return XSync{signal, index_of(p_.tokens, tok, "token", where), bind(count, where), where};
+        return XSync{signal, token_slot(tok, where), bind(count, where), where};
     }
 
     XDma dma(bool out, const std::string& tensor, const Expr& offset, const std::vector<BoxDim>& box,
-             const std::string& sram, const Expr& sram_offset, const std::string& where) {
+             const std::string& sram, const Expr& sram_offset, const std::string& func, const std::string& where) {
         XDma x;
-        x.where = where;
+        x.origin = origin(where, func);
         x.to_dram = out;
         x.tensor = index_of(p_.tensors, tensor, "tensor", where);
         x.sram = index_of(p_.sram, sram, "SRAM buffer", where);
@@ -144,17 +168,16 @@ PreparedProgram prepare_program(const Program& p) {
         out.tensor_span.push_back((last + 1) * static_cast<uint64_t>(std::max(dtype_bits(t.dtype), 8) / 8));
     }
     for (const SramBuffer& s : p.sram) {
-        if (s.level != "l1" && s.level != "acc")
+        if (s.level != "l1" && s.level != "acc" && s.level != "shared")
             throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': unknown level '" + s.level +
-                               "' (allowed: l1, acc)");
+                               "' (allowed: l1, acc, shared)");
         if (s.bytes <= 0)
             throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': bytes must be positive");
     }
-    for (const Token& t : p.tokens)
-        if (t.init < 0) throw ProgramError("program '" + p.name + "', token '" + t.name + "': init must be >= 0");
     Preparer prep(p);
     out.body = prep.block(p.body);
-    out.slots = prep.max_depth;
+    out.var_slots = prep.max_vars;
+    out.token_slots = prep.max_tokens;
     return out;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // An npu::Program checked and bound for execution: names resolved to indices, expressions
-// compiled against loop-variable slots. Building one validates everything that does not depend
-// on loop values; the controller checks the rest (box bounds, buffer sizes) per instruction.
+// compiled against loop-variable slots, tokens against token slots. Building one validates all
+// that does not depend on loop values; the controller checks the rest (box bounds, buffer sizes,
+// counts) per instruction.
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -9,22 +11,34 @@
 
 namespace npu {
 
+// Where an instruction came from, for errors and traces.
+struct Origin {
+    std::string where;                   // "program 'p', instruction 7 (dma_in a -> a_in)"
+    std::string func;                    // Halide Func, if the compiler recorded it
+    std::vector<std::string> loop_vars;  // enclosing loop variables, outermost first (slot i = var i)
+};
+
 struct XLoop;
 struct XFork;
 struct XIf;
+struct XToken {
+    int slot = 0;
+    int64_t init = 0;
+    std::string name;
+};
 struct XDma {
     bool to_dram = false;
     int tensor = 0, sram = 0;
     BoundExpr offset, sram_offset;
     std::vector<BoundExpr> extents;
     std::vector<int64_t> strides;
-    std::string where;
+    Origin origin;
 };
 struct XMatMul {
     BoundExpr m, n, k;
     int a = 0, b = 0, acc = 0;
     DType a_type{}, b_type{}, acc_type{};
-    std::string where;
+    Origin origin;
 };
 struct XVector {
     VectorOp op{};
@@ -32,18 +46,19 @@ struct XVector {
     DType dtype{};
     std::vector<int> inputs;
     int output = 0;
-    std::string where;
+    Origin origin;
 };
 struct XSync {
     bool signal = false;
-    int token = 0;
+    int slot = 0;
     BoundExpr count;
     std::string where;
 };
-using XNode = std::variant<XLoop, XFork, XIf, XDma, XMatMul, XVector, XSync>;
+using XNode = std::variant<XLoop, XFork, XIf, XToken, XDma, XMatMul, XVector, XSync>;
 using XBlock = std::vector<XNode>;
 struct XLoop {
     int slot = 0;
+    bool parallel = false;
     BoundExpr min, extent;
     XBlock body;
 };
@@ -58,12 +73,13 @@ struct XIf {
 struct PreparedProgram {
     const Program* program = nullptr;
     XBlock body;
-    int slots = 0;                      // deepest loop nesting = size of a thread's variable environment
+    int var_slots = 0;                  // deepest loop nesting = size of a thread's variable environment
+    int token_slots = 0;                // most tokens in scope at once
     std::vector<uint64_t> tensor_span;  // bytes from each tensor's base to one past its last element
 };
 
 // Throws ProgramError naming the instruction for a dangling name, a bad level or dtype, a
-// non-positive count, or nesting deeper than kMaxNesting.
+// non-positive constant count, or nesting deeper than kMaxNesting.
 PreparedProgram prepare_program(const Program& p);
 constexpr int kMaxNesting = 64;
 

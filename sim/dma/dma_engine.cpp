@@ -1,17 +1,18 @@
 #include "sim/dma/dma_engine.h"
 
+#include <algorithm>
+
 namespace npu {
 
-DmaEngine::DmaEngine(const sc_core::sc_module_name& name, DramModel& dram) : sc_module(name), dram_(dram) {
+DmaEngine::DmaEngine(const sc_core::sc_module_name& name, int core) : sc_module(name) {
     for (int i = 0; i < kMaxChannels; ++i) {
         names_.push_back("dma" + std::to_string(i));
-        sc_core::sc_spawn([this, i] { channel(i); }, names_.back().c_str());
+        sc_core::sc_spawn([this, i] { channel(i); }, ("c" + std::to_string(core) + "_" + names_.back()).c_str());
     }
 }
 
-void DmaEngine::configure(const NpuConfig* cfg, RunStats* stats) {
-    cfg_ = cfg;
-    stats_ = stats;
+void DmaEngine::configure(const CoreContext* ctx) {
+    ctx_ = ctx;
     for (int i = 0; i < kMaxChannels; ++i) {
         queues_[i].clear();
         load_[i] = 0;
@@ -19,36 +20,54 @@ void DmaEngine::configure(const NpuConfig* cfg, RunStats* stats) {
 }
 
 void DmaEngine::submit(DmaRequest r) {
-    int best = 0;
-    for (int i = 1; i < cfg_->dma_channels; ++i)
-        if (load_[i] < load_[best]) best = i;
-    ++load_[best];
-    queues_[best].push(std::move(r));
+    const int channels = static_cast<int>(ctx_->cfg->dma_channels);
+    while (true) {
+        int best = 0;
+        for (int i = 1; i < channels; ++i)
+            if (load_[i] < load_[best]) best = i;
+        if (load_[best] < ctx_->cfg->dma_queue_depth) {
+            ++load_[best];
+            queues_[best].push(std::move(r));
+            return;
+        }
+        sc_core::wait(slot_freed_);
+    }
 }
 
 void DmaEngine::channel(int id) {
     while (true) {
         DmaRequest r = queues_[id].pop([] { return true; });
-        uint64_t start = now_cycles();
-        sc_core::wait(cycles(static_cast<uint64_t>(cfg_->dma_setup_cycles)));
-        BoxCost c = box_cost(r.address, r.dims, r.elem_bytes, cfg_->dram_burst_bytes);
+        const NpuConfig& cfg = *ctx_->cfg;
+        RunStats& stats = *ctx_->stats;
+        const uint64_t start = now_cycles();
+        sc_core::wait(cycles(static_cast<uint64_t>(cfg.dma_setup_cycles)));
+        const BoxCost c = box_cost(r.address, r.dims, r.elem_bytes, cfg.dram_burst_bytes);
         if (c.bus_bytes > 0) {
-            uint64_t done = dram_.complete_at(now_cycles(), c.bus_bytes);
-            sc_core::wait(cycles(done - now_cycles()));
+            const uint64_t now = now_cycles();
+            const uint64_t dram_done = ctx_->dram->complete_at(now, c.bus_bytes, r.to_dram);
+            const uint64_t sram_done = ctx_->port(r.sram_level, !r.to_dram).complete_at(now, c.bytes);
+            sc_core::wait(cycles(std::max(dram_done, sram_done) - now));
         }
         if (r.to_dram) {
-            stats_->dram_written += c.bytes;
-            stats_->dram_bus_written += c.bus_bytes;
-            stats_->sram_read[r.sram_level] += c.bytes;
+            stats.dram_written += c.bytes;
+            stats.dram_bus_written += c.bus_bytes;
+            stats.sram_read[r.sram_level] += c.bytes;
         } else {
-            stats_->dram_read += c.bytes;
-            stats_->dram_bus_read += c.bus_bytes;
-            stats_->sram_written[r.sram_level] += c.bytes;
+            stats.dram_read += c.bytes;
+            stats.dram_bus_read += c.bus_bytes;
+            stats.sram_written[r.sram_level] += c.bytes;
         }
-        EngineCounters& e = stats_->engines[names_[static_cast<size_t>(id)]];
-        e.busy_cycles += now_cycles() - start;
+        const uint64_t busy = now_cycles() - start;
+        EngineCounters& e = stats.engines[ctx_->prefix + names_[static_cast<size_t>(id)]];
+        e.busy_cycles += busy;
         e.instructions += 1;
+        if (ctx_->trace)
+            ctx_->trace->add(
+                {ctx_->core, names_[static_cast<size_t>(id)], r.trace_name, start, busy,
+                 "\"bytes\": " + std::to_string(c.bytes) + ", \"bus_bytes\": " + std::to_string(c.bus_bytes) +
+                     ", \"rows\": " + std::to_string(c.rows) + (r.trace_args.empty() ? "" : ", " + r.trace_args)});
         --load_[id];
+        slot_freed_.notify(sc_core::SC_ZERO_TIME);
         r.done->notify();
     }
 }

@@ -1,15 +1,14 @@
 #pragma once
-// The DMA engine: up to kMaxChannels channel threads (the preset enables the first
-// dma.channels) pull descriptors from one queue; each pays the descriptor setup, then waits for
-// the shared DRAM to complete the transfer's whole bursts.
+// The DMA engine of one core: up to kMaxChannels channel threads (the preset enables the first
+// dma.channels), each with a descriptor queue of dma.queue_depth. A transfer pays the descriptor
+// setup, then completes when both the shared DRAM bus has moved its whole bursts and the SRAM
+// port has taken (or given) its bytes.
 #include <string>
 #include <vector>
 
-#include "sim/config/npu_config.h"
+#include "sim/control/core_context.h"
 #include "sim/control/engine_queue.h"
-#include "sim/control/run_stats.h"
 #include "sim/dma/box_transfer.h"
-#include "sim/dram/dram_model.h"
 #include "sim/systemc.h"
 
 namespace npu {
@@ -20,25 +19,26 @@ struct DmaRequest {
     std::vector<BoxExtent> dims;
     int64_t elem_bytes = 1;
     std::string sram_level;
+    std::string trace_name, trace_args;  // filled only when tracing
     sc_core::sc_event* done = nullptr;
 };
 
 class DmaEngine : public sc_core::sc_module {
 public:
     static constexpr int kMaxChannels = 16;
-    DmaEngine(const sc_core::sc_module_name& name, DramModel& dram);
-    void configure(const NpuConfig* cfg, RunStats* stats);
-    // Queues a transfer on the lowest-numbered idle channel, or else the least loaded one: a
-    // choice that depends only on simulated state, so reports are identical run to run.
+    DmaEngine(const sc_core::sc_module_name& name, int core);
+    void configure(const CoreContext* ctx);
+    // Queues a transfer on the lowest-numbered idle channel, or else the least loaded one (a
+    // choice that depends only on simulated state, so reports repeat exactly); waits while every
+    // channel's queue is full.
     void submit(DmaRequest r);
 
 private:
     void channel(int id);
+    const CoreContext* ctx_ = nullptr;
     EngineQueue<DmaRequest> queues_[kMaxChannels];
     int load_[kMaxChannels] = {};  // queued + in flight
-    DramModel& dram_;
-    const NpuConfig* cfg_ = nullptr;
-    RunStats* stats_ = nullptr;
+    sc_core::sc_event slot_freed_;
     std::vector<std::string> names_;
 };
 

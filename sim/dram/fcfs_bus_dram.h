@@ -3,20 +3,24 @@
 
 namespace npu {
 
-// One data bus served first come, first served: a transfer occupies the bus for
-// bus_bytes / bytes_per_cycle cycles once it is free, and its data arrives `latency` later.
-// Latency overlaps with other transfers; bandwidth does not.
+// One data bus granted first come, first served. A transfer occupies the bus for
+//   transfer_overhead + bus_bytes / (peak bytes_per_cycle * efficiency)
+// cycles once the bus is free (plus a turnaround when the direction changes from the previous
+// transfer), and its data arrives `latency` cycles after that. Latency overlaps other transfers;
+// bandwidth does not.
 class FcfsBusDram final : public DramModel {
 public:
     void configure(const NpuConfig& cfg) override;
-    uint64_t complete_at(uint64_t now, uint64_t bus_bytes) override;
+    uint64_t complete_at(uint64_t now, uint64_t bus_bytes, bool write) override;
     uint64_t busy_cycles() const override { return static_cast<uint64_t>(busy_ + 0.5); }
 
 private:
     double bytes_per_cycle_ = 1;
+    double overhead_ = 0, turnaround_ = 0;
     uint64_t latency_ = 0;
     double bus_free_at_ = 0;  // fractional cycles: bandwidth need not divide the transfer
     double busy_ = 0;
+    int last_direction_ = -1;  // -1 none yet, 0 read, 1 write
 };
 
 }  // namespace npu

@@ -19,6 +19,8 @@ std::map<std::string, double> price_energy(const RunStats& s, const NpuConfig& c
                        static_cast<double>(get(s.sram_written, "l1")) * cfg.energy_l1_write_pj_per_byte);
     e["acc"] =
         kPico * static_cast<double>(get(s.sram_read, "acc") + get(s.sram_written, "acc")) * cfg.energy_acc_pj_per_byte;
+    e["shared"] = kPico * static_cast<double>(get(s.sram_read, "shared") + get(s.sram_written, "shared")) *
+                  cfg.energy_shared_pj_per_byte;
     e["dram"] = kPico * static_cast<double>(s.dram_bus_read + s.dram_bus_written) * cfg.energy_dram_pj_per_byte;
     e["vector"] = kPico * static_cast<double>(s.vector_ops) * cfg.energy_vector_pj_per_op;
     e["static"] = cfg.energy_static_mw * 1e-3 * seconds;

@@ -9,7 +9,7 @@
 
 namespace npu {
 
-// Joules by component: mac, l1, acc, dram, vector, static.
+// Joules by component: mac, l1, acc, shared, dram, vector, static.
 std::map<std::string, double> price_energy(const RunStats& s, const NpuConfig& cfg, double seconds);
 
 }  // namespace npu

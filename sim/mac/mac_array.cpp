@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/errors.h"
-#include "sim/mac/weight_stationary.h"
+#include "sim/mac/mac_timing.h"
 
 namespace npu {
 
@@ -20,34 +19,50 @@ double mac_rate(const NpuConfig& cfg, const std::string& precision) {
     return cfg.mac_int8_per_pe_cycle;
 }
 
-MacArray::MacArray(const sc_core::sc_module_name& name) : sc_module(name) {
-    sc_core::sc_spawn([this] { run(); }, "mac");
+MacArray::MacArray(const sc_core::sc_module_name& name, int core) : sc_module(name) {
+    sc_core::sc_spawn([this] { run(); }, ("c" + std::to_string(core) + "_mac").c_str());
 }
 
-void MacArray::configure(const NpuConfig* cfg, RunStats* stats) {
-    cfg_ = cfg;
-    stats_ = stats;
+void MacArray::configure(const CoreContext* ctx) {
+    ctx_ = ctx;
     queue.clear();
 }
 
 void MacArray::run() {
     while (true) {
         MacRequest r = queue.pop([] { return true; });
-        std::string prec = mac_precision(r.a_type, r.b_type);
-        MacTiming t = weight_stationary_timing(r.m, r.n, r.k, mac_rate(*cfg_, prec), cfg_->mac_rows, cfg_->mac_cols);
-        sc_core::wait(cycles(t.cycles));
-        const uint64_t m = static_cast<uint64_t>(r.m), n = static_cast<uint64_t>(r.n), k = static_cast<uint64_t>(r.k);
-        stats_->macs[prec] += m * n * k;
-        // A streams once per column fold; B is loaded once; partial sums go through the
-        // accumulator once per K fold.
-        stats_->sram_read[r.a_level] += m * k * static_cast<uint64_t>(dtype_bits(r.a_type)) / 8 * t.n_folds;
-        stats_->sram_read[r.b_level] += k * n * static_cast<uint64_t>(dtype_bits(r.b_type)) / 8;
-        uint64_t acc_bytes = m * n * static_cast<uint64_t>(dtype_bits(r.acc_type)) / 8 * t.k_folds;
-        stats_->sram_read[r.acc_level] += acc_bytes;
-        stats_->sram_written[r.acc_level] += acc_bytes;
-        EngineCounters& e = stats_->engines["mac"];
-        e.busy_cycles += t.cycles;
+        const NpuConfig& cfg = *ctx_->cfg;
+        RunStats& stats = *ctx_->stats;
+        const std::string prec = mac_precision(r.a_type, r.b_type);
+        const bool w4a8 = prec == "int8" && dtype_bits(r.b_type) <= 4;
+        const MacTiming t = mac_timing(cfg, {r.m, r.n, r.k, mac_rate(cfg, prec), w4a8});
+        const auto m = static_cast<uint64_t>(r.m), n = static_cast<uint64_t>(r.n), k = static_cast<uint64_t>(r.k);
+        auto bytes = [](uint64_t elements, DType d) { return elements * static_cast<uint64_t>(dtype_bits(d)) / 8; };
+        const uint64_t a_bytes = bytes(m * k, r.a_type) * t.a_passes;
+        const uint64_t b_bytes = bytes(k * n, r.b_type) * t.b_passes;
+        // The instruction accumulates into acc (read, add, write back), plus any spilled partials.
+        const uint64_t acc_bytes = bytes(m * n, r.acc_type) * (1 + t.spill_passes);
+        const uint64_t start = now_cycles();
+        uint64_t done = start + t.cycles;
+        done = std::max(done, ctx_->port(r.a_level, false).complete_at(start, a_bytes));
+        done = std::max(done, ctx_->port(r.b_level, false).complete_at(start, b_bytes));
+        done = std::max(done, ctx_->port(r.acc_level, false).complete_at(start, acc_bytes));
+        done = std::max(done, ctx_->port(r.acc_level, true).complete_at(start, acc_bytes));
+        sc_core::wait(cycles(done - start));
+        stats.macs[prec] += m * n * k;
+        stats.sram_read[r.a_level] += a_bytes;
+        stats.sram_read[r.b_level] += b_bytes;
+        stats.sram_read[r.acc_level] += acc_bytes;
+        stats.sram_written[r.acc_level] += acc_bytes;
+        EngineCounters& e = stats.engines[ctx_->prefix + "mac"];
+        e.busy_cycles += done - start;
         e.instructions += 1;
+        if (ctx_->trace)
+            ctx_->trace->add({ctx_->core, "mac", "matmul", start, done - start,
+                              "\"macs\": " + std::to_string(m * n * k) + ", \"m\": " + std::to_string(m) +
+                                  ", \"n\": " + std::to_string(n) + ", \"k\": " + std::to_string(k) +
+                                  ", \"folds\": " + std::to_string(t.folds) + ", \"precision\": \"" + prec + "\"" +
+                                  (r.trace_args.empty() ? "" : ", " + r.trace_args)});
         r.done->notify();
     }
 }

@@ -1,11 +1,11 @@
 #pragma once
-// The MAC array engine: executes MatMul instructions one at a time with the weight-stationary
-// timing of weight_stationary.h, counting MACs by precision and operand SRAM traffic.
+// The MAC array engine of one core: executes MatMul instructions one at a time. Its duration is
+// the dataflow's array time (mac_timing.h) or, if longer, the time the SRAM ports need to feed
+// the operands and the partial sums.
 #include <string>
 
-#include "sim/config/npu_config.h"
+#include "sim/control/core_context.h"
 #include "sim/control/engine_queue.h"
-#include "sim/control/run_stats.h"
 #include "sim/program.h"
 #include "sim/systemc.h"
 
@@ -15,6 +15,7 @@ struct MacRequest {
     int64_t m = 0, n = 0, k = 0;
     DType a_type = DType::Int8, b_type = DType::Int8, acc_type = DType::Int32;
     std::string a_level, b_level, acc_level;
+    std::string trace_args;  // filled only when tracing
     sc_core::sc_event* done = nullptr;
 };
 
@@ -24,14 +25,13 @@ double mac_rate(const NpuConfig& cfg, const std::string& precision);
 
 class MacArray : public sc_core::sc_module {
 public:
-    explicit MacArray(const sc_core::sc_module_name& name);
-    void configure(const NpuConfig* cfg, RunStats* stats);
+    MacArray(const sc_core::sc_module_name& name, int core);
+    void configure(const CoreContext* ctx);
     EngineQueue<MacRequest> queue;
 
 private:
     void run();
-    const NpuConfig* cfg_ = nullptr;
-    RunStats* stats_ = nullptr;
+    const CoreContext* ctx_ = nullptr;
 };
 
 }  // namespace npu

@@ -1,21 +1,32 @@
-#include "sim/mac/weight_stationary.h"
-
-#include <algorithm>
+// Weight-stationary systolic array (mac.dataflow: ws), as SCALE-Sim models it.
+//
+// The array holds a rows x cols block of B: rows along K (rows * k_per_step K-elements), cols
+// along N. A fold is one such block: ceil(K / (rows * k_per_step)) * ceil(N / cols) folds. Each
+// fold loads its weights (rows cycles), streams the M rows of A through (M * cycles_per_step),
+// and drains the skewed wavefront (rows + cols - 2). So small M (decode) is dominated by the
+// weight loads and the skew, as on real arrays. A is read once per column fold; partial sums of
+// all K folds meet in the array's accumulators, which hold mac.accumulator_rows rows: beyond
+// that, each extra K fold round-trips the partial sums through the acc SRAM.
 #include <cmath>
+
+#include "sim/mac/mac_timing.h"
 
 namespace npu {
 
-MacTiming weight_stationary_timing(int64_t m, int64_t n, int64_t k, double rate, int64_t rows, int64_t cols) {
+MacTiming weight_stationary_timing(const NpuConfig& cfg, const MacWork& w) {
+    const auto rows = static_cast<uint64_t>(cfg.mac_rows), cols = static_cast<uint64_t>(cfg.mac_cols);
+    const auto k_fold = static_cast<uint64_t>(static_cast<double>(rows) * k_per_step(w.rate));
     MacTiming t;
-    if (m <= 0 || n <= 0 || k <= 0) return t;
-    const double k_per_fold = static_cast<double>(rows) * std::max(rate, 1.0);
-    const double cycles_per_row = 1.0 / std::min(rate, 1.0);
-    t.k_folds = static_cast<uint64_t>(std::ceil(static_cast<double>(k) / k_per_fold));
-    t.n_folds = static_cast<uint64_t>((n + cols - 1) / cols);
-    t.folds = t.k_folds * t.n_folds;
-    const double stream = std::ceil(static_cast<double>(m) * cycles_per_row);
-    const double per_fold = std::max(stream, static_cast<double>(rows));
-    t.cycles = static_cast<uint64_t>(per_fold) * t.folds + static_cast<uint64_t>(rows + cols);
+    const uint64_t k_folds = ceil_div(static_cast<uint64_t>(w.k), k_fold);
+    const uint64_t n_folds = ceil_div(static_cast<uint64_t>(w.n), cols);
+    t.folds = k_folds * n_folds;
+    const auto stream = static_cast<uint64_t>(std::ceil(static_cast<double>(w.m) * cycles_per_step(w.rate)));
+    uint64_t per_fold = rows + stream + rows + cols - 2;
+    if (w.unpack_int4_b) per_fold += static_cast<uint64_t>(cfg.mac_int4_unpack_cycles);
+    t.cycles = per_fold * t.folds;
+    t.a_passes = n_folds;
+    t.b_passes = 1;
+    if (static_cast<uint64_t>(w.m) > static_cast<uint64_t>(cfg.mac_accumulator_rows)) t.spill_passes = k_folds - 1;
     return t;
 }
 

@@ -14,7 +14,9 @@ constexpr DTypeInfo kDTypes[] = {
     {DType::Int4, "int4", 4},    {DType::Int8, "int8", 8},  {DType::Int16, "int16", 16}, {DType::Int32, "int32", 32},
     {DType::Int64, "int64", 64}, {DType::Fp16, "fp16", 16}, {DType::Fp32, "fp32", 32},
 };
-constexpr const char* kVectorOps[] = {"fill", "copy", "requantize"};
+constexpr const char* kVectorOps[kVectorOpCount] = {
+    "fill",  "copy", "add",        "sub",        "mul",      "max",        "min", "exp",
+    "rsqrt", "div",  "reduce_sum", "reduce_max", "quantize", "dequantize", "lut", "requantize"};
 }  // namespace
 
 int dtype_bits(DType t) {
@@ -58,9 +60,6 @@ const Tensor* Program::find_tensor(const std::string& n) const {
 }
 const SramBuffer* Program::find_sram(const std::string& n) const {
     return find_named(sram, n);
-}
-const Token* Program::find_token(const std::string& n) const {
-    return find_named(tokens, n);
 }
 
 }  // namespace npu

@@ -3,15 +3,16 @@
 //   program NAME
 //   tensor NAME DTYPE shape=[INT, ...] strides=[INT, ...] base=INT (input|output)
 //   sram NAME DTYPE level=LEVEL bytes=INT
-//   token NAME init=INT
 //   stmt*
-//   stmt := loop VAR min=EXPR extent=EXPR { stmt* }
+//   stmt := loop VAR min=EXPR extent=EXPR [parallel] { stmt* }
+//         | token NAME init=INT
 //         | fork { thread { stmt* } ... }
 //         | if EXPR { stmt* } [else { stmt* }]
 //         | dma_in TENSOR offset=EXPR box=[EXPR:INT, ...] -> SRAM offset=EXPR
 //         | dma_out SRAM offset=EXPR -> TENSOR offset=EXPR box=[EXPR:INT, ...]
 //         | matmul m=EXPR n=EXPR k=EXPR a=SRAM:DTYPE b=SRAM:DTYPE acc=SRAM:DTYPE
 //         | vector OP elements=EXPR dtype=DTYPE in=[SRAM, ...] out=SRAM
+//   (each dma_in, dma_out, matmul and vector may end with `func=NAME`, the Halide Func)
 //         | signal TOKEN count=EXPR
 //         | wait TOKEN count=EXPR
 //   EXPR  := INT | VAR | (EXPR op EXPR) | min(EXPR, EXPR) | max(EXPR, EXPR)
@@ -50,10 +51,11 @@ struct Printer {
             node(n, depth);
     }
     std::string pad(int depth) { return std::string(2 * depth, ' '); }
+    static std::string func(const std::string& f) { return f.empty() ? "" : " func=" + f; }
     void node(const Node& n, int d) {
         if (auto* l = std::get_if<Loop>(&n)) {
             out << pad(d) << "loop " << l->var << " min=" << l->min.to_string() << " extent=" << l->extent.to_string()
-                << " {\n";
+                << (l->parallel ? " parallel" : "") << " {\n";
             block(l->body, d + 1);
             out << pad(d) << "}\n";
         } else if (auto* f = std::get_if<Fork>(&n)) {
@@ -72,22 +74,25 @@ struct Printer {
                 block(c->else_body, d + 1);
             }
             out << pad(d) << "}\n";
+        } else if (auto* t = std::get_if<Token>(&n)) {
+            out << pad(d) << "token " << t->name << " init=" << t->init << "\n";
         } else if (auto* i = std::get_if<DmaIn>(&n)) {
             out << pad(d) << "dma_in " << i->tensor << " offset=" << i->offset.to_string()
-                << " box=" << box_text(i->box) << " -> " << i->sram << " offset=" << i->sram_offset.to_string() << "\n";
+                << " box=" << box_text(i->box) << " -> " << i->sram << " offset=" << i->sram_offset.to_string()
+                << func(i->func) << "\n";
         } else if (auto* o = std::get_if<DmaOut>(&n)) {
             out << pad(d) << "dma_out " << o->sram << " offset=" << o->sram_offset.to_string() << " -> " << o->tensor
-                << " offset=" << o->offset.to_string() << " box=" << box_text(o->box) << "\n";
+                << " offset=" << o->offset.to_string() << " box=" << box_text(o->box) << func(o->func) << "\n";
         } else if (auto* m = std::get_if<MatMul>(&n)) {
             out << pad(d) << "matmul m=" << m->m.to_string() << " n=" << m->n.to_string() << " k=" << m->k.to_string()
                 << " a=" << m->a << ":" << dtype_name(m->a_type) << " b=" << m->b << ":" << dtype_name(m->b_type)
-                << " acc=" << m->acc << ":" << dtype_name(m->acc_type) << "\n";
+                << " acc=" << m->acc << ":" << dtype_name(m->acc_type) << func(m->func) << "\n";
         } else if (auto* v = std::get_if<Vector>(&n)) {
             out << pad(d) << "vector " << vector_op_name(v->op) << " elements=" << v->elements.to_string()
                 << " dtype=" << dtype_name(v->dtype) << " in=[";
             for (size_t k = 0; k < v->inputs.size(); ++k)
                 out << (k ? ", " : "") << v->inputs[k];
-            out << "] out=" << v->output << "\n";
+            out << "] out=" << v->output << func(v->func) << "\n";
         } else if (auto* s = std::get_if<Signal>(&n)) {
             out << pad(d) << "signal " << s->token << " count=" << s->count.to_string() << "\n";
         } else if (auto* w = std::get_if<Wait>(&n)) {
@@ -108,8 +113,6 @@ std::string to_text(const Program& p) {
     for (const SramBuffer& s : p.sram)
         pr.out << "sram " << s.name << " " << dtype_name(s.dtype) << " level=" << s.level << " bytes=" << s.bytes
                << "\n";
-    for (const Token& t : p.tokens)
-        pr.out << "token " << t.name << " init=" << t.init << "\n";
     pr.block(p.body, 0);
     return pr.out.str();
 }
@@ -197,8 +200,6 @@ public:
                 p.tensors.push_back(tensor());
             else if (peek_word("sram"))
                 p.sram.push_back(sram());
-            else if (peek_word("token"))
-                p.tokens.push_back(token());
             else
                 break;
         }
@@ -293,6 +294,11 @@ private:
             }
         }
         fail("one of + - * / % < <= == !=");
+    }
+    std::string optional_func() {
+        if (!peek_word("func")) return "";
+        key("func");
+        return ident("a Func name");
     }
     Expr expr_field(const char* k) {
         key(k);
@@ -394,8 +400,16 @@ private:
             l.var = ident("a loop variable");
             l.min = expr_field("min");
             l.extent = expr_field("extent");
+            if (peek_word("parallel")) {
+                l.parallel = true;
+                ++pos_;
+            }
             l.body = braced_block();
             return l;
+        }
+        if (w == "token") {
+            --pos_;
+            return token();
         }
         if (w == "if") {
             If c;
@@ -425,6 +439,7 @@ private:
             expect_punct("->");
             d.sram = ident("an SRAM buffer name");
             d.sram_offset = expr_field("offset");
+            d.func = optional_func();
             return d;
         }
         if (w == "dma_out") {
@@ -435,6 +450,7 @@ private:
             d.tensor = ident("a tensor name");
             d.offset = expr_field("offset");
             d.box = box();
+            d.func = optional_func();
             return d;
         }
         if (w == "matmul") {
@@ -445,6 +461,7 @@ private:
             std::tie(m.a, m.a_type) = typed_buffer("a");
             std::tie(m.b, m.b_type) = typed_buffer("b");
             std::tie(m.acc, m.acc_type) = typed_buffer("acc");
+            m.func = optional_func();
             return m;
         }
         if (w == "vector") {
@@ -464,6 +481,7 @@ private:
             ++pos_;
             key("out");
             v.output = ident("an SRAM buffer name");
+            v.func = optional_func();
             return v;
         }
         if (w == "signal" || w == "wait") {
@@ -473,7 +491,7 @@ private:
             return Wait{tok, count};
         }
         --pos_;
-        fail("a statement (loop, fork, if, dma_in, dma_out, matmul, vector, signal, wait)");
+        fail("a statement (loop, fork, if, token, dma_in, dma_out, matmul, vector, signal, wait)");
     }
 };
 

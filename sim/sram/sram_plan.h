@@ -1,8 +1,9 @@
 #pragma once
 // Static SRAM allocation: every buffer of a program lives for the whole program (the compiler
 // already merged a Func's allocations into one buffer of its largest size), so the peak per level
-// is the sum of its buffers. A level over capacity is the schedule's fault: ScheduleError naming
-// the Funcs and sizes.
+// is the sum of its buffers. l1 and acc are per core (each core of a parallel loop holds its own
+// copies), so they are checked against one core's capacity; shared against the shared level. A level over capacity is
+// the schedule's fault: ScheduleError naming the Funcs and sizes.
 #include <cstdint>
 #include <map>
 #include <string>

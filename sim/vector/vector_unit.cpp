@@ -1,31 +1,49 @@
 #include "sim/vector/vector_unit.h"
 
-#include "sim/vector/vector_timing.h"
+#include <algorithm>
 
 namespace npu {
 
-VectorUnit::VectorUnit(const sc_core::sc_module_name& name) : sc_module(name) {
-    sc_core::sc_spawn([this] { run(); }, "vector");
+uint64_t vector_cycles(const NpuConfig& cfg, VectorOp op, int64_t elements) {
+    if (elements <= 0) return 0;
+    const auto vectors = static_cast<uint64_t>((elements + cfg.vector_lanes - 1) / cfg.vector_lanes);
+    return static_cast<uint64_t>(cfg.vector_pipeline_cycles) +
+           vectors * static_cast<uint64_t>(cfg.vector_cost[static_cast<int>(op)]);
 }
 
-void VectorUnit::configure(const NpuConfig* cfg, RunStats* stats) {
-    cfg_ = cfg;
-    stats_ = stats;
+VectorUnit::VectorUnit(const sc_core::sc_module_name& name, int core) : sc_module(name) {
+    sc_core::sc_spawn([this] { run(); }, ("c" + std::to_string(core) + "_vector").c_str());
+}
+
+void VectorUnit::configure(const CoreContext* ctx) {
+    ctx_ = ctx;
     queue.clear();
 }
 
 void VectorUnit::run() {
     while (true) {
         VectorRequest r = queue.pop([] { return true; });
-        uint64_t c = vector_cycles(*cfg_, r.op, r.elements);
-        sc_core::wait(cycles(c));
-        stats_->vector_ops += static_cast<uint64_t>(r.elements) * vector_op_cycles_per_lane_vector(*cfg_, r.op);
+        const NpuConfig& cfg = *ctx_->cfg;
+        RunStats& stats = *ctx_->stats;
+        const uint64_t start = now_cycles();
+        uint64_t done = start + vector_cycles(cfg, r.op, r.elements);
         for (const auto& [level, bytes] : r.reads)
-            stats_->sram_read[level] += bytes;
-        stats_->sram_written[r.write.first] += r.write.second;
-        EngineCounters& e = stats_->engines["vector"];
-        e.busy_cycles += c;
+            done = std::max(done, ctx_->port(level, false).complete_at(start, bytes));
+        done = std::max(done, ctx_->port(r.write.first, true).complete_at(start, r.write.second));
+        sc_core::wait(cycles(done - start));
+        // An element-operation is one lane's work for one cycle of the op's cost.
+        stats.vector_ops +=
+            static_cast<uint64_t>(r.elements) * static_cast<uint64_t>(cfg.vector_cost[static_cast<int>(r.op)]);
+        for (const auto& [level, bytes] : r.reads)
+            stats.sram_read[level] += bytes;
+        stats.sram_written[r.write.first] += r.write.second;
+        EngineCounters& e = stats.engines[ctx_->prefix + "vector"];
+        e.busy_cycles += done - start;
         e.instructions += 1;
+        if (ctx_->trace)
+            ctx_->trace->add(
+                {ctx_->core, "vector", std::string("vector ") + vector_op_name(r.op), start, done - start,
+                 "\"elements\": " + std::to_string(r.elements) + (r.trace_args.empty() ? "" : ", " + r.trace_args)});
         r.done->notify();
     }
 }

@@ -1,11 +1,12 @@
 #pragma once
-// The vector unit engine: elementwise instructions, one at a time.
+// The vector unit engine of one core: elementwise instructions, one at a time. Duration: one
+// pipeline fill, then ceil(elements / lanes) lane-vectors at the op's cost (vector.cost.<op>),
+// or longer if the SRAM ports cannot feed it.
 #include <string>
 #include <vector>
 
-#include "sim/config/npu_config.h"
+#include "sim/control/core_context.h"
 #include "sim/control/engine_queue.h"
-#include "sim/control/run_stats.h"
 #include "sim/program.h"
 #include "sim/systemc.h"
 
@@ -16,19 +17,21 @@ struct VectorRequest {
     int64_t elements = 0;
     std::vector<std::pair<std::string, uint64_t>> reads;  // SRAM level, bytes
     std::pair<std::string, uint64_t> write;
+    std::string trace_args;
     sc_core::sc_event* done = nullptr;
 };
 
+uint64_t vector_cycles(const NpuConfig& cfg, VectorOp op, int64_t elements);
+
 class VectorUnit : public sc_core::sc_module {
 public:
-    explicit VectorUnit(const sc_core::sc_module_name& name);
-    void configure(const NpuConfig* cfg, RunStats* stats);
+    VectorUnit(const sc_core::sc_module_name& name, int core);
+    void configure(const CoreContext* ctx);
     EngineQueue<VectorRequest> queue;
 
 private:
     void run();
-    const NpuConfig* cfg_ = nullptr;
-    RunStats* stats_ = nullptr;
+    const CoreContext* ctx_ = nullptr;
 };
 
 }  // namespace npu

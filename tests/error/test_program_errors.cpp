@@ -62,7 +62,7 @@ TEST(ProgramErrors, BadDeclarations) {
         return message_of<npu::ProgramError>(
             [&] { npu::simulate(npu::parse_program(text), npu::load_preset("default")); });
     };
-    expect_contains(run("program q\nsram s int8 level=l9 bytes=8\n"), "unknown level 'l9' (allowed: l1, acc)");
+    expect_contains(run("program q\nsram s int8 level=l9 bytes=8\n"), "unknown level 'l9' (allowed: l1, acc, shared)");
     expect_contains(run("program q\ntensor x int8 shape=[0] strides=[1] base=0 input\n"),
                     "extent 0 of dimension 0 is outside [1, 2^40]");
 }

@@ -24,10 +24,15 @@ token tk init=0
     return npu::simulate(npu::parse_program(text), cfg);
 }
 
-// issue + setup + bytes / bandwidth + latency, from the default preset's values.
+// Bus occupancy of one transfer: overhead + bytes / sustained bandwidth.
+uint64_t bus(const npu::NpuConfig& c, uint64_t bytes) {
+    return static_cast<uint64_t>(c.dram_transfer_overhead_cycles) +
+           static_cast<uint64_t>(static_cast<double>(bytes) / (c.dram_bytes_per_cycle * c.dram_efficiency));
+}
+
+// issue + setup + bus occupancy + latency, from the default preset's values.
 uint64_t one_dma(const npu::NpuConfig& c, uint64_t bytes) {
-    return static_cast<uint64_t>(c.control_issue_cycles + c.dma_setup_cycles + c.dram_latency_cycles) +
-           static_cast<uint64_t>(bytes / c.dram_bytes_per_cycle);
+    return static_cast<uint64_t>(c.control_issue_cycles + c.dma_setup_cycles + c.dram_latency_cycles) + bus(c, bytes);
 }
 
 TEST(Simulator, SingleDmaFollowsTheFormula) {
@@ -52,7 +57,7 @@ TEST(Simulator, ForkedDmasOverlapButShareDramBandwidth) {
   thread { dma_in x offset=2048 box=[2048:1] -> b offset=0 }
 })");
     // Both start together; the second waits for the bus behind the first: one extra transfer time.
-    EXPECT_EQ(r.cycles, one_dma(c, 2048) + static_cast<uint64_t>(2048 / c.dram_bytes_per_cycle));
+    EXPECT_EQ(r.cycles, one_dma(c, 2048) + bus(c, 2048));
     EXPECT_LT(r.cycles, 2 * one_dma(c, 2048));
     EXPECT_GE(r.cycles, r.roofline_cycles);
 }
@@ -60,13 +65,15 @@ TEST(Simulator, ForkedDmasOverlapButShareDramBandwidth) {
 TEST(Simulator, MatMulFollowsWeightStationaryTiming) {
     auto c = preset();  // 32 x 32 array
     auto r = run("matmul m=64 n=64 k=64 a=a:int8 b=b:int8 acc=c:int32\n");
-    // 2 K-folds x 2 N-folds, each max(M=64, rows=32) cycles, plus fill/drain rows + cols.
-    EXPECT_EQ(r.cycles, static_cast<uint64_t>(c.control_issue_cycles) + 4 * 64 + 64);
+    // Weight-stationary, as SCALE-Sim: 2 K-folds x 2 N-folds, each loading weights (rows), streaming
+    // M rows and draining the skew (rows + cols - 2).
+    const uint64_t fold = 32 + 64 + 32 + 32 - 2;
+    EXPECT_EQ(r.cycles, static_cast<uint64_t>(c.control_issue_cycles) + 4 * fold);
     EXPECT_EQ(r.mac_ops, 64u * 64u * 64u);
     EXPECT_EQ(r.compute_bound_cycles, 64u * 64u * 64u / 1024u);
     // INT4 doubles the K covered per fold.
     auto r4 = run("matmul m=64 n=64 k=64 a=a:int4 b=b:int4 acc=c:int32\n");
-    EXPECT_EQ(r4.cycles, static_cast<uint64_t>(c.control_issue_cycles) + 2 * 64 + 64);
+    EXPECT_EQ(r4.cycles, static_cast<uint64_t>(c.control_issue_cycles) + 2 * fold);
 }
 
 TEST(Simulator, TokensOrderThreads) {
@@ -79,7 +86,8 @@ TEST(Simulator, TokensOrderThreads) {
            vector copy elements=2048 dtype=int8 in=[a] out=b }
 })");
     uint64_t vec = static_cast<uint64_t>(c.control_issue_cycles + c.vector_pipeline_cycles) +
-                   2048 / static_cast<uint64_t>(c.vector_lanes) * static_cast<uint64_t>(c.vector_copy_cycles);
+                   2048 / static_cast<uint64_t>(c.vector_lanes) *
+                       static_cast<uint64_t>(c.vector_cost[static_cast<int>(npu::VectorOp::Copy)]);
     EXPECT_EQ(r.cycles, one_dma(c, 2048) + vec);
 }
 
@@ -148,7 +156,7 @@ TEST(Simulator, ParametersAreRunTimeData) {
     fast.set("dram.bytes_per_cycle", "64", "test");
     auto a = run("dma_in x offset=0 box=[4096:1] -> a offset=0\n", slow);
     auto b = run("dma_in x offset=0 box=[4096:1] -> a offset=0\n", fast);
-    EXPECT_EQ(a.cycles - b.cycles, 4096u / 32u - 4096u / 64u);
+    EXPECT_EQ(a.cycles - b.cycles, bus(slow, 4096) - bus(fast, 4096));
 }
 
 }  // namespace

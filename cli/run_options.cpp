@@ -1,0 +1,30 @@
+// Options shared by the commands that run a simulation: --preset, --set, --trace.
+#include <fstream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "sim/errors.h"
+
+namespace npusim::cli {
+
+npu::NpuConfig preset_from_args(const Args& args) {
+    npu::NpuConfig cfg = npu::load_preset(args.get("preset"));
+    for (const std::string& kv : args.all("set")) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) throw UsageError("--set needs KEY=VALUE, got '" + kv + "'");
+        cfg.set(kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv);
+    }
+    cfg.validate();
+    return cfg;
+}
+
+void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz) {
+    const std::string path = args.get("trace");
+    if (path.empty()) return;
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw npu::UserError(path + ": cannot write the trace file");
+    out << trace.to_chrome_json(clock_mhz, report.program, report.preset);
+    if (!out.flush()) throw npu::UserError(path + ": writing the trace failed");
+}
+
+}  // namespace npusim::cli
