@@ -68,6 +68,25 @@ TEST(ConfigErrors, OutOfRange) {
                     "key 'sram.l1_bytes' = 99999999999999999999999 is out of range");
 }
 
+TEST(ConfigErrors, ModelRules) {
+    expect_contains(error_of(replace(default_text(), "  bytes_per_cycle: 32 ", "  bytes_per_cycle: 0 ")),
+                    "key 'dram.bytes_per_cycle' = 0 is out of range");
+    expect_contains(error_of(replace(default_text(), "  rows: 32 ", "  rows: 0 ")),
+                    "key 'mac.rows' = 0 is out of range");
+    expect_contains(error_of(replace(default_text(), "  dataflow: ws ", "  dataflow: rowwise ")),
+                    "key 'mac.dataflow' = 'rowwise' is not one of ws|os|dot");
+    expect_contains(error_of(replace(default_text(), "  acc_bytes: 262144 ", "  acc_bytes: 32 ")),
+                    "bad.yaml: sram.acc_bytes = 32 is smaller than one DRAM burst (dram.burst_bytes = 64)");
+    expect_contains(error_of(replace(default_text(), "  l1_bytes: 1048576 ", "  l1_bytes: 16 ")),
+                    "sram.l1_bytes = 16 is smaller than one DRAM burst");
+    expect_contains(error_of(replace(default_text(), "  efficiency: 0.8 ", "  efficiency: 1.5 ")),
+                    "key 'dram.efficiency' = 1.5 is out of range [0.01, 1]");
+    expect_contains(error_of(replace(default_text(), "    exp: 4 ", "    exp: -4 ")),
+                    "key 'vector.cost.exp' = -4 is out of range");
+    expect_contains(error_of(replace(default_text(), "cores: 1 ", "cores: 99 ")),
+                    "key 'cores' = 99 is out of range [1, 8]");
+}
+
 TEST(ConfigErrors, MalformedYaml) {
     expect_contains(error_of("name: x\n\tclock_mhz: 1\n"), "bad.yaml:2: tab character");
     expect_contains(error_of("name: x\nclock_mhz 1000\n"), "bad.yaml:2: expected 'key: value'");
