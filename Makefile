@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format
+.PHONY: all setup configure build test run clean format validation bench
 
 all: build
 
@@ -26,6 +26,12 @@ test: build
 
 run: build
 	@$(BUILD)/bin/npusim gemm --preset default --m 512 --n 512 --k 512
+
+validation: build
+	@$(PY) bench/validate_scalesim.py
+
+bench: build
+	@$(BUILD)/bin/bench_simulator
 
 format:
 	@clang-format -i $$(find sim compiler kernels schedules bindings cli tests bench -name '*.cpp' -o -name '*.h')
