@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/errors.h"
+#include "sim/report/json_text.h"
 
 namespace npu {
 

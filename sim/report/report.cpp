@@ -3,35 +3,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/report/json_text.h"
+
 namespace npu {
 
 namespace {
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
 
 std::string num(double v) {
     char buf[32];
@@ -44,7 +20,7 @@ std::string json_map(const std::map<std::string, T>& m) {
     std::string s = "{";
     bool first = true;
     for (const auto& [k, v] : m) {
-        s += (first ? "" : ", ") + json_string(k) + ": " + num(static_cast<double>(v));
+        s += (first ? "" : ", ") + json_quote(k) + ": " + num(static_cast<double>(v));
         first = false;
     }
     return s + "}";
@@ -78,8 +54,8 @@ std::string small_si(double v, const char* unit) {
 
 std::string Report::to_json() const {
     std::ostringstream o;
-    o << "{\"program\": " << json_string(program) << ", \"preset\": " << json_string(preset)
-      << ", \"cycles\": " << cycles << ", \"seconds\": " << num(seconds) << ", \"energy_j\": " << num(energy_j)
+    o << "{\"program\": " << json_quote(program) << ", \"preset\": " << json_quote(preset) << ", \"cycles\": " << cycles
+      << ", \"seconds\": " << num(seconds) << ", \"energy_j\": " << num(energy_j)
       << ", \"energy_j_by_component\": " << json_map(energy_j_by_component)
       << ", \"average_power_w\": " << num(average_power_w) << ", \"dram_bytes_read\": " << dram_bytes_read
       << ", \"dram_bytes_written\": " << dram_bytes_written << ", \"dram_bus_bytes_read\": " << dram_bus_bytes_read
@@ -92,7 +68,7 @@ std::string Report::to_json() const {
       << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
       << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"engines\": [";
     for (size_t i = 0; i < engines.size(); ++i)
-        o << (i ? ", " : "") << "{\"name\": " << json_string(engines[i].name)
+        o << (i ? ", " : "") << "{\"name\": " << json_quote(engines[i].name)
           << ", \"busy_cycles\": " << engines[i].busy_cycles << ", \"instructions\": " << engines[i].instructions
           << ", \"utilisation\": " << num(engines[i].utilisation) << "}";
     o << "]}";

@@ -4,33 +4,9 @@
 #include <map>
 #include <sstream>
 
-namespace npu {
+#include "sim/report/json_text.h"
 
-std::string json_quote(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
+namespace npu {
 
 std::string TraceRecorder::to_chrome_json(double clock_mhz, const std::string& program,
                                           const std::string& preset) const {

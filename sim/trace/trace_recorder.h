@@ -27,6 +27,4 @@ private:
     std::vector<TraceSlice> slices_;
 };
 
-std::string json_quote(const std::string& s);
-
 }  // namespace npu
