@@ -1,7 +1,7 @@
 #pragma once
 // An instruction queue between the controller and an engine: the controller pushes and waits on
 // the request's own `done` event; the engine's SystemC thread pops, waits the instruction's
-// duration and notifies. Several engine threads may share one queue (the DMA channels).
+// duration and notifies.
 #include <deque>
 
 #include "sim/systemc.h"
@@ -15,10 +15,9 @@ public:
         q_.push_back(std::move(r));
         ev_.notify(sc_core::SC_ZERO_TIME);
     }
-    // Blocks the calling SystemC thread until a request is there and `eligible` holds.
-    template <typename Pred>
-    Request pop(Pred eligible) {
-        while (q_.empty() || !eligible())
+    // Blocks the calling SystemC thread until a request is there.
+    Request pop() {
+        while (q_.empty())
             sc_core::wait(ev_);
         Request r = std::move(q_.front());
         q_.pop_front();

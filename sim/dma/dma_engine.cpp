@@ -36,7 +36,7 @@ void DmaEngine::submit(DmaRequest r) {
 
 void DmaEngine::channel(int id) {
     while (true) {
-        DmaRequest r = queues_[id].pop([] { return true; });
+        DmaRequest r = queues_[id].pop();
         const NpuConfig& cfg = *ctx_->cfg;
         RunStats& stats = *ctx_->stats;
         const uint64_t start = now_cycles();

@@ -30,7 +30,7 @@ void MacArray::configure(const CoreContext* ctx) {
 
 void MacArray::run() {
     while (true) {
-        MacRequest r = queue.pop([] { return true; });
+        MacRequest r = queue.pop();
         const NpuConfig& cfg = *ctx_->cfg;
         RunStats& stats = *ctx_->stats;
         const std::string prec = mac_precision(r.a_type, r.b_type);

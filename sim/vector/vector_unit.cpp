@@ -22,7 +22,7 @@ void VectorUnit::configure(const CoreContext* ctx) {
 
 void VectorUnit::run() {
     while (true) {
-        VectorRequest r = queue.pop([] { return true; });
+        VectorRequest r = queue.pop();
         const NpuConfig& cfg = *ctx_->cfg;
         RunStats& stats = *ctx_->stats;
         const uint64_t start = now_cycles();
