@@ -255,6 +255,7 @@ private:
     std::string where() const { return source_ + ":" + std::to_string(cur().line); }
 
     Expr expr() {
+        Nest nest(*this);
         if (cur().kind == Tok::Int || peek_punct("-")) return Expr(integer("an expression"));
         if (peek_word("select")) {
             ++pos_;
@@ -380,7 +381,19 @@ private:
             b.push_back(stmt());
         return b;
     }
+    // Nesting is bounded so a hostile text cannot exhaust the stack.
+    struct Nest {
+        Parser& p;
+        explicit Nest(Parser& parser) : p(parser) {
+            if (++p.depth_ > kMaxDepth) p.fail("at most " + std::to_string(kMaxDepth) + " levels of nesting");
+        }
+        ~Nest() { --p.depth_; }
+    };
+    static constexpr int kMaxDepth = 200;
+    int depth_ = 0;
+
     Block braced_block() {
+        Nest nest(*this);
         expect_punct("{");
         Block b;
         while (!peek_punct("}")) {

@@ -33,6 +33,17 @@ TEST(ProgramErrors, Syntax) {
     expect_contains(error_of("signal t count=99999999999999999999\n"), "at most 18 digits");
 }
 
+TEST(ProgramErrors, DeepNestingIsRefusedNotACrash) {
+    std::string deep;
+    for (int i = 0; i < 10000; ++i)
+        deep += "if 1 {\n";
+    expect_contains(error_of(deep), "expected at most 200 levels of nesting");
+    std::string expr = "signal t count=";
+    for (int i = 0; i < 10000; ++i)
+        expr += "(1 + ";
+    expect_contains(error_of(expr + "1\n"), "expected at most 200 levels of nesting");
+}
+
 TEST(ProgramErrors, DanglingNames) {
     expect_contains(error_of("signal nope count=1\n"), "unknown token 'nope'");
     expect_contains(error_of("dma_in z offset=0 box=[4:1] -> a offset=0\n"), "unknown tensor 'z'");
