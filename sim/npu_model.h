@@ -14,6 +14,11 @@
 
 namespace npu {
 
+// Engines are reported as "dma0", "mac", ... on one core and "core1.mac", ... on several.
+inline std::string engine_prefix(const NpuConfig& cfg, int core) {
+    return cfg.cores > 1 ? "core" + std::to_string(core) + "." : "";
+}
+
 class NpuModel : public sc_core::sc_module {
 public:
     static constexpr int kMaxCores = 8;
@@ -43,9 +48,14 @@ public:
             c.ports.l1_write.configure(cfg.l1_bytes_per_cycle());
             c.ports.acc_read.configure(static_cast<double>(cfg.sram_acc_bytes_per_cycle));
             c.ports.acc_write.configure(static_cast<double>(cfg.sram_acc_bytes_per_cycle));
-            c.ctx = {&cfg,          &stats,   trace,
-                     &dram,         &c.ports, &shared_read,
-                     &shared_write, i,        cfg.cores > 1 ? "core" + std::to_string(i) + "." : ""};
+            c.ctx = CoreContext{&cfg, &stats, trace, &dram, &c.ports, &shared_read, &shared_write, i};
+            if (i < cfg.cores) {  // the run's stats hold entries for the enabled engines only
+                const std::string prefix = engine_prefix(cfg, i);
+                for (int ch = 0; ch < cfg.dma_channels; ++ch)
+                    c.ctx.dma_counters[ch] = &stats.engines.at(prefix + "dma" + std::to_string(ch));
+                c.ctx.mac_counters = &stats.engines.at(prefix + "mac");
+                c.ctx.vector_counters = &stats.engines.at(prefix + "vector");
+            }
             c.dma.configure(&c.ctx);
             c.mac.configure(&c.ctx);
             c.vec.configure(&c.ctx);

@@ -47,7 +47,7 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     NpuModel& m = model();
     RunStats stats;
     for (int c = 0; c < cfg.cores; ++c) {
-        const std::string prefix = cfg.cores > 1 ? "core" + std::to_string(c) + "." : "";
+        const std::string prefix = engine_prefix(cfg, c);
         for (int i = 0; i < cfg.dma_channels; ++i)
             stats.engines[prefix + "dma" + std::to_string(i)];
         stats.engines[prefix + "mac"];
@@ -68,8 +68,12 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     r.dram_bytes_written = stats.dram_written;
     r.dram_bus_bytes_read = stats.dram_bus_read;
     r.dram_bus_bytes_written = stats.dram_bus_written;
-    r.sram_bytes_read = stats.sram_read;
-    r.sram_bytes_written = stats.sram_written;
+    for (int l = 0; l < kSramLevels; ++l) {
+        const auto level = static_cast<SramLevel>(l);
+        if (level == SramLevel::Shared && cfg.sram_shared_bytes == 0) continue;
+        r.sram_bytes_read[sram_level_name(level)] = stats.sram_read[l];
+        r.sram_bytes_written[sram_level_name(level)] = stats.sram_written[l];
+    }
     r.sram_peak_bytes_by_level = plan.bytes_by_level;
     r.sram_peak_bytes = plan.total;
     r.mac_ops_by_type = stats.macs;

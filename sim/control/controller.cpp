@@ -168,7 +168,7 @@ bool Controller::issue(const XDma& d, Thread& t) {
     DmaRequest r;
     r.to_dram = d.to_dram;
     r.elem_bytes = elem_bytes(tensor.dtype);
-    r.sram_level = s.level;
+    r.sram_level = prog_->sram_level[static_cast<size_t>(d.sram)];
     const int64_t offset = d.offset.eval(env);
     int64_t lo = offset, hi = offset, elements = 1;
     for (size_t i = 0; i < d.extents.size(); ++i) {
@@ -234,9 +234,9 @@ bool Controller::issue(const XMatMul& m, Thread& t) {
     r.a_type = m.a_type;
     r.b_type = m.b_type;
     r.acc_type = m.acc_type;
-    r.a_level = a.level;
-    r.b_level = b.level;
-    r.acc_level = acc.level;
+    r.a_level = prog_->sram_level[static_cast<size_t>(m.a)];
+    r.b_level = prog_->sram_level[static_cast<size_t>(m.b)];
+    r.acc_level = prog_->sram_level[static_cast<size_t>(m.acc)];
     if (trace_) r.trace_args = trace_args(m.origin, t);
     sc_core::sc_event done;
     r.done = &done;
@@ -263,9 +263,10 @@ bool Controller::issue(const XVector& v, Thread& t) {
         const SramBuffer& b = p.sram[static_cast<size_t>(in)];
         // An input is read once per element, or whole if it is smaller (a per-channel table).
         const auto want = static_cast<uint64_t>(r.elements * elem_bytes(b.dtype));
-        r.reads.emplace_back(b.level, std::min(want, static_cast<uint64_t>(b.bytes)));
+        r.reads.emplace_back(prog_->sram_level[static_cast<size_t>(in)],
+                             std::min(want, static_cast<uint64_t>(b.bytes)));
     }
-    r.write = {out.level, out_bytes};
+    r.write = {prog_->sram_level[static_cast<size_t>(v.output)], out_bytes};
     if (trace_) r.trace_args = trace_args(v.origin, t);
     sc_core::sc_event done;
     r.done = &done;

@@ -6,6 +6,7 @@
 #include "sim/config/npu_config.h"
 #include "sim/control/run_stats.h"
 #include "sim/dram/dram_model.h"
+#include "sim/sram/sram_level.h"
 #include "sim/sram/sram_port.h"
 #include "sim/trace/trace_recorder.h"
 
@@ -24,11 +25,14 @@ struct CoreContext {
     SramPort* shared_read = nullptr;  // the shared level's, all cores
     SramPort* shared_write = nullptr;
     int core = 0;
-    std::string prefix;  // "" on a one-core NPU, else "core<i>."
+    // This core's entries in stats->engines, resolved once per run (the hot path avoids lookups).
+    EngineCounters* dma_counters[16] = {};
+    EngineCounters* mac_counters = nullptr;
+    EngineCounters* vector_counters = nullptr;
 
-    SramPort& port(const std::string& level, bool write) const {
-        if (level == "acc") return write ? ports->acc_write : ports->acc_read;
-        if (level == "shared") return write ? *shared_write : *shared_read;
+    SramPort& port(SramLevel level, bool write) const {
+        if (level == SramLevel::Acc) return write ? ports->acc_write : ports->acc_read;
+        if (level == SramLevel::Shared) return write ? *shared_write : *shared_read;
         return write ? ports->l1_write : ports->l1_read;
     }
 };

@@ -168,9 +168,11 @@ PreparedProgram prepare_program(const Program& p) {
         out.tensor_span.push_back((last + 1) * static_cast<uint64_t>(std::max(dtype_bits(t.dtype), 8) / 8));
     }
     for (const SramBuffer& s : p.sram) {
-        if (s.level != "l1" && s.level != "acc" && s.level != "shared")
+        SramLevel level;
+        if (!parse_sram_level(s.level, &level))
             throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': unknown level '" + s.level +
                                "' (allowed: l1, acc, shared)");
+        out.sram_level.push_back(level);
         if (s.bytes <= 0)
             throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': bytes must be positive");
     }

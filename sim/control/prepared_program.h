@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/program.h"
+#include "sim/sram/sram_level.h"
 
 namespace npu {
 
@@ -76,6 +77,7 @@ struct PreparedProgram {
     int var_slots = 0;                  // deepest loop nesting = size of a thread's variable environment
     int token_slots = 0;                // most tokens in scope at once
     std::vector<uint64_t> tensor_span;  // bytes from each tensor's base to one past its last element
+    std::vector<SramLevel> sram_level;  // level of each SRAM buffer
 };
 
 // Throws ProgramError naming the instruction for a dangling name, a bad level or dtype, a

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include "sim/sram/sram_level.h"
+
 namespace npu {
 
 struct EngineCounters {
@@ -12,10 +14,10 @@ struct EngineCounters {
 };
 
 struct RunStats {
-    uint64_t dram_read = 0, dram_written = 0;                 // bytes requested
-    uint64_t dram_bus_read = 0, dram_bus_written = 0;         // bytes in whole bursts
-    std::map<std::string, uint64_t> sram_read, sram_written;  // per level, all cores
-    std::map<std::string, uint64_t> macs;                     // per precision name
+    uint64_t dram_read = 0, dram_written = 0;                              // bytes requested
+    uint64_t dram_bus_read = 0, dram_bus_written = 0;                      // bytes in whole bursts
+    uint64_t sram_read[kSramLevels] = {}, sram_written[kSramLevels] = {};  // by SramLevel, all cores
+    std::map<std::string, uint64_t> macs;                                  // per precision name
     uint64_t vector_ops = 0;
     std::map<std::string, EngineCounters> engines;  // "dma0", "mac", "core1.vector", ...
 };

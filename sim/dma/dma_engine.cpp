@@ -51,14 +51,14 @@ void DmaEngine::channel(int id) {
         if (r.to_dram) {
             stats.dram_written += c.bytes;
             stats.dram_bus_written += c.bus_bytes;
-            stats.sram_read[r.sram_level] += c.bytes;
+            stats.sram_read[static_cast<int>(r.sram_level)] += c.bytes;
         } else {
             stats.dram_read += c.bytes;
             stats.dram_bus_read += c.bus_bytes;
-            stats.sram_written[r.sram_level] += c.bytes;
+            stats.sram_written[static_cast<int>(r.sram_level)] += c.bytes;
         }
         const uint64_t busy = now_cycles() - start;
-        EngineCounters& e = stats.engines[ctx_->prefix + names_[static_cast<size_t>(id)]];
+        EngineCounters& e = *ctx_->dma_counters[id];
         e.busy_cycles += busy;
         e.instructions += 1;
         if (ctx_->trace)

@@ -15,11 +15,12 @@ std::map<std::string, double> price_energy(const RunStats& s, const NpuConfig& c
     e["mac"] = kPico * (static_cast<double>(get(s.macs, "int8")) * cfg.energy_mac_int8_pj +
                         static_cast<double>(get(s.macs, "int4")) * cfg.energy_mac_int4_pj +
                         static_cast<double>(get(s.macs, "fp16")) * cfg.energy_mac_fp16_pj);
-    e["l1"] = kPico * (static_cast<double>(get(s.sram_read, "l1")) * cfg.energy_l1_read_pj_per_byte +
-                       static_cast<double>(get(s.sram_written, "l1")) * cfg.energy_l1_write_pj_per_byte);
-    e["acc"] =
-        kPico * static_cast<double>(get(s.sram_read, "acc") + get(s.sram_written, "acc")) * cfg.energy_acc_pj_per_byte;
-    e["shared"] = kPico * static_cast<double>(get(s.sram_read, "shared") + get(s.sram_written, "shared")) *
+    e["l1"] = kPico * (static_cast<double>(s.sram_read[int(SramLevel::L1)]) * cfg.energy_l1_read_pj_per_byte +
+                       static_cast<double>(s.sram_written[int(SramLevel::L1)]) * cfg.energy_l1_write_pj_per_byte);
+    e["acc"] = kPico * static_cast<double>(s.sram_read[int(SramLevel::Acc)] + s.sram_written[int(SramLevel::Acc)]) *
+               cfg.energy_acc_pj_per_byte;
+    e["shared"] = kPico *
+                  static_cast<double>(s.sram_read[int(SramLevel::Shared)] + s.sram_written[int(SramLevel::Shared)]) *
                   cfg.energy_shared_pj_per_byte;
     e["dram"] = kPico * static_cast<double>(s.dram_bus_read + s.dram_bus_written) * cfg.energy_dram_pj_per_byte;
     e["vector"] = kPico * static_cast<double>(s.vector_ops) * cfg.energy_vector_pj_per_op;

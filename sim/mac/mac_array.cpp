@@ -50,11 +50,11 @@ void MacArray::run() {
         done = std::max(done, ctx_->port(r.acc_level, true).complete_at(start, acc_bytes));
         sc_core::wait(cycles(done - start));
         stats.macs[prec] += m * n * k;
-        stats.sram_read[r.a_level] += a_bytes;
-        stats.sram_read[r.b_level] += b_bytes;
-        stats.sram_read[r.acc_level] += acc_bytes;
-        stats.sram_written[r.acc_level] += acc_bytes;
-        EngineCounters& e = stats.engines[ctx_->prefix + "mac"];
+        stats.sram_read[static_cast<int>(r.a_level)] += a_bytes;
+        stats.sram_read[static_cast<int>(r.b_level)] += b_bytes;
+        stats.sram_read[static_cast<int>(r.acc_level)] += acc_bytes;
+        stats.sram_written[static_cast<int>(r.acc_level)] += acc_bytes;
+        EngineCounters& e = *ctx_->mac_counters;
         e.busy_cycles += done - start;
         e.instructions += 1;
         if (ctx_->trace)

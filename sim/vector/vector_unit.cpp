@@ -35,9 +35,9 @@ void VectorUnit::run() {
         stats.vector_ops +=
             static_cast<uint64_t>(r.elements) * static_cast<uint64_t>(cfg.vector_cost[static_cast<int>(r.op)]);
         for (const auto& [level, bytes] : r.reads)
-            stats.sram_read[level] += bytes;
-        stats.sram_written[r.write.first] += r.write.second;
-        EngineCounters& e = stats.engines[ctx_->prefix + "vector"];
+            stats.sram_read[static_cast<int>(level)] += bytes;
+        stats.sram_written[static_cast<int>(r.write.first)] += r.write.second;
+        EngineCounters& e = *ctx_->vector_counters;
         e.busy_cycles += done - start;
         e.instructions += 1;
         if (ctx_->trace)

@@ -15,8 +15,8 @@ namespace npu {
 struct VectorRequest {
     VectorOp op = VectorOp::Copy;
     int64_t elements = 0;
-    std::vector<std::pair<std::string, uint64_t>> reads;  // SRAM level, bytes
-    std::pair<std::string, uint64_t> write;
+    std::vector<std::pair<SramLevel, uint64_t>> reads;  // SRAM level, bytes
+    std::pair<SramLevel, uint64_t> write;
     std::string trace_args;
     sc_core::sc_event* done = nullptr;
 };
