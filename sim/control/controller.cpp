@@ -21,6 +21,7 @@ void Controller::start(const PreparedProgram& p, const NpuConfig& cfg, bool trac
     aborted_ = false;
     error_.clear();
     root_done_ = false;
+    steps_ = 0;
     waiting_.clear();
     start_cycle_ = end_cycle_ = now_cycles();
     sc_core::sc_spawn_options opts;
@@ -71,6 +72,11 @@ bool Controller::exec(const XBlock& block, Thread& t) {
     std::deque<TokenState> owned;  // tokens created in this block live until it ends
     for (const XNode& n : block) {
         if (aborted_) return false;
+        if (++steps_ > kMaxSteps) {
+            fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxSteps) +
+                 " statements; a loop extent is likely far larger than intended");
+            return false;
+        }
         bool ok = true;
         if (auto* l = std::get_if<XLoop>(&n)) {
             ok = run_loop(*l, t);

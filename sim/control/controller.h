@@ -28,6 +28,10 @@ struct CoreEngines {
 
 class Controller {
 public:
+    // A run stops with a ProgramError after this many instructions and token operations, so a
+    // runaway loop count is reported instead of simulated for hours.
+    static constexpr uint64_t kMaxSteps = 100'000'000;
+
     explicit Controller(std::vector<CoreEngines> cores) : cores_(std::move(cores)) {}
 
     // Prepares a run; call sc_start() afterwards until it returns, then finish().
@@ -73,6 +77,7 @@ private:
     bool aborted_ = false;
     std::string error_;
     bool root_done_ = false;
+    uint64_t steps_ = 0;  // instructions and token operations executed, bounded by kMaxSteps
     uint64_t start_cycle_ = 0, end_cycle_ = 0;
 };
 

@@ -44,6 +44,11 @@ TEST(ProgramErrors, DeepNestingIsRefusedNotACrash) {
     expect_contains(error_of(expr + "1\n"), "expected at most 200 levels of nesting");
 }
 
+TEST(ProgramErrors, RunawayLoopsStopWithAnError) {
+    expect_contains(error_of("loop i min=0 extent=1000000000000 {\n signal t count=1\n}\n"),
+                    "ran more than 100000000 statements");
+}
+
 TEST(ProgramErrors, DanglingNames) {
     expect_contains(error_of("signal nope count=1\n"), "unknown token 'nope'");
     expect_contains(error_of("dma_in z offset=0 box=[4:1] -> a offset=0\n"), "unknown tensor 'z'");
