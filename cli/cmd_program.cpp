@@ -1,6 +1,5 @@
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -23,9 +22,13 @@ int cmd_program(const std::vector<std::string>& argv) {
     const std::string path = args.positional()[0];
     std::ifstream in(path, std::ios::binary);
     if (!in) throw npu::ProgramError(path + ": cannot open program file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    npu::Program p = npu::parse_program(text.str(), path);
+    constexpr std::streamsize kLimit = 64 << 20;  // read at most one byte past it: /dev/zero stays safe
+    std::string text(static_cast<size_t>(kLimit) + 1, '\0');
+    in.read(text.data(), kLimit + 1);
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (static_cast<std::streamsize>(text.size()) > kLimit)
+        throw npu::ProgramError(path + ": program file is larger than 64 MiB");
+    npu::Program p = npu::parse_program(text, path);
     const npu::NpuConfig cfg = preset_from_args(args);
     npu::TraceRecorder trace;
     npu::Report r = npu::simulate(p, cfg, args.get("trace").empty() ? nullptr : &trace);

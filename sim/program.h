@@ -24,6 +24,10 @@ namespace npu {
 
 enum class DType { Int4, Int8, Int16, Int32, Int64, Fp16, Fp32 };
 int dtype_bits(DType t);
+// Bytes that `elements` values of `t` occupy, packed (two int4 per byte), rounded up.
+inline uint64_t packed_bytes(uint64_t elements, DType t) {
+    return (elements * static_cast<uint64_t>(dtype_bits(t)) + 7) / 8;
+}
 const char* dtype_name(DType t);
 // Throws ProgramError naming `where` for an unknown name.
 DType parse_dtype(const std::string& name, const std::string& where);

@@ -54,6 +54,7 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
         stats.engines[prefix + "vector"];
     }
     if (trace) trace->clear();
+    start_run_clock();
     m.configure(cfg, stats, trace);
     m.controller.start(prepared, cfg, trace != nullptr);
     sc_core::sc_start();

@@ -44,6 +44,8 @@ class Result:
         self._data = dict(data)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy/pickle probe these before __init__ has run
+            raise AttributeError(name)
         try:
             return self._data[name]
         except KeyError:

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "sim/config/npu_config.h"
 #include "sim/config/yaml_subset.h"
@@ -75,10 +74,14 @@ NpuConfig load_preset(const std::string& name_or_path) {
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ConfigError(path.string() + ": cannot open preset file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > (1 << 20)) throw ConfigError(path.string() + ": preset file is larger than 1 MiB");
-    return parse_preset(text.str(), path.string());
+    // Read at most one byte past the limit, so /dev/zero or a huge file cannot exhaust memory.
+    constexpr std::streamsize kLimit = 1 << 20;
+    std::string text(static_cast<size_t>(kLimit) + 1, '\0');
+    in.read(text.data(), kLimit + 1);
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (static_cast<std::streamsize>(text.size()) > kLimit)
+        throw ConfigError(path.string() + ": preset file is larger than 1 MiB");
+    return parse_preset(text, path.string());
 }
 
 }  // namespace npu

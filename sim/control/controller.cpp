@@ -54,6 +54,10 @@ uint64_t Controller::finish() {
         if (error_.empty()) error_ = msg;
     }
     if (!error_.empty()) throw ProgramError(error_);
+    if (end_cycle_ - start_cycle_ >= kMaxRunCycles)
+        throw ProgramError("program '" + prog_->program->name +
+                           "' runs longer than 2^50 cycles; its sizes are "
+                           "far beyond any real kernel");
     return end_cycle_ - start_cycle_;
 }
 
@@ -72,11 +76,7 @@ bool Controller::exec(const XBlock& block, Thread& t) {
     std::deque<TokenState> owned;  // tokens created in this block live until it ends
     for (const XNode& n : block) {
         if (aborted_) return false;
-        if (++steps_ > kMaxSteps) {
-            fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxSteps) +
-                 " statements; a loop extent is likely far larger than intended");
-            return false;
-        }
+        if (!step()) return false;
         bool ok = true;
         if (auto* l = std::get_if<XLoop>(&n)) {
             ok = run_loop(*l, t);
@@ -84,9 +84,10 @@ bool Controller::exec(const XBlock& block, Thread& t) {
             std::vector<const XBlock*> blocks;
             for (const XBlock& b : f->threads)
                 blocks.push_back(&b);
-            ok = run_threads(blocks, std::vector<Thread>(f->threads.size(), t), nullptr);
+            ok = run_threads(blocks, std::vector<Thread>(f->threads.size(), t), std::nullopt);
         } else if (auto* c = std::get_if<XIf>(&n)) {
-            ok = exec(c->cond.eval(t.vars.data()) != 0 ? c->then_body : c->else_body, t);
+            int64_t cond = 0;
+            ok = eval(c->cond, t, c->where, cond) && exec(cond != 0 ? c->then_body : c->else_body, t);
         } else if (auto* k = std::get_if<XToken>(&n)) {
             owned.emplace_back();
             owned.back().name = k->name;
@@ -106,11 +107,32 @@ bool Controller::exec(const XBlock& block, Thread& t) {
     return true;
 }
 
+bool Controller::step() {
+    if (++steps_ <= kMaxSteps) return true;
+    fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxSteps) +
+         " statements and loop iterations; a loop extent is likely far larger than intended");
+    return false;
+}
+
+bool Controller::eval(const BoundExpr& e, const Thread& t, const std::string& where, int64_t& out) {
+    bool overflow = false;
+    out = e.eval(t.vars.data(), overflow);
+    if (!overflow) return true;
+    fail(where + ": an expression overflows 64-bit integers");
+    return false;
+}
+
 bool Controller::run_loop(const XLoop& l, Thread& t) {
-    const int64_t lo = l.min.eval(t.vars.data()), extent = l.extent.eval(t.vars.data());
+    int64_t lo = 0, extent = 0, last = 0;
+    if (!eval(l.min, t, l.where, lo) || !eval(l.extent, t, l.where, extent)) return false;
+    if (extent > 0 && __builtin_add_overflow(lo, extent - 1, &last)) {
+        fail(l.where + ": the loop's last value overflows 64-bit integers");
+        return false;
+    }
     const int64_t cores = cfg_->cores;
     if (!l.parallel || t.in_parallel || cores == 1 || extent <= 1) {
         for (int64_t i = 0; i < extent; ++i) {
+            if (!step()) return false;
             t.vars[static_cast<size_t>(l.slot)] = lo + i;
             if (!exec(l.body, t)) return false;
         }
@@ -123,26 +145,25 @@ bool Controller::run_loop(const XLoop& l, Thread& t) {
         threads[static_cast<size_t>(c)].core = static_cast<int>(c);
         threads[static_cast<size_t>(c)].in_parallel = true;
     }
-    return run_threads(std::vector<const XBlock*>(static_cast<size_t>(n), &l.body), threads, &l);
+    return run_threads(std::vector<const XBlock*>(static_cast<size_t>(n), &l.body), threads,
+                       ParallelRange{l.slot, lo, extent});
 }
 
 bool Controller::run_threads(const std::vector<const XBlock*>& blocks, const std::vector<Thread>& threads,
-                             const XLoop* parallel_loop) {
+                             std::optional<ParallelRange> range) {
     size_t remaining = blocks.size();
     sc_core::sc_event joined;
     sc_core::sc_spawn_options opts;
     opts.set_stack_size(kThreadStackBytes);
     for (size_t i = 0; i < blocks.size(); ++i) {
         sc_core::sc_spawn(
-            [this, block = blocks[i], thread = threads[i], parallel_loop, i, n = blocks.size(), &remaining,
-             &joined]() mutable {
-                if (!parallel_loop) {
+            [this, block = blocks[i], thread = threads[i], range, i, n = blocks.size(), &remaining, &joined]() mutable {
+                if (!range) {
                     exec(*block, thread);
                 } else {
-                    const int64_t lo = parallel_loop->min.eval(thread.vars.data());
-                    const int64_t extent = parallel_loop->extent.eval(thread.vars.data());
-                    for (auto it = static_cast<int64_t>(i); it < extent; it += static_cast<int64_t>(n)) {
-                        thread.vars[static_cast<size_t>(parallel_loop->slot)] = lo + it;
+                    for (auto it = static_cast<int64_t>(i); it < range->extent; it += static_cast<int64_t>(n)) {
+                        if (!step()) break;
+                        thread.vars[static_cast<size_t>(range->slot)] = range->min + it;
                         if (!exec(*block, thread)) break;
                     }
                 }
@@ -165,25 +186,45 @@ std::string Controller::trace_args(const Origin& o, const Thread& t) const {
     return args;
 }
 
+namespace {
+// One instruction moves or computes at most this many elements (and a MatMul at most kMaxMacs):
+// far beyond any real tile, and small enough that no byte count or duration overflows.
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+constexpr int64_t kMaxMacs = int64_t{1} << 50;
+
+// a * b if it stays within [0, limit], else false.
+bool product(int64_t a, int64_t b, int64_t limit, int64_t* out) {
+    return !__builtin_mul_overflow(a, b, out) && *out >= 0 && *out <= limit;
+}
+}  // namespace
+
 bool Controller::issue(const XDma& d, Thread& t) {
     if (!issue_delay()) return false;
     const Program& p = *prog_->program;
     const Tensor& tensor = p.tensors[static_cast<size_t>(d.tensor)];
     const SramBuffer& s = p.sram[static_cast<size_t>(d.sram)];
-    const int64_t* env = t.vars.data();
     DmaRequest r;
     r.to_dram = d.to_dram;
-    r.elem_bytes = elem_bytes(tensor.dtype);
+    r.elem_bytes = dtype_bits(tensor.dtype) / 8;  // int4 tensors are rejected when prepared
     r.sram_level = prog_->sram_level[static_cast<size_t>(d.sram)];
-    const int64_t offset = d.offset.eval(env);
+    int64_t offset = 0, sram_off = 0;
+    if (!eval(d.offset, t, d.origin.where, offset) || !eval(d.sram_offset, t, d.origin.where, sram_off)) return false;
     int64_t lo = offset, hi = offset, elements = 1;
     for (size_t i = 0; i < d.extents.size(); ++i) {
-        const int64_t e = d.extents[i].eval(env);
+        int64_t e = 0, reach = 0;
+        if (!eval(d.extents[i], t, d.origin.where, e)) return false;
         if (e <= 0) return true;  // an empty box: a tail iteration with nothing to move
+        if (!product(elements, e, kMaxElements, &elements) || __builtin_mul_overflow(e - 1, d.strides[i], &reach) ||
+            __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi)) {
+            fail(d.origin.where + ": the box is larger than 2^40 elements or its addresses overflow");
+            return false;
+        }
         r.dims.push_back({e, d.strides[i]});
-        elements *= e;
-        const int64_t reach = (e - 1) * d.strides[i];
-        (reach < 0 ? lo : hi) += reach;
+    }
+    const int64_t bytes = elements * r.elem_bytes;
+    if (rows_to_price(r.dims, r.elem_bytes, cfg_->dram_burst_bytes) > kMaxPricedRows) {
+        fail(d.origin.where + ": the box has more than 2^24 rows off the burst grid; split the transfer");
+        return false;
     }
     hi += r.elem_bytes;
     const uint64_t span = prog_->tensor_span[static_cast<size_t>(d.tensor)];
@@ -192,11 +233,9 @@ bool Controller::issue(const XDma& d, Thread& t) {
              ") of tensor '" + tensor.name + "', which spans [0, " + std::to_string(span) + ")");
         return false;
     }
-    const int64_t sram_off = d.sram_offset.eval(env);
-    if (sram_off < 0 || sram_off + elements * r.elem_bytes > s.bytes) {
-        fail(d.origin.where + ": " + std::to_string(elements * r.elem_bytes) + " bytes at offset " +
-             std::to_string(sram_off) + " do not fit SRAM buffer '" + s.name + "' of " + std::to_string(s.bytes) +
-             " bytes");
+    if (sram_off < 0 || sram_off > s.bytes || bytes > s.bytes - sram_off) {
+        fail(d.origin.where + ": " + std::to_string(bytes) + " bytes at offset " + std::to_string(sram_off) +
+             " do not fit SRAM buffer '" + s.name + "' of " + std::to_string(s.bytes) + " bytes");
         return false;
     }
     r.address = tensor.base + static_cast<uint64_t>(offset);
@@ -214,29 +253,29 @@ bool Controller::issue(const XDma& d, Thread& t) {
 bool Controller::issue(const XMatMul& m, Thread& t) {
     if (!issue_delay()) return false;
     const Program& p = *prog_->program;
-    const int64_t* env = t.vars.data();
     MacRequest r;
-    r.m = m.m.eval(env);
-    r.n = m.n.eval(env);
-    r.k = m.k.eval(env);
-    if (r.m < 0 || r.n < 0 || r.k < 0) {
-        fail(m.origin.where + ": negative size m=" + std::to_string(r.m) + " n=" + std::to_string(r.n) +
-             " k=" + std::to_string(r.k));
+    if (!eval(m.m, t, m.origin.where, r.m) || !eval(m.n, t, m.origin.where, r.n) || !eval(m.k, t, m.origin.where, r.k))
+        return false;
+    int64_t mk = 0, kn = 0, mn = 0, macs = 0;
+    if (r.m < 0 || r.n < 0 || r.k < 0 || !product(r.m, r.k, kMaxElements, &mk) ||
+        !product(r.k, r.n, kMaxElements, &kn) || !product(r.m, r.n, kMaxElements, &mn) ||
+        !product(mn, r.k, kMaxMacs, &macs)) {
+        fail(m.origin.where + ": sizes m=" + std::to_string(r.m) + " n=" + std::to_string(r.n) +
+             " k=" + std::to_string(r.k) + " are negative or beyond 2^40 elements per operand / 2^50 MACs");
         return false;
     }
     const SramBuffer& a = p.sram[static_cast<size_t>(m.a)];
     const SramBuffer& b = p.sram[static_cast<size_t>(m.b)];
     const SramBuffer& acc = p.sram[static_cast<size_t>(m.acc)];
     auto fits = [&](const SramBuffer& buf, int64_t elements, DType type, const char* role) {
-        if (elements * elem_bytes(type) <= buf.bytes) return true;
-        fail(m.origin.where + ": operand " + role + " needs " + std::to_string(elements * elem_bytes(type)) +
-             " bytes but SRAM buffer '" + buf.name + "' holds " + std::to_string(buf.bytes));
+        const uint64_t need = packed_bytes(static_cast<uint64_t>(elements), type);
+        if (need <= static_cast<uint64_t>(buf.bytes)) return true;
+        fail(m.origin.where + ": operand " + role + " needs " + std::to_string(need) + " bytes but SRAM buffer '" +
+             buf.name + "' holds " + std::to_string(buf.bytes));
         return false;
     };
-    if (!fits(a, r.m * r.k, m.a_type, "a") || !fits(b, r.k * r.n, m.b_type, "b") ||
-        !fits(acc, r.m * r.n, m.acc_type, "acc"))
-        return false;
-    if (r.m == 0 || r.n == 0 || r.k == 0) return true;
+    if (!fits(a, mk, m.a_type, "a") || !fits(b, kn, m.b_type, "b") || !fits(acc, mn, m.acc_type, "acc")) return false;
+    if (macs == 0) return true;
     r.a_type = m.a_type;
     r.b_type = m.b_type;
     r.acc_type = m.acc_type;
@@ -256,23 +295,23 @@ bool Controller::issue(const XVector& v, Thread& t) {
     const Program& p = *prog_->program;
     VectorRequest r;
     r.op = v.op;
-    r.elements = v.elements.eval(t.vars.data());
+    if (!eval(v.elements, t, v.origin.where, r.elements)) return false;
     const SramBuffer& out = p.sram[static_cast<size_t>(v.output)];
-    const auto out_bytes = static_cast<uint64_t>(std::max<int64_t>(r.elements, 0) * elem_bytes(v.dtype));
-    if (r.elements < 0 || out_bytes > static_cast<uint64_t>(out.bytes)) {
+    if (r.elements < 0 || r.elements > kMaxElements ||
+        packed_bytes(static_cast<uint64_t>(r.elements), v.dtype) > static_cast<uint64_t>(out.bytes)) {
         fail(v.origin.where + ": " + std::to_string(r.elements) + " elements of " + dtype_name(v.dtype) +
              " do not fit SRAM buffer '" + out.name + "' of " + std::to_string(out.bytes) + " bytes");
         return false;
     }
     if (r.elements == 0) return true;
+    const auto elements = static_cast<uint64_t>(r.elements);
     for (int in : v.inputs) {
         const SramBuffer& b = p.sram[static_cast<size_t>(in)];
         // An input is read once per element, or whole if it is smaller (a per-channel table).
-        const auto want = static_cast<uint64_t>(r.elements * elem_bytes(b.dtype));
         r.reads.emplace_back(prog_->sram_level[static_cast<size_t>(in)],
-                             std::min(want, static_cast<uint64_t>(b.bytes)));
+                             std::min(packed_bytes(elements, b.dtype), static_cast<uint64_t>(b.bytes)));
     }
-    r.write = {prog_->sram_level[static_cast<size_t>(v.output)], out_bytes};
+    r.write = {prog_->sram_level[static_cast<size_t>(v.output)], packed_bytes(elements, v.dtype)};
     if (trace_) r.trace_args = trace_args(v.origin, t);
     sc_core::sc_event done;
     r.done = &done;
@@ -287,7 +326,8 @@ bool Controller::sync(const XSync& s, Thread& t) {
         fail(s.where + ": the token is used before its `token` statement ran");
         return false;
     }
-    const int64_t count = s.count.eval(t.vars.data());
+    int64_t count = 0;
+    if (!eval(s.count, t, s.where, count)) return false;
     if (count <= 0) {
         fail(s.where + ": count must be positive, got " + std::to_string(count));
         return false;

@@ -8,6 +8,7 @@
 // the next run starts clean.
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,19 @@ private:
         int64_t count;
     };
 
+    struct ParallelRange {
+        int slot;
+        int64_t min, extent;
+    };
+
     bool exec(const XBlock& b, Thread& t);
     bool run_loop(const XLoop& l, Thread& t);
+    // Runs one thread per block; with `range`, thread i takes iterations i, i + n, ... of it.
     bool run_threads(const std::vector<const XBlock*>& blocks, const std::vector<Thread>& threads,
-                     const XLoop* parallel_loop);
+                     std::optional<ParallelRange> range);
+    bool step();  // counts one statement or iteration against kMaxSteps
+    // Evaluates `e` in `t`; on overflow fails the run naming `where`.
+    bool eval(const BoundExpr& e, const Thread& t, const std::string& where, int64_t& out);
     bool issue(const XDma& d, Thread& t);
     bool issue(const XMatMul& m, Thread& t);
     bool issue(const XVector& v, Thread& t);

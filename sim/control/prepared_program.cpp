@@ -51,6 +51,7 @@ private:
         if (auto* l = std::get_if<Loop>(&n)) {
             XLoop x;
             where += " (loop " + l->var + ")";
+            x.where = where;
             x.min = bind(l->min, where);
             x.extent = bind(l->extent, where);
             x.parallel = l->parallel;
@@ -72,7 +73,8 @@ private:
         }
         if (auto* c = std::get_if<If>(&n)) {
             XIf x;
-            x.cond = bind(c->cond, where + " (if)");
+            x.where = where + " (if)";
+            x.cond = bind(c->cond, x.where);
             x.then_body = block(c->then_body);
             x.else_body = block(c->else_body);
             return x;
@@ -156,16 +158,26 @@ PreparedProgram prepare_program(const Program& p) {
         std::string where = "program '" + p.name + "', tensor '" + t.name + "'";
         if (t.shape.empty() || t.shape.size() != t.strides.size())
             throw ProgramError(where + ": shape and strides must have the same, non-zero, number of dimensions");
+        if (t.dtype == DType::Int4)
+            throw ProgramError(where + ": int4 DRAM tensors are not modelled yet; store packed int4 pairs as int8");
+        if (t.shape.size() > 8) throw ProgramError(where + ": a tensor has at most 8 dimensions");
         uint64_t last = 0;
+        bool overflow = false;
         for (size_t d = 0; d < t.shape.size(); ++d) {
             if (t.shape[d] <= 0 || t.shape[d] > (int64_t{1} << 40))
                 throw ProgramError(where + ": extent " + std::to_string(t.shape[d]) + " of dimension " +
                                    std::to_string(d) + " is outside [1, 2^40]");
             if (t.strides[d] < 0 || t.strides[d] > (int64_t{1} << 40))
                 throw ProgramError(where + ": stride " + std::to_string(t.strides[d]) + " is outside [0, 2^40]");
-            last += static_cast<uint64_t>(t.shape[d] - 1) * static_cast<uint64_t>(t.strides[d]);
+            uint64_t reach = 0;
+            overflow |= __builtin_mul_overflow(static_cast<uint64_t>(t.shape[d] - 1),
+                                               static_cast<uint64_t>(t.strides[d]), &reach);
+            overflow |= __builtin_add_overflow(last, reach, &last);
         }
-        out.tensor_span.push_back((last + 1) * static_cast<uint64_t>(std::max(dtype_bits(t.dtype), 8) / 8));
+        const auto elem = static_cast<uint64_t>(dtype_bits(t.dtype) / 8);
+        if (overflow || last >= (uint64_t{1} << 56) / elem)
+            throw ProgramError(where + ": spans more than 2^56 bytes of DRAM");
+        out.tensor_span.push_back((last + 1) * elem);
     }
     for (const SramBuffer& s : p.sram) {
         SramLevel level;

@@ -58,6 +58,7 @@ struct XSync {
 using XNode = std::variant<XLoop, XFork, XIf, XToken, XDma, XMatMul, XVector, XSync>;
 using XBlock = std::vector<XNode>;
 struct XLoop {
+    std::string where;
     int slot = 0;
     bool parallel = false;
     BoundExpr min, extent;
@@ -67,6 +68,7 @@ struct XFork {
     std::vector<XBlock> threads;
 };
 struct XIf {
+    std::string where;
     BoundExpr cond;
     XBlock then_body, else_body;
 };

@@ -21,4 +21,9 @@ struct BoxCost {
 
 BoxCost box_cost(uint64_t address, const std::vector<BoxExtent>& dims, int64_t elem_bytes, int64_t burst_bytes);
 
+// Rows box_cost would price one by one (0 when all rows share one alignment); the controller
+// refuses boxes with more than kMaxPricedRows so pricing stays fast.
+uint64_t rows_to_price(const std::vector<BoxExtent>& dims, int64_t elem_bytes, int64_t burst_bytes);
+constexpr uint64_t kMaxPricedRows = uint64_t{1} << 24;
+
 }  // namespace npu

@@ -37,7 +37,7 @@ void MacArray::run() {
         const bool w4a8 = prec == "int8" && dtype_bits(r.b_type) <= 4;
         const MacTiming t = mac_timing(cfg, {r.m, r.n, r.k, mac_rate(cfg, prec), w4a8});
         const auto m = static_cast<uint64_t>(r.m), n = static_cast<uint64_t>(r.n), k = static_cast<uint64_t>(r.k);
-        auto bytes = [](uint64_t elements, DType d) { return elements * static_cast<uint64_t>(dtype_bits(d)) / 8; };
+        auto bytes = [](uint64_t elements, DType d) { return packed_bytes(elements, d); };
         const uint64_t a_bytes = bytes(m * k, r.a_type) * t.a_passes;
         const uint64_t b_bytes = bytes(k * n, r.b_type) * t.b_passes;
         // The instruction accumulates into acc (read, add, write back), plus any spilled partials.

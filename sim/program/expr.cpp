@@ -13,39 +13,51 @@ Expr Expr::var(std::string name) {
 }
 
 Expr Expr::binary(Kind kind, Expr a, Expr b) {
-    // Fold constants so that printed programs stay readable and constant checks are cheap.
-    if (a.is_const() && b.is_const()) {
-        int64_t x = a.value(), y = b.value();
-        switch (kind) {
-            case Kind::Add:
-                return Expr(x + y);
-            case Kind::Sub:
-                return Expr(x - y);
-            case Kind::Mul:
-                return Expr(x * y);
-            case Kind::Div:
-                if (y != 0) return Expr(floor_div(x, y));
-                break;
-            case Kind::Mod:
-                if (y != 0) return Expr(floor_mod(x, y));
-                break;
-            case Kind::Min:
-                return Expr(std::min(x, y));
-            case Kind::Max:
-                return Expr(std::max(x, y));
-            case Kind::Lt:
-                return Expr(int64_t{x < y});
-            case Kind::Le:
-                return Expr(int64_t{x <= y});
-            case Kind::Eq:
-                return Expr(int64_t{x == y});
-            case Kind::Ne:
-                return Expr(int64_t{x != y});
-            default:
-                break;
-        }
-    }
+    // Fold constants so that printed programs stay readable and constant checks are cheap; an
+    // overflowing fold is left for run time, which reports it.
+    int64_t v = 0;
+    if (a.is_const() && b.is_const() && apply_checked(kind, a.value(), b.value(), &v)) return Expr(v);
     return Expr(std::make_shared<Node>(Node{kind, 0, {}, {std::move(a), std::move(b)}}));
+}
+
+bool apply_checked(Expr::Kind kind, int64_t x, int64_t y, int64_t* out) {
+    switch (kind) {
+        case Expr::Kind::Add:
+            return !__builtin_add_overflow(x, y, out);
+        case Expr::Kind::Sub:
+            return !__builtin_sub_overflow(x, y, out);
+        case Expr::Kind::Mul:
+            return !__builtin_mul_overflow(x, y, out);
+        case Expr::Kind::Div:
+        case Expr::Kind::Mod:
+            if (y == 0) {
+                *out = 0;
+                return true;
+            }
+            if (x == INT64_MIN && y == -1) return false;
+            *out = kind == Expr::Kind::Div ? floor_div(x, y) : floor_mod(x, y);
+            return true;
+        case Expr::Kind::Min:
+            *out = std::min(x, y);
+            return true;
+        case Expr::Kind::Max:
+            *out = std::max(x, y);
+            return true;
+        case Expr::Kind::Lt:
+            *out = x < y;
+            return true;
+        case Expr::Kind::Le:
+            *out = x <= y;
+            return true;
+        case Expr::Kind::Eq:
+            *out = x == y;
+            return true;
+        case Expr::Kind::Ne:
+            *out = x != y;
+            return true;
+        default:
+            return false;
+    }
 }
 
 Expr Expr::select(Expr cond, Expr a, Expr b) {
@@ -60,7 +72,9 @@ int64_t floor_div(int64_t a, int64_t b) {
 }
 
 int64_t floor_mod(int64_t a, int64_t b) {
-    return a - floor_div(a, b) * b;
+    int64_t r = a % b;  // never overflows, unlike a - floor_div(a, b) * b
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
 }
 
 namespace {
@@ -155,7 +169,7 @@ BoundExpr::BoundExpr(const Expr& e, const std::vector<std::string>& slots, const
                            " levels: " + e.to_string());
 }
 
-int64_t BoundExpr::eval(const int64_t* env) const {
+int64_t BoundExpr::eval(const int64_t* env, bool& overflow) const {
     int64_t stack[kMaxDepth];
     int sp = 0;
     for (const Instr& in : ops_) {
@@ -172,44 +186,12 @@ int64_t BoundExpr::eval(const int64_t* env) const {
             stack[sp - 1] = stack[sp - 1] != 0 ? stack[sp] : stack[sp + 1];
             continue;
         }
-        int64_t y = stack[--sp];
+        const int64_t y = stack[--sp];
         int64_t& x = stack[sp - 1];
-        switch (in.op) {
-            case Op::Add:
-                x += y;
-                break;
-            case Op::Sub:
-                x -= y;
-                break;
-            case Op::Mul:
-                x *= y;
-                break;
-            case Op::Div:
-                x = y == 0 ? 0 : floor_div(x, y);
-                break;  // Halide defines x/0 == 0
-            case Op::Mod:
-                x = y == 0 ? 0 : floor_mod(x, y);
-                break;
-            case Op::Min:
-                x = std::min(x, y);
-                break;
-            case Op::Max:
-                x = std::max(x, y);
-                break;
-            case Op::Lt:
-                x = x < y;
-                break;
-            case Op::Le:
-                x = x <= y;
-                break;
-            case Op::Eq:
-                x = x == y;
-                break;
-            case Op::Ne:
-                x = x != y;
-                break;
-            default:
-                throw InternalError("BoundExpr: bad opcode");
+        // Op mirrors Expr::Kind value for value.
+        if (!apply_checked(static_cast<Expr::Kind>(static_cast<int>(in.op)), x, y, &x)) {
+            overflow = true;
+            return 0;
         }
     }
     return stack[0];

@@ -56,6 +56,9 @@ inline Expr operator*(Expr a, Expr b) {
 
 int64_t floor_div(int64_t a, int64_t b);
 int64_t floor_mod(int64_t a, int64_t b);
+// The binary operation of `kind` with overflow detection (false on overflow; x/0 and x%0 are 0, as
+// in Halide).
+bool apply_checked(Expr::Kind kind, int64_t x, int64_t y, int64_t* out);
 
 // An expression compiled against a fixed list of variable slots, evaluated once per instruction
 // issue; the simulator's inner loop. Slot i of `env` holds the value of variable i.
@@ -64,7 +67,8 @@ public:
     BoundExpr() = default;
     // Throws ProgramError naming `where` if the expression reads a variable not in `slots`.
     BoundExpr(const Expr& e, const std::vector<std::string>& slots, const std::string& where);
-    int64_t eval(const int64_t* env) const;
+    // Sets `overflow` (and returns 0) if any step overflows int64 or divides INT64_MIN by -1.
+    int64_t eval(const int64_t* env, bool& overflow) const;
     bool is_const() const { return ops_.size() == 1 && ops_[0].op == Op::Const; }
 
 private:

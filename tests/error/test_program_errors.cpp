@@ -47,6 +47,23 @@ TEST(ProgramErrors, DeepNestingIsRefusedNotACrash) {
 TEST(ProgramErrors, RunawayLoopsStopWithAnError) {
     expect_contains(error_of("loop i min=0 extent=1000000000000 {\n signal t count=1\n}\n"),
                     "ran more than 100000000 statements");
+    expect_contains(error_of("loop i min=0 extent=999999999999999999 {\n}\n"), "ran more than 100000000");
+    expect_contains(error_of("loop i min=(922337203685477580*10) extent=100 {\n}\n"), "overflows 64-bit integers");
+}
+
+TEST(ProgramErrors, ArithmeticOverflowIsAnErrorNotACrash) {
+    expect_contains(error_of("vector copy elements=(((-922337203685477580*10) - 8) / -1) dtype=int8 in=[a] out=a\n"),
+                    "an expression overflows 64-bit integers");
+    expect_contains(error_of("loop i min=0 extent=2 {\n vector copy elements=((i + (461168601842738790*10)) * 3) "
+                             "dtype=int8 in=[a] out=a\n}\n"),
+                    "an expression overflows 64-bit integers");
+    expect_contains(error_of("dma_in x offset=0 box=[1:1, 4294967297:0, 2147483648:0, 1:3] -> a offset=0\n"),
+                    "the box is larger than 2^40 elements");
+    expect_contains(error_of("matmul m=(1073741824*4294967296) n=1 k=4 a=a:int8 b=a:int8 acc=a:int32\n"),
+                    "beyond 2^40 elements per operand");
+    expect_contains(error_of("vector copy elements=(2147483648*1073741824) dtype=int8 in=[a] out=a\n"),
+                    "do not fit SRAM buffer 'a'");
+    expect_contains(error_of("dma_in x offset=0 box=[1:1, 1024:65] -> a offset=0\n"), "spans [0, 1024)");
 }
 
 TEST(ProgramErrors, DanglingNames) {
@@ -81,6 +98,11 @@ TEST(ProgramErrors, BadDeclarations) {
     expect_contains(run("program q\nsram s int8 level=l9 bytes=8\n"), "unknown level 'l9' (allowed: l1, acc, shared)");
     expect_contains(run("program q\ntensor x int8 shape=[0] strides=[1] base=0 input\n"),
                     "extent 0 of dimension 0 is outside [1, 2^40]");
+    expect_contains(run("program q\ntensor x int8 shape=[1099511627776, 1099511627776] "
+                        "strides=[1099511627776, 1099511627776] base=0 input\n"),
+                    "spans more than 2^56 bytes");
+    expect_contains(run("program q\ntensor x int4 shape=[16] strides=[1] base=0 input\n"),
+                    "int4 DRAM tensors are not modelled yet");
 }
 
 }  // namespace

@@ -38,6 +38,14 @@ def test_gemm_result_fields():
     assert sum(d["energy_j_by_component"].values()) == pytest.approx(r.energy_j)
 
 
+def test_result_copies_and_pickles():
+    import copy
+    import pickle
+    r = npusim.Npu("default").gemm(64, 64, 64)
+    assert copy.copy(r).cycles == r.cycles
+    assert pickle.loads(pickle.dumps(r)).to_dict() == r.to_dict()
+
+
 def test_matches_cli_json():
     r = npusim.Npu("default").gemm(128, 192, 256, schedule="tile_m=64,tile_n=64,tile_k=64")
     out = subprocess.run([os.environ.get("NPUSIM_BIN", "build/bin/npusim"), "gemm", "--m", "128", "--n", "192",

@@ -1,6 +1,7 @@
 """npusim's MAC-array cycles against SCALE-Sim's compute cycles for the same array and dataflow
-(memory ample on both sides): every shape within 10 %. bench/validate_scalesim.py writes the full
-table to docs/validation.md."""
+(memory ample on both sides). The bound the model must keep is 10 %; it implements SCALE-Sim's fold
+model, so the tests hold it to SCALE-Sim's count plus one (SCALE-Sim counts from cycle 0).
+bench/validate_scalesim.py writes the full table to docs/validation.md."""
 import os
 import sys
 
@@ -19,7 +20,7 @@ SHAPES = [(64, 64, 64), (128, 128, 128), (512, 64, 64), (64, 512, 64), (64, 64, 
 def test_mac_array_cycles_match_scalesim(m, n, k, dataflow):
     peer, _ = scalesim_cycles(m, n, k, 32, 32, dataflow)
     ours, _ = npusim_cycles(m, n, k, 32, 32, dataflow)
-    assert abs(ours - peer) <= 0.10 * peer, f"{m}x{n}x{k} {dataflow}: npusim {ours}, SCALE-Sim {peer}"
+    assert ours == peer + 1, f"{m}x{n}x{k} {dataflow}: npusim {ours}, SCALE-Sim {peer}"
 
 
 def test_other_array_shapes():
@@ -27,4 +28,4 @@ def test_other_array_shapes():
         for dataflow in ("ws", "os"):
             peer, _ = scalesim_cycles(96, 80, 112, rows, cols, dataflow)
             ours, _ = npusim_cycles(96, 80, 112, rows, cols, dataflow)
-            assert abs(ours - peer) <= 0.10 * peer, (rows, cols, dataflow, ours, peer)
+            assert ours == peer + 1, (rows, cols, dataflow, ours, peer)

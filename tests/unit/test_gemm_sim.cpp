@@ -121,6 +121,17 @@ TEST(GemmSim, SameRunTwiceGivesIdenticalCycles) {
     EXPECT_EQ(r1.to_json(), r2.to_json());
 }
 
+TEST(GemmSim, ResultsDoNotDependOnEarlierRuns) {
+    // A, then a long run B (fractional bandwidth, so time is far from any round number), then A:
+    // every run measures from its own start.
+    auto a = problem(100, 96, 80, "tile_m=32,tile_n=32,tile_k=32");
+    auto first = sim(a);
+    auto cfg = npu::load_preset("default");
+    cfg.set("dram.bytes_per_cycle", "3.3", "test");
+    npusim::schedules::simulate_gemm(problem(1024, 512, 512, "tile_m=64,tile_n=64,tile_k=64"), cfg);
+    EXPECT_EQ(sim(a).to_json(), first.to_json());
+}
+
 TEST(GemmSim, TwoHundredRunsWithDifferentPresetsAndShapes) {
     const std::vector<std::tuple<int, int, int>> shapes = {
         {64, 64, 64}, {128, 64, 256}, {96, 160, 64}, {256, 128, 128}, {33, 65, 97}};

@@ -93,7 +93,13 @@ TEST(Expr, FloorSemanticsMatchHalide) {
         npu::Expr::binary(npu::Expr::Kind::Mod, npu::Expr::var("i") - npu::Expr(int64_t{9}), npu::Expr(int64_t{4}));
     npu::BoundExpr b(e, {"i"}, "test");
     int64_t env[1] = {2};
-    EXPECT_EQ(b.eval(env), 1);  // (2 - 9) mod 4 = 1
+    bool overflow = false;
+    EXPECT_EQ(b.eval(env, overflow), 1);  // (2 - 9) mod 4 = 1
+    EXPECT_FALSE(overflow);
+    npu::BoundExpr big(npu::Expr::var("i") * npu::Expr(int64_t{1} << 62), {"i"}, "test");
+    big.eval(env, overflow);
+    EXPECT_TRUE(overflow);
+    EXPECT_EQ(npu::floor_mod(INT64_MIN, 3), 1);
 }
 
 }  // namespace

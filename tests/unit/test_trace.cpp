@@ -15,6 +15,7 @@ TEST(Trace, SlicesAddUpToTheReport) {
     p.k = 256;
     p.schedule = npusim::schedules::GemmSchedule::parse("tile_m=64,tile_n=64,tile_k=64");
     npu::NpuConfig cfg = npu::load_preset("default");
+    npusim::schedules::simulate_gemm(p, cfg);  // an earlier run must not shift this trace
     npu::TraceRecorder trace;
     npu::Report r = npusim::schedules::simulate_gemm(p, cfg, &trace);
     uint64_t macs = 0, bytes = 0, busy = 0;
@@ -28,6 +29,10 @@ TEST(Trace, SlicesAddUpToTheReport) {
         EXPECT_NE(s.args.find("\"loops\": "), std::string::npos) << s.name;
     }
     EXPECT_EQ(trace.slices().size(), r.instructions);
+    uint64_t first = UINT64_MAX;
+    for (const auto& s : trace.slices())
+        first = std::min(first, s.start);
+    EXPECT_EQ(first, static_cast<uint64_t>(cfg.control_issue_cycles));  // the first instruction issues at once
     EXPECT_EQ(macs, r.mac_ops);
     EXPECT_EQ(bytes, r.dram_bytes_read + r.dram_bytes_written);
     uint64_t engine_busy = 0;
