@@ -1,6 +1,6 @@
 """npusim's MAC-array cycles against SCALE-Sim's compute cycles for the same array and dataflow
-(memory ample on both sides). The bound the model must keep is 10 %; it implements SCALE-Sim's fold
-model, so the tests hold it to SCALE-Sim's count plus one (SCALE-Sim counts from cycle 0).
+(memory ample on both sides). npusim implements SCALE-Sim's fold model, so the tests hold it to
+SCALE-Sim's count plus one (SCALE-Sim counts from cycle 0).
 bench/validate_scalesim.py writes the full table to docs/validation.md."""
 import os
 import sys
