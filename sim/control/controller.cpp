@@ -8,9 +8,6 @@
 namespace npu {
 
 namespace {
-int64_t elem_bytes(DType t) {
-    return std::max(dtype_bits(t), 8) / 8;
-}
 constexpr size_t kThreadStackBytes = 512 * 1024;
 }  // namespace
 
