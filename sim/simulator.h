@@ -9,6 +9,10 @@
 
 namespace npu {
 
+// A run stops with a ProgramError after this many statements and loop iterations, so a runaway
+// loop count is reported instead of simulated for hours.
+constexpr uint64_t kMaxRunSteps = 100'000'000;
+
 // Throws ScheduleError (SRAM overflow), ProgramError (malformed program, deadlock, out-of-bounds
 // box) or ConfigError.
 // With `trace`, every instruction is also recorded as a slice (see sim/trace/).

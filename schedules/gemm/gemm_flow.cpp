@@ -106,6 +106,16 @@ void GemmProblem::validate() const {
     pitch("out_pitch", layout.out_pitch, n);
     if (layout.base_align < 1) throw npu::ShapeError("layout base_align must be at least 1");
     schedule.validate();
+    // Each output tile runs about three statements per K step plus its epilogue; refuse at once
+    // what the simulator would stop after its step limit.
+    auto steps = [](int64_t extent, int tile) { return static_cast<double>((extent + tile - 1) / tile); };
+    const double estimate = steps(m, schedule.tile_m) * steps(n, schedule.tile_n) * (3 * steps(k, schedule.tile_k) + 8);
+    if (estimate > static_cast<double>(npu::kMaxRunSteps))
+        throw npu::ShapeError("GEMM " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
+                              " with tiles " + std::to_string(schedule.tile_m) + "x" + std::to_string(schedule.tile_n) +
+                              "x" + std::to_string(schedule.tile_k) + " would run about " +
+                              std::to_string(static_cast<long long>(estimate)) + " statements, over the limit of " +
+                              std::to_string(npu::kMaxRunSteps) + "; use larger tiles or a smaller problem");
 }
 
 npu::Program compile_gemm(const GemmProblem& p) {

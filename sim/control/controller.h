@@ -16,6 +16,7 @@
 #include "sim/control/prepared_program.h"
 #include "sim/dma/dma_engine.h"
 #include "sim/mac/mac_array.h"
+#include "sim/simulator.h"
 #include "sim/systemc.h"
 #include "sim/vector/vector_unit.h"
 
@@ -29,9 +30,7 @@ struct CoreEngines {
 
 class Controller {
 public:
-    // A run stops with a ProgramError after this many instructions and token operations, so a
-    // runaway loop count is reported instead of simulated for hours.
-    static constexpr uint64_t kMaxSteps = 100'000'000;
+    static constexpr uint64_t kMaxSteps = kMaxRunSteps;
 
     explicit Controller(std::vector<CoreEngines> cores) : cores_(std::move(cores)) {}
 

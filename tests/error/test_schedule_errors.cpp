@@ -49,6 +49,10 @@ TEST(ScheduleErrors, BadShapesAndLayouts) {
     expect_contains(message_of<npu::ShapeError>([&] { compile_gemm(p); }),
                     "layout a_pitch = 100 is shorter than a row (512 elements)");
     expect_contains(message_of<npu::ShapeError>([] { GemmLayout::parse("pitch=3"); }), "unknown layout field 'pitch'");
+    p.layout = GemmLayout{};
+    p.m = p.n = 1 << 20;
+    p.k = 65536;
+    expect_contains(message_of<npu::ShapeError>([&] { compile_gemm(p); }), "statements, over the limit of 100000000");
 }
 
 }  // namespace
