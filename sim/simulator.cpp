@@ -108,9 +108,3 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
 }
 
 }  // namespace npu
-
-// libsystemc.so defines main() and calls sc_main; binaries and the Python module that embed the
-// simulator provide their own entry point, so this one only satisfies the link.
-extern "C" __attribute__((visibility("default"))) int sc_main(int, char**) {
-    return 0;
-}
