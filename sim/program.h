@@ -163,9 +163,6 @@ struct Program {
     std::vector<Tensor> tensors;
     std::vector<SramBuffer> sram;
     Block body;
-
-    const Tensor* find_tensor(const std::string& n) const;
-    const SramBuffer* find_sram(const std::string& n) const;
 };
 
 // Text form. `to_text` then `parse_program` gives back an equal program; `source` names the

@@ -48,18 +48,4 @@ VectorOp parse_vector_op(const std::string& name, const std::string& where) {
     throw ProgramError(where + ": unknown vector op '" + name + "' (allowed: " + allowed + ")");
 }
 
-template <typename T>
-static const T* find_named(const std::vector<T>& v, const std::string& n) {
-    for (const auto& x : v)
-        if (x.name == n) return &x;
-    return nullptr;
-}
-
-const Tensor* Program::find_tensor(const std::string& n) const {
-    return find_named(tensors, n);
-}
-const SramBuffer* Program::find_sram(const std::string& n) const {
-    return find_named(sram, n);
-}
-
 }  // namespace npu
