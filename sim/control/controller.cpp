@@ -105,8 +105,8 @@ bool Controller::exec(const XBlock& block, Thread& t) {
 }
 
 bool Controller::step() {
-    if (++steps_ <= kMaxSteps) return true;
-    fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxSteps) +
+    if (++steps_ <= kMaxRunSteps) return true;
+    fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxRunSteps) +
          " statements and loop iterations; a loop extent is likely far larger than intended");
     return false;
 }

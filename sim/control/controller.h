@@ -30,8 +30,6 @@ struct CoreEngines {
 
 class Controller {
 public:
-    static constexpr uint64_t kMaxSteps = kMaxRunSteps;
-
     explicit Controller(std::vector<CoreEngines> cores) : cores_(std::move(cores)) {}
 
     // Prepares a run; call sc_start() afterwards until it returns, then finish().
@@ -66,7 +64,7 @@ private:
     // Runs one thread per block; with `range`, thread i takes iterations i, i + n, ... of it.
     bool run_threads(const std::vector<const XBlock*>& blocks, const std::vector<Thread>& threads,
                      std::optional<ParallelRange> range);
-    bool step();  // counts one statement or iteration against kMaxSteps
+    bool step();  // counts one statement or iteration against kMaxRunSteps
     // Evaluates `e` in `t`; on overflow fails the run naming `where`.
     bool eval(const BoundExpr& e, const Thread& t, const std::string& where, int64_t& out);
     bool issue(const XDma& d, Thread& t);
@@ -86,7 +84,7 @@ private:
     bool aborted_ = false;
     std::string error_;
     bool root_done_ = false;
-    uint64_t steps_ = 0;  // instructions and token operations executed, bounded by kMaxSteps
+    uint64_t steps_ = 0;  // instructions and token operations executed, bounded by kMaxRunSteps
     uint64_t start_cycle_ = 0, end_cycle_ = 0;
 };
 
