@@ -37,7 +37,8 @@ public:
 
     explicit NpuModel(const sc_core::sc_module_name& name) : sc_module(name), controller(make_cores()) {}
 
-    // Points every engine at this run's preset, counters and trace.
+    // Points every engine at this run's preset, counters and trace; creates the counters of the
+    // enabled engines (so idle ones still appear in the report).
     void configure(const NpuConfig& cfg, RunStats& stats, TraceRecorder* trace) {
         dram.configure(cfg);
         shared_read.configure(static_cast<double>(cfg.sram_shared_bytes_per_cycle));
@@ -49,12 +50,12 @@ public:
             c.ports.acc_read.configure(static_cast<double>(cfg.sram_acc_bytes_per_cycle));
             c.ports.acc_write.configure(static_cast<double>(cfg.sram_acc_bytes_per_cycle));
             c.ctx = CoreContext{&cfg, &stats, trace, &dram, &c.ports, &shared_read, &shared_write, i};
-            if (i < cfg.cores) {  // the run's stats hold entries for the enabled engines only
+            if (i < cfg.cores) {  // std::map keeps these pointers valid as entries are added
                 const std::string prefix = engine_prefix(cfg, i);
                 for (int ch = 0; ch < cfg.dma_channels; ++ch)
-                    c.ctx.dma_counters[ch] = &stats.engines.at(prefix + "dma" + std::to_string(ch));
-                c.ctx.mac_counters = &stats.engines.at(prefix + "mac");
-                c.ctx.vector_counters = &stats.engines.at(prefix + "vector");
+                    c.ctx.dma_counters[ch] = &stats.engines[prefix + "dma" + std::to_string(ch)];
+                c.ctx.mac_counters = &stats.engines[prefix + "mac"];
+                c.ctx.vector_counters = &stats.engines[prefix + "vector"];
             }
             c.dma.configure(&c.ctx);
             c.mac.configure(&c.ctx);

@@ -46,13 +46,6 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     std::lock_guard<std::mutex> lock(kernel_lock());
     NpuModel& m = model();
     RunStats stats;
-    for (int c = 0; c < cfg.cores; ++c) {
-        const std::string prefix = engine_prefix(cfg, c);
-        for (int i = 0; i < cfg.dma_channels; ++i)
-            stats.engines[prefix + "dma" + std::to_string(i)];
-        stats.engines[prefix + "mac"];
-        stats.engines[prefix + "vector"];
-    }
     if (trace) trace->clear();
     start_run_clock();
     m.configure(cfg, stats, trace);
