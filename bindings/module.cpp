@@ -15,27 +15,20 @@ using namespace npusim::schedules;
 
 namespace {
 
-std::map<std::string, std::string> knob_map(const py::object& o, const char* what) {
-    std::map<std::string, std::string> m;
-    if (o.is_none()) return m;
-    if (py::isinstance<py::str>(o)) {
-        std::string s = o.cast<std::string>();
-        if (s.empty()) return m;
-        // "k=v,k=v" strings are accepted too; the C++ parsers give the errors.
-        m["__text__"] = s;
-        return m;
-    }
+// Schedules and layouts come as a dict of knobs or a "knob=value,..." string; the C++ parsers give
+// the errors. Python booleans become 1 and 0.
+template <typename Knobs>
+Knobs knobs(const py::object& o, const char* what) {
+    if (o.is_none()) return Knobs{};
+    if (py::isinstance<py::str>(o)) return Knobs::parse(o.cast<std::string>());
     if (!py::isinstance<py::dict>(o))
         throw npu::ShapeError(std::string(what) + " must be a dict or a 'knob=value,...' string");
+    std::map<std::string, std::string> m;
     for (auto item : o.cast<py::dict>()) {
-        std::string k = py::str(item.first);
         py::handle v = item.second;
-        if (py::isinstance<py::bool_>(v))
-            m[k] = v.cast<bool>() ? "1" : "0";
-        else
-            m[k] = py::str(v);
+        m[py::str(item.first)] = py::isinstance<py::bool_>(v) ? (v.cast<bool>() ? "1" : "0") : std::string(py::str(v));
     }
-    return m;
+    return Knobs::from_map(m);
 }
 
 npu::NpuConfig config_of(const py::dict& params) {
@@ -45,32 +38,14 @@ npu::NpuConfig config_of(const py::dict& params) {
     return npu::config_from_values(values, "parameters");
 }
 
-GemmSchedule to_schedule(const py::object& o);
-GemmLayout to_layout(const py::object& o);
-
 GemmProblem problem(int64_t m, int64_t n, int64_t k, const py::object& schedule, const py::object& layout) {
     GemmProblem p;
     p.m = m;
     p.n = n;
     p.k = k;
-    p.schedule = to_schedule(schedule);
-    p.layout = to_layout(layout);
+    p.schedule = knobs<GemmSchedule>(schedule, "schedule");
+    p.layout = knobs<GemmLayout>(layout, "layout");
     return p;
-}
-
-GemmSchedule to_schedule(const py::object& o) {
-    auto m = knob_map(o, "schedule");
-    if (m.count("__text__")) return GemmSchedule::parse(m["__text__"]);
-    return GemmSchedule::from_map(m);
-}
-
-GemmLayout to_layout(const py::object& o) {
-    auto m = knob_map(o, "layout");
-    if (m.count("__text__")) return GemmLayout::parse(m["__text__"]);
-    std::string text;
-    for (const auto& [k, v] : m)
-        text += k + "=" + v + ",";
-    return GemmLayout::parse(text);
 }
 
 template <typename T>
@@ -178,7 +153,7 @@ PYBIND11_MODULE(_npusim, m) {
                 if (arr->shape(0) != n)
                     throw npu::ShapeError(std::string(name) + " has " + std::to_string(arr->shape(0)) +
                                           " entries but w has " + std::to_string(n) + " rows");
-            GemmSchedule s = to_schedule(schedule);
+            GemmSchedule s = knobs<GemmSchedule>(schedule, "schedule");
             py::array_t<int8_t> out({m_, n});
             {
                 py::gil_scoped_release release;

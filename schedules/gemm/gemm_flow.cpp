@@ -55,13 +55,20 @@ uint64_t align_up(uint64_t x, uint64_t a) {
 }  // namespace
 
 GemmLayout GemmLayout::parse(const std::string& text) {
-    GemmLayout l;
+    std::map<std::string, std::string> fields;
     std::stringstream ss(text);
     std::string item;
     while (std::getline(ss, item, ',')) {
         if (item.empty()) continue;
-        auto eq = item.find('=');
-        std::string k = item.substr(0, eq), v = eq == std::string::npos ? "" : item.substr(eq + 1);
+        const auto eq = item.find('=');
+        fields[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
+    }
+    return from_map(fields);
+}
+
+GemmLayout GemmLayout::from_map(const std::map<std::string, std::string>& fields) {
+    GemmLayout l;
+    for (const auto& [k, v] : fields) {
         char* end = nullptr;
         errno = 0;
         long long x = std::strtoll(v.c_str(), &end, 10);

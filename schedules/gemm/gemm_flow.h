@@ -2,6 +2,7 @@
 // The W8A8 GEMM end to end: algorithm + schedule -> lowered npu::Program -> simulated Report, and
 // the same scheduled pipeline JIT-compiled on the host for bit-exact results.
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "schedules/gemm/gemm_schedule.h"
@@ -20,6 +21,7 @@ struct GemmLayout {
     int64_t base_offset = 0;
     // Parses "a_pitch=65,base_offset=1,..."; throws ShapeError naming the field.
     static GemmLayout parse(const std::string& text);
+    static GemmLayout from_map(const std::map<std::string, std::string>& fields);
     std::string to_string() const;
 };
 
