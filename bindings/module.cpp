@@ -4,8 +4,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "schedules/gemm/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
+#include "schedules/kernel_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
 #include "sim/simulator.h"
@@ -60,6 +64,61 @@ py::array_t<T, py::array::c_style> as_array(const py::object& o, const char* nam
         throw npu::ShapeError(std::string(name) + " must have " + std::to_string(ndim) + " dimension(s), got " +
                               std::to_string(arr.ndim()));
     return py::array_t<T, py::array::c_style>::ensure(arr);
+}
+
+std::map<std::string, std::string> text_map(const py::object& o, const char* what) {
+    if (o.is_none()) return {};
+    if (py::isinstance<py::str>(o)) return parse_fields(o.cast<std::string>(), what);
+    if (!py::isinstance<py::dict>(o))
+        throw npu::ShapeError(std::string(what) + " must be a dict or a 'name=value,...' string");
+    std::map<std::string, std::string> m;
+    for (auto item : o.cast<py::dict>()) {
+        py::handle v = item.second;
+        m[py::str(item.first)] = py::isinstance<py::bool_>(v) ? (v.cast<bool>() ? "1" : "0") : std::string(py::str(v));
+    }
+    return m;
+}
+
+KernelCall kernel_call(const py::dict& params, const std::string& name, const py::dict& shape,
+                       const py::object& schedule) {
+    Shape s;
+    for (auto item : shape) {
+        const std::string dim = py::str(item.first);
+        if (!py::isinstance<py::int_>(item.second) || py::isinstance<py::bool_>(item.second))
+            throw npu::ShapeError("shape " + dim + " must be an int, got " + std::string(py::str(item.second)));
+        s[dim] = item.second.cast<int64_t>();
+    }
+    return KernelCall(name, s, text_map(schedule, "schedule"), config_of(params));
+}
+
+// numpy dtype <-> Halide type for the kernels' tensors.
+Halide::Type halide_type(const py::dtype& d) {
+    if (d.is(py::dtype::of<int8_t>())) return Halide::Int(8);
+    if (d.is(py::dtype::of<int32_t>())) return Halide::Int(32);
+    if (d.is(py::dtype("float16"))) return Halide::Float(16);
+    if (d.is(py::dtype::of<float>())) return Halide::Float(32);
+    throw npu::ShapeError("arrays must be int8, int32, float16 or float32, got " +
+                          py::str(static_cast<const py::handle&>(d)).cast<std::string>());
+}
+
+py::dtype numpy_type(const Halide::Type& t) {
+    if (t == Halide::Int(8)) return py::dtype::of<int8_t>();
+    if (t == Halide::Int(32)) return py::dtype::of<int32_t>();
+    if (t == Halide::Float(16)) return py::dtype("float16");
+    if (t == Halide::Float(32)) return py::dtype::of<float>();
+    throw npu::InternalError("no numpy dtype for a kernel tensor type");
+}
+
+py::dict kernel_description(const Kernel& k) {
+    py::list dims, knobs;
+    for (const auto& d : k.shape_dims())
+        dims.append(py::dict(py::arg("name") = d.name, py::arg("default") = d.fallback, py::arg("min") = d.min,
+                             py::arg("max") = d.max, py::arg("doc") = d.doc));
+    for (const auto& kn : k.knob_specs())
+        knobs.append(py::dict(py::arg("name") = kn.name, py::arg("integer") = kn.integer, py::arg("space") = kn.space,
+                              py::arg("doc") = kn.doc));
+    return py::dict(py::arg("name") = k.name(), py::arg("summary") = k.summary(), py::arg("shape") = dims,
+                    py::arg("knobs") = knobs);
 }
 
 }  // namespace
@@ -163,6 +222,75 @@ PYBIND11_MODULE(_npusim, m) {
         },
         py::arg("a"), py::arg("w"), py::arg("bias"), py::arg("multiplier"), py::arg("shift"),
         py::arg("schedule") = py::none());
+    m.def("kernels", [] {
+        py::list out;
+        for (const Kernel* k : all_kernels())
+            out.append(kernel_description(*k));
+        return out;
+    });
+    m.def(
+        "simulate_kernel",
+        [](const py::dict& params, const std::string& name, const py::dict& shape, const py::object& schedule,
+           bool trace) {
+            const KernelCall call = kernel_call(params, name, shape, schedule);
+            npu::NpuConfig cfg = config_of(params);
+            std::string report, trace_json;
+            {
+                py::gil_scoped_release release;
+                npu::TraceRecorder rec;
+                npu::Report r = simulate_kernel(call, cfg, trace ? &rec : nullptr);
+                report = r.to_json();
+                if (trace) trace_json = rec.to_chrome_json(cfg.clock_mhz, r.program, r.preset);
+            }
+            return py::make_tuple(report, trace_json, call.knobs, call.shape);
+        },
+        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule") = py::none(),
+        py::arg("trace") = false);
+    m.def(
+        "compile_kernel",
+        [](const py::dict& params, const std::string& name, const py::dict& shape, const py::object& schedule) {
+            const KernelCall call = kernel_call(params, name, shape, schedule);
+            py::gil_scoped_release release;
+            return npu::to_text(compile_kernel(call));
+        },
+        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule") = py::none());
+    m.def(
+        "kernel_host",
+        [](const py::dict& params, const std::string& name, const py::dict& shape, const py::object& schedule,
+           const py::dict& arrays) {
+            const KernelCall call = kernel_call(params, name, shape, schedule);
+            std::vector<Halide::Buffer<>> inputs;
+            std::vector<py::array> keep;  // the buffers borrow these arrays' memory
+            std::vector<std::string> names;
+            for (const TensorInfo& t : kernel_inputs(call)) {
+                names.push_back(t.name);
+                if (!arrays.contains(t.name)) throw npu::ShapeError(name + " needs input '" + t.name + "'");
+                py::array a = py::array::ensure(arrays[t.name.c_str()], py::array::c_style);
+                if (!a) throw npu::ShapeError(name + " input " + t.name + " must be a numpy array");
+                std::vector<int> sizes;
+                for (ssize_t d = a.ndim() - 1; d >= 0; --d)
+                    sizes.push_back(static_cast<int>(a.shape(d)));
+                inputs.emplace_back(halide_type(a.dtype()), const_cast<void*>(a.data()), sizes);
+                keep.push_back(a);
+            }
+            for (auto item : arrays) {
+                const std::string n = py::str(item.first);
+                if (std::find(names.begin(), names.end(), n) == names.end())
+                    throw npu::ShapeError(name + " has no input '" + n + "'");
+            }
+            Halide::Buffer<> out;
+            {
+                py::gil_scoped_release release;
+                out = run_kernel_host(call, inputs);
+            }
+            std::vector<ssize_t> shape_out;
+            for (int d = out.dimensions() - 1; d >= 0; --d)
+                shape_out.push_back(out.dim(d).extent());
+            py::array result(numpy_type(out.type()), shape_out);
+            std::memcpy(result.mutable_data(), out.data(), out.size_in_bytes());
+            return result;
+        },
+        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule"), py::arg("inputs"));
     m.def(
         "quantize_multiplier",
         [](double scale) {

@@ -14,7 +14,9 @@ npusim simulates transformer kernels on a cycle-approximate NPU model: a Halide-
 is lowered to a tile program (DMA, MAC, vector, sync) and run on a SystemC model of the preset.
 
 commands:
-  gemm      simulate a W8A8 GEMM with a schedule on a preset (cycles, energy, roofline)
+  gemm      simulate a W8A8 GEMM with a schedule and DRAM layout on a preset (cycles, energy, roofline)
+  kernel    simulate any kernel of the library (norms, activations, RoPE, quantize, ...) on a preset
+  kernels   list the kernel library: numerics, shape dimensions, schedule knobs
   program   run a hand-written npu::Program text file on a preset
   info      list presets (`info presets`) or every preset parameter (`info params`)
 
@@ -33,9 +35,12 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     try {
         if (cmd == "gemm") return npusim::cli::cmd_gemm(args);
+        if (cmd == "kernel") return npusim::cli::cmd_kernel(args);
+        if (cmd == "kernels") return npusim::cli::cmd_kernels(args);
         if (cmd == "info") return npusim::cli::cmd_info(args);
         if (cmd == "program") return npusim::cli::cmd_program(args);
-        std::cerr << "npusim: unknown command '" << cmd << "' (commands: gemm, program, info; see --help)\n";
+        std::cerr << "npusim: unknown command '" << cmd
+                  << "' (commands: gemm, kernel, kernels, program, info; see --help)\n";
         return 2;
     } catch (const npusim::cli::UsageError& e) {
         std::cerr << "npusim " << cmd << ": " << e.what() << "\n";

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "compiler/ir_to_expr.h"
+#include "compiler/vector_ops.h"
 #include "sim/errors.h"
 
 namespace npusim::compiler {
@@ -415,18 +416,54 @@ private:
         std::set<std::string> seen;
         for (const Load* l : c.loads)
             if (seen.insert(l->name).second) v.inputs.push_back(program.sram[sram_index_[l->name]].name);
-        if (is_const(value))
-            v.op = npu::VectorOp::Fill;
-        else if (value.as<Load>())
-            v.op = npu::VectorOp::Copy;
-        else if (st->value.type().bits() <= 8 && c.has_shift_right && c.has_wide_mul)
-            v.op = npu::VectorOp::Requantize;
-        else
-            throw npu::ScheduleError("Func " + func + ": the elementwise expression '" + to_str(value).substr(0, 200) +
-                                     "' is not a vector op the NPU has (fill, copy, requantize)");
+        v.ops = reduction_ops(st, index, value, loops, func);
+        if (v.ops.empty()) v.ops = vector_ops(value, func);
         v.elements = elements(loops, func);
         v.func = func;
         out.push_back(std::move(v));
+    }
+
+    // f[i] = f[i] + g(..) or max/min(f[i], g(..)) over a loop that does not index f: the ops of g,
+    // then reduce_sum or reduce_max. Empty if the store is not such a fold.
+    std::vector<npu::VectorOp> reduction_ops(const Store* st, const Expr& index, const Expr& value,
+                                             const std::vector<LeafLoop>& loops, const std::string& func) {
+        bool folds = false;
+        for (const LeafLoop& l : loops)
+            folds = folds || !expr_uses_var(index, l.var);
+        if (!folds) return {};
+        auto self = [&](const Expr& e) {
+            const Load* l = e.as<Load>();
+            return l && l->name == st->name && equal(simplify(l->index - index), make_zero(index.type()));
+        };
+        Expr rest;
+        npu::VectorOp fold{};
+        auto match = [&](const Expr& a, const Expr& b, npu::VectorOp op) {
+            if (self(a))
+                rest = b;
+            else if (self(b))
+                rest = a;
+            else
+                return false;
+            fold = op;
+            return true;
+        };
+        bool ok = false;
+        if (const Add* a = value.as<Add>())
+            ok = match(a->a, a->b, npu::VectorOp::ReduceSum);
+        else if (const Max* m = value.as<Max>())
+            ok = match(m->a, m->b, npu::VectorOp::ReduceMax);
+        else if (const Min* m = value.as<Min>())
+            ok = match(m->a, m->b, npu::VectorOp::ReduceMax);
+        if (!ok)
+            throw npu::ScheduleError("Func " + func +
+                                     ": its update reduces over a loop but is not a sum, max or min of "
+                                     "itself and a term ('" +
+                                     to_str(value).substr(0, 200) +
+                                     "'); the vector unit reduces only by sum and max/min");
+        std::vector<npu::VectorOp> ops = vector_ops(rest, func);
+        if (ops.size() == 1 && ops[0] == npu::VectorOp::Copy) ops.clear();
+        ops.push_back(fold);
+        return ops;
     }
 
     npu::Expr elements(const std::vector<LeafLoop>& loops, const std::string& func) {
@@ -481,7 +518,7 @@ private:
         };
         const Load* p = operand(mul->a);
         const Load* q = operand(mul->b);
-        if (!p || !q) return false;
+        if (!p || !q || p->name == q->name) return false;  // x * x (a sum of squares) is vector work
         npu::Expr m(int64_t{1}), n(int64_t{1}), k(int64_t{1});
         for (const LeafLoop& l : loops) {
             bool in_acc = expr_uses_var(index, l.var), in_p = expr_uses_var(p->index, l.var),

@@ -7,7 +7,9 @@
 //   a loop nest copying a DRAM input into one   -> DmaIn  (strided box from the Load's strides)
 //   a loop nest copying one into the output     -> DmaOut
 //   acc[..] = acc[..] + A[..] * B[..] on chip   -> MatMul (M, N, K from which loops index what)
-//   any other elementwise nest on chip          -> Vector (fill, copy, requantize)
+//   any other elementwise nest on chip          -> Vector: the fused chain of its ops (vector_ops.h);
+//                                                  a fold over a loop that does not index the
+//                                                  result ends in reduce_sum / reduce_max
 //   For loops around any of these               -> Loop (also a loop that sets an inner
 //                                                  loop's bounds: one instruction has one size)
 //   IfThenElse on loop counters                 -> if

@@ -107,15 +107,21 @@ enum class VectorOp {
     Quantize,
     Dequantize,
     Lut,
-    Requantize
+    Requantize,
+    Select,  // compare and pick (also abs, comparisons)
+    Alu      // single-cycle lane ops without a class of their own: shifts, bit logic, float rounding
 };
-constexpr int kVectorOpCount = 16;
+constexpr int kVectorOpCount = 18;
 const char* vector_op_name(VectorOp op);
 VectorOp parse_vector_op(const std::string& name, const std::string& where);
+// "exp+mul+add" for a chain.
+std::string vector_ops_name(const std::vector<VectorOp>& ops);
 
-// An elementwise operation of the vector unit over `elements` results of type `dtype`.
+// A fused chain of elementwise operations of the vector unit over `elements` results of type
+// `dtype`: the inputs are read once, each op runs over every element in turn (intermediates stay in
+// the unit's registers), and the output is written once.
 struct Vector {
-    VectorOp op = VectorOp::Copy;
+    std::vector<VectorOp> ops{VectorOp::Copy};
     Expr elements;
     DType dtype = DType::Int8;
     std::vector<std::string> inputs;  // SRAM buffers read

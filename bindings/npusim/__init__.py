@@ -29,6 +29,7 @@ from ._npusim import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "Npu", "Result", "gemm_host", "requant_params", "compile_gemm", "preset_names", "quantize_multiplier",
+    "kernels", "kernel_host", "compile_kernel",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "InternalError",
 ]
 
@@ -90,6 +91,17 @@ class Npu:
         report, trace_json = _npusim.simulate_gemm(self._params, m, n, k, schedule, layout, trace is not None)
         return _finish(report, trace_json, trace)
 
+    def kernel(self, name: str, schedule: Knobs = None, trace: Optional[str] = None, **shape: int) -> Result:
+        """Simulates a kernel of the library (``npusim.kernels()``) with a schedule; shape
+        dimensions by keyword (``t=512, d=2048``), unnamed ones and unnamed knobs take their
+        defaults for this NPU. The result's ``schedule`` and ``shape`` say what ran."""
+        report, trace_json, knobs, full_shape = _npusim.simulate_kernel(self._params, name, shape, schedule,
+                                                                        trace is not None)
+        result = _finish(report, trace_json, trace)
+        result._data["schedule"] = dict(knobs)
+        result._data["shape"] = dict(full_shape)
+        return result
+
     def run_program(self, text: str, trace: Optional[str] = None) -> Result:
         """Simulates an npu::Program given as text (docs/program.md)."""
         report, trace_json = _npusim.simulate_program(self._params, text, trace is not None)
@@ -104,6 +116,29 @@ def _finish(report: str, trace_json: str, trace_path: Optional[str]) -> Result:
         with open(trace_path, "w") as f:
             f.write(trace_json)
     return Result(json.loads(report))
+
+
+def kernels() -> list:
+    """The kernel library: for each kernel its name, summary (numerics), shape dimensions and
+    schedule knobs (with the values the tuner searches)."""
+    return _npusim.kernels()
+
+
+def compile_kernel(name: str, schedule: Knobs = None, npu: Union[str, "Npu"] = "default", **shape: int) -> str:
+    """The npu::Program text a kernel lowers to (defaults for the knobs come from ``npu``)."""
+    return _npusim.compile_kernel(_as_npu(npu)._params, name, shape, schedule)
+
+
+def kernel_host(name: str, inputs: Mapping[str, np.ndarray], schedule: Knobs = None,
+                npu: Union[str, "Npu"] = "default", **shape: int) -> np.ndarray:
+    """Runs a kernel's scheduled Halide pipeline on the host and returns its output. ``inputs``
+    maps each input name to a C-ordered array, outermost dimension first (``x`` of ``rms_norm`` is
+    float16 [t, d]); the shape dimensions are given by keyword."""
+    return _npusim.kernel_host(_as_npu(npu)._params, name, shape, schedule, dict(inputs))
+
+
+def _as_npu(npu: Union[str, "Npu"]) -> "Npu":
+    return npu if isinstance(npu, Npu) else Npu(npu)
 
 
 def compile_gemm(m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None) -> str:

@@ -1,5 +1,7 @@
 #include "kernels/gemm/gemm_w8a8.h"
 
+#include "kernels/elementwise/quant_ops.h"
+
 namespace npusim::kernels {
 
 using namespace Halide;
@@ -12,11 +14,8 @@ GemmW8A8 make_gemm_w8a8(int k_extent) {
 
     // Round half up in a 64-bit product, then saturate: the same arithmetic a fixed-point
     // requantization unit performs. shift is in [1, 62] (checked where multipliers are made).
-    Expr biased = cast<int64_t>(g.acc(g.n, g.m) + g.qparams(g.n, kBias));
-    Expr shift = cast<int64_t>(g.qparams(g.n, kShift));
-    Expr product = biased * cast<int64_t>(g.qparams(g.n, kMultiplier));
-    Expr rounded = (product + (cast<int64_t>(1) << (shift - 1))) >> shift;
-    g.requant(g.n, g.m) = cast<int8_t>(clamp(rounded, -128, 127));
+    g.requant(g.n, g.m) = fixed_point_requantize(g.acc(g.n, g.m), g.qparams(g.n, kBias), g.qparams(g.n, kMultiplier),
+                                                 g.qparams(g.n, kShift));
     g.out(g.n, g.m) = g.requant(g.n, g.m);
     return g;
 }

@@ -82,6 +82,17 @@ std::string GemmSchedule::to_string() const {
            ",double_buffer=" + (double_buffer ? "1" : "0") + ",parallel=" + (parallel ? "1" : "0");
 }
 
+std::map<std::string, std::string> GemmSchedule::to_map() const {
+    return {{"tile_m", std::to_string(tile_m)},
+            {"tile_n", std::to_string(tile_n)},
+            {"tile_k", std::to_string(tile_k)},
+            {"order", order},
+            {"stage_a", stage_a},
+            {"stage_b", stage_b},
+            {"double_buffer", double_buffer ? "1" : "0"},
+            {"parallel", parallel ? "1" : "0"}};
+}
+
 void GemmSchedule::validate() const {
     from_map({{"tile_m", std::to_string(tile_m)},
               {"tile_n", std::to_string(tile_n)},

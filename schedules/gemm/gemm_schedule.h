@@ -32,6 +32,7 @@ struct GemmSchedule {
     static GemmSchedule parse(const std::string& text);
     static GemmSchedule from_map(const std::map<std::string, std::string>& knobs);
     std::string to_string() const;
+    std::map<std::string, std::string> to_map() const;
     void validate() const;
 };
 

@@ -291,11 +291,14 @@ bool Controller::issue(const XVector& v, Thread& t) {
     if (!issue_delay()) return false;
     const Program& p = *prog_->program;
     VectorRequest r;
-    r.op = v.op;
+    r.ops = v.ops;
     if (!eval(v.elements, t, v.origin.where, r.elements)) return false;
     const SramBuffer& out = p.sram[static_cast<size_t>(v.output)];
+    // A reduction folds its elements into fewer results; anything else writes one per element.
+    const bool reduces = std::any_of(
+        v.ops.begin(), v.ops.end(), [](VectorOp op) { return op == VectorOp::ReduceSum || op == VectorOp::ReduceMax; });
     if (r.elements < 0 || r.elements > kMaxElements ||
-        packed_bytes(static_cast<uint64_t>(r.elements), v.dtype) > static_cast<uint64_t>(out.bytes)) {
+        (!reduces && packed_bytes(static_cast<uint64_t>(r.elements), v.dtype) > static_cast<uint64_t>(out.bytes))) {
         fail(v.origin.where + ": " + std::to_string(r.elements) + " elements of " + dtype_name(v.dtype) +
              " do not fit SRAM buffer '" + out.name + "' of " + std::to_string(out.bytes) + " bytes");
         return false;
@@ -308,7 +311,8 @@ bool Controller::issue(const XVector& v, Thread& t) {
         r.reads.emplace_back(prog_->sram_level[static_cast<size_t>(in)],
                              std::min(packed_bytes(elements, b.dtype), static_cast<uint64_t>(b.bytes)));
     }
-    r.write = {prog_->sram_level[static_cast<size_t>(v.output)], packed_bytes(elements, v.dtype)};
+    r.write = {prog_->sram_level[static_cast<size_t>(v.output)],
+               std::min(packed_bytes(elements, v.dtype), static_cast<uint64_t>(out.bytes))};
     if (trace_) r.trace_args = trace_args(v.origin, t);
     sc_core::sc_event done;
     r.done = &done;

@@ -110,8 +110,9 @@ private:
         }
         if (auto* v = std::get_if<Vector>(&n)) {
             XVector x;
-            x.origin = origin(where + " (vector " + vector_op_name(v->op) + ")", v->func);
-            x.op = v->op;
+            x.origin = origin(where + " (vector " + vector_ops_name(v->ops) + ")", v->func);
+            if (v->ops.empty()) throw ProgramError(x.origin.where + ": a vector instruction needs at least one op");
+            x.ops = v->ops;
             x.elements = bind(v->elements, x.origin.where);
             x.dtype = v->dtype;
             for (const auto& in : v->inputs)

@@ -42,7 +42,7 @@ struct XMatMul {
     Origin origin;
 };
 struct XVector {
-    VectorOp op{};
+    std::vector<VectorOp> ops;
     BoundExpr elements;
     DType dtype{};
     std::vector<int> inputs;

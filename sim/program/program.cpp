@@ -15,8 +15,8 @@ constexpr DTypeInfo kDTypes[] = {
     {DType::Int64, "int64", 64}, {DType::Fp16, "fp16", 16}, {DType::Fp32, "fp32", 32},
 };
 constexpr const char* kVectorOps[kVectorOpCount] = {
-    "fill",  "copy", "add",        "sub",        "mul",      "max",        "min", "exp",
-    "rsqrt", "div",  "reduce_sum", "reduce_max", "quantize", "dequantize", "lut", "requantize"};
+    "fill", "copy",       "add",        "sub",      "mul",        "max", "min",        "exp",    "rsqrt",
+    "div",  "reduce_sum", "reduce_max", "quantize", "dequantize", "lut", "requantize", "select", "alu"};
 }  // namespace
 
 int dtype_bits(DType t) {
@@ -46,6 +46,13 @@ VectorOp parse_vector_op(const std::string& name, const std::string& where) {
         allowed += std::string(allowed.empty() ? "" : ", ") + kVectorOps[i];
     }
     throw ProgramError(where + ": unknown vector op '" + name + "' (allowed: " + allowed + ")");
+}
+
+std::string vector_ops_name(const std::vector<VectorOp>& ops) {
+    std::string s;
+    for (VectorOp op : ops)
+        s += std::string(s.empty() ? "" : "+") + vector_op_name(op);
+    return s;
 }
 
 }  // namespace npu

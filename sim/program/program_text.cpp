@@ -11,7 +11,7 @@
 //         | dma_in TENSOR offset=EXPR box=[EXPR:INT, ...] -> SRAM offset=EXPR
 //         | dma_out SRAM offset=EXPR -> TENSOR offset=EXPR box=[EXPR:INT, ...]
 //         | matmul m=EXPR n=EXPR k=EXPR a=SRAM:DTYPE b=SRAM:DTYPE acc=SRAM:DTYPE
-//         | vector OP elements=EXPR dtype=DTYPE in=[SRAM, ...] out=SRAM
+//         | vector OP[+OP...] elements=EXPR dtype=DTYPE in=[SRAM, ...] out=SRAM
 //   (each dma_in, dma_out, matmul and vector may end with `func=NAME`, the Halide Func)
 //         | signal TOKEN count=EXPR
 //         | wait TOKEN count=EXPR
@@ -88,7 +88,7 @@ struct Printer {
                 << " a=" << m->a << ":" << dtype_name(m->a_type) << " b=" << m->b << ":" << dtype_name(m->b_type)
                 << " acc=" << m->acc << ":" << dtype_name(m->acc_type) << func(m->func) << "\n";
         } else if (auto* v = std::get_if<Vector>(&n)) {
-            out << pad(d) << "vector " << vector_op_name(v->op) << " elements=" << v->elements.to_string()
+            out << pad(d) << "vector " << vector_ops_name(v->ops) << " elements=" << v->elements.to_string()
                 << " dtype=" << dtype_name(v->dtype) << " in=[";
             for (size_t k = 0; k < v->inputs.size(); ++k)
                 out << (k ? ", " : "") << v->inputs[k];
@@ -480,7 +480,12 @@ private:
         if (w == "vector") {
             Vector v;
             std::string at = where();
-            v.op = parse_vector_op(ident("a vector op"), at);
+            v.ops = {parse_vector_op(ident("a vector op"), at)};
+            while (peek_punct("+")) {
+                ++pos_;
+                at = where();
+                v.ops.push_back(parse_vector_op(ident("a vector op"), at));
+            }
             v.elements = expr_field("elements");
             key("dtype");
             at = where();

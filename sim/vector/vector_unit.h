@@ -1,7 +1,7 @@
 #pragma once
 // The vector unit engine of one core: elementwise instructions, one at a time. Duration: one
-// pipeline fill, then ceil(elements / lanes) lane-vectors at the op's cost (vector.cost.<op>),
-// or longer if the SRAM ports cannot feed it.
+// pipeline fill, then for each op of the chain ceil(elements / lanes) lane-vectors at the op's cost
+// (vector.cost.<op>), or longer if the SRAM ports cannot feed it.
 #include <string>
 #include <vector>
 
@@ -13,7 +13,7 @@
 namespace npu {
 
 struct VectorRequest {
-    VectorOp op = VectorOp::Copy;
+    std::vector<VectorOp> ops;
     int64_t elements = 0;
     std::vector<std::pair<SramLevel, uint64_t>> reads;  // SRAM level, bytes
     std::pair<SramLevel, uint64_t> write;
@@ -21,7 +21,9 @@ struct VectorRequest {
     sc_core::sc_event* done = nullptr;
 };
 
-uint64_t vector_cycles(const NpuConfig& cfg, VectorOp op, int64_t elements);
+uint64_t vector_cycles(const NpuConfig& cfg, const std::vector<VectorOp>& ops, int64_t elements);
+// Lane-cycles of cost per element of the chain: the sum of vector.cost.<op>.
+uint64_t vector_chain_cost(const NpuConfig& cfg, const std::vector<VectorOp>& ops);
 
 class VectorUnit : public sc_core::sc_module {
 public:

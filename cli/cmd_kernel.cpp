@@ -1,0 +1,75 @@
+// `npusim kernel NAME`: simulate any registered kernel; `npusim kernels`: list them.
+#include <iostream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "schedules/kernel_flow.h"
+
+namespace npusim::cli {
+
+namespace {
+
+std::string describe(const schedules::Kernel& k) {
+    std::string s = k.name() + "\n  " + k.summary() + "\n  shape:";
+    for (const auto& d : k.shape_dims())
+        s += " " + d.name + "=" + std::to_string(d.fallback) + " (" + d.doc + ")";
+    s += "\n  knobs:";
+    for (const auto& kn : k.knob_specs()) {
+        s += " " + kn.name + (kn.integer ? "=INT" : "=");
+        if (!kn.integer)
+            for (size_t i = 0; i < kn.space.size(); ++i)
+                s += (i ? "|" : "") + kn.space[i];
+    }
+    return s + "\n";
+}
+
+}  // namespace
+
+int cmd_kernels(const std::vector<std::string>& argv) {
+    Args args("kernels", "List the kernel library: each kernel's numerics, shape dimensions and schedule knobs.", {});
+    if (!args.parse(argv)) return 0;
+    for (const schedules::Kernel* k : schedules::all_kernels())
+        std::cout << describe(*k);
+    return 0;
+}
+
+int cmd_kernel(const std::vector<std::string>& argv) {
+    Args args("kernel",
+              "Simulate one kernel of the library (see `npusim kernels`) with a schedule on an NPU preset.\n"
+              "usage: npusim kernel NAME [--shape d=2048,t=512] [--schedule knob=value,...] [--preset P]",
+              {
+                  {"preset", "NAME|PATH", "default", "NPU preset name (see `npusim info presets`) or a .yaml file"},
+                  {"shape", "FIELDS", "", "shape dimensions, e.g. t=512,d=2048 (unnamed ones take their defaults)"},
+                  {"schedule", "KNOBS", "", "knob=value,... (unnamed knobs take the preset's defaults)"},
+                  {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+                  {"trace", "FILE", "", "write a Chrome/Perfetto trace"},
+                  {"print-program", "", "", "print the lowered npu::Program text and exit"},
+                  {"json", "", "", "print one JSON object instead of a table"},
+              });
+    if (!args.parse(argv)) return 0;
+    if (args.positional().size() != 1) throw UsageError("give one kernel name (see `npusim kernels`)");
+    const npu::NpuConfig cfg = preset_from_args(args);
+    const schedules::KernelCall call(args.positional()[0], schedules::parse_shape(args.get("shape")),
+                                     schedules::parse_fields(args.get("schedule"), "schedule"), cfg);
+    if (args.flag("print-program")) {
+        std::cout << npu::to_text(schedules::compile_kernel(call));
+        return 0;
+    }
+    npu::TraceRecorder trace;
+    npu::Report r = schedules::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
+    write_trace(args, trace, r, cfg.clock_mhz);
+    if (args.flag("json")) {
+        std::cout << r.to_json() << "\n";
+    } else {
+        std::cout << call.kernel->name() << "  shape ";
+        std::string sep;
+        for (const auto& [n, v] : call.shape) {
+            std::cout << sep << n << "=" << v;
+            sep = ",";
+        }
+        std::cout << "  schedule " << schedules::fields_text(call.knobs) << "\n" << r.to_table();
+    }
+    return 0;
+}
+
+}  // namespace npusim::cli

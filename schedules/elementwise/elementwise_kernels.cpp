@@ -1,0 +1,164 @@
+// Registry entries of the row-wise kernels: norms, activations, residual add, RoPE and the
+// quantization conversions. Each builds its algorithm from kernels/ and applies the row-tile
+// schedule (row_tiles.h) with the Funcs that run per tile.
+//
+// Defaults (row_tile_defaults): at 512 tokens x 2048 features on the `default` preset they pick
+// 64-row tiles, double-buffered; the measured cycles are in docs/kernels.md (`npusim kernel`).
+#include "kernels/elementwise/activations.h"
+#include "kernels/elementwise/quant_ops.h"
+#include "kernels/norm/norms.h"
+#include "schedules/elementwise/row_tiles.h"
+#include "schedules/registry.h"
+#include "sim/errors.h"
+
+namespace npusim::schedules {
+
+using namespace Halide;
+
+namespace {
+
+const ShapeDim kTokens{"t", 512, 1, 1 << 20, "tokens (rows)"};
+const ShapeDim kHidden{"d", 2048, 1, 1 << 16, "features per token"};
+
+int64_t dim(const Shape& s, const char* n) {
+    return s.at(n);
+}
+
+// A kernel whose schedule is row_tiles. The first shape dimension is the rows; `bytes_per_element`
+// is the SRAM a tile needs per element (inputs, staged intermediates, output), for the defaults.
+class RowKernel : public Kernel {
+public:
+    using Builder = std::function<KernelInstance(const Shape&, const RowTiles&)>;
+    RowKernel(std::string name, std::string summary, std::vector<ShapeDim> dims, int64_t bytes_per_element,
+              Builder build)
+        : name_(std::move(name)),
+          summary_(std::move(summary)),
+          dims_(std::move(dims)),
+          bytes_per_element_(bytes_per_element),
+          build_(std::move(build)) {}
+    std::string name() const override { return name_; }
+    std::string summary() const override { return summary_; }
+    std::vector<ShapeDim> shape_dims() const override { return dims_; }
+    std::vector<KnobSpec> knob_specs() const override { return row_tile_knobs(); }
+    Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
+        // The first dimension is the row (tile) dimension; the others make up one row.
+        const std::string& rows = dims_.front().name;
+        int64_t row = bytes_per_element_;
+        for (const auto& [n, v] : shape)
+            if (n != rows) row *= v;
+        return row_tile_defaults(npu, shape.at(rows), row);
+    }
+    KernelInstance build(const Shape& shape, const Knobs& knobs) const override {
+        return build_(shape, RowTiles::from_knobs(knobs));
+    }
+
+protected:
+    std::string name_, summary_;
+    std::vector<ShapeDim> dims_;
+    int64_t bytes_per_element_;
+    Builder build_;
+};
+
+template <typename K>
+KernelInstance elementwise_instance(K& k, const Shape& s) {
+    const int64_t d = dim(s, "d"), t = dim(s, "t");
+    KernelInstance inst;
+    inst.inputs = {k.a};
+    inst.input_shapes = {{d, t}};
+    if (k.operands == 2) {
+        inst.inputs.push_back(k.b);
+        inst.input_shapes.push_back({d, t});
+    }
+    inst.output = k.out;
+    inst.output_shape = {d, t};
+    return inst;
+}
+
+KernelInstance elementwise(kernels::Elementwise k, const Shape& s, const RowTiles& r) {
+    std::vector<ImageParam> rows = {k.a};
+    if (k.operands == 2) rows.push_back(k.b);
+    apply_row_tiles(k.out, {k.value}, rows, {}, {}, r, dim(s, "t"));
+    return elementwise_instance(k, s);
+}
+
+class RopeKernel : public RowKernel {
+public:
+    using RowKernel::RowKernel;
+    void check(const Shape& s, const Knobs&) const override {
+        if (dim(s, "d") % 2)
+            throw npu::ShapeError("rope shape d = " + std::to_string(dim(s, "d")) +
+                                  " must be even (the head dimension is rotated in halves)");
+    }
+};
+
+}  // namespace
+
+const std::vector<const Kernel*>& row_kernels() {
+    static const RowKernel rms("rms_norm", "RMSNorm: y = x / sqrt(mean(x^2) + 1e-5) * g; fp16 in/out, fp32 arithmetic",
+                               {kTokens, kHidden}, 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                   const int64_t d = dim(s, "d"), t = dim(s, "t");
+                                   kernels::RmsNorm k = kernels::make_rms_norm(static_cast<int>(d), 1e-5f);
+                                   apply_row_tiles(k.out, {k.sumsq, k.inv, k.norm}, {k.x}, {k.g}, {}, r, t);
+                                   return KernelInstance{{k.x, k.g}, {{d, t}, {d}}, k.out, {d, t}};
+                               });
+    static const RowKernel layer(
+        "layer_norm", "LayerNorm: y = (x - mean) / sqrt(var + 1e-12) * g + b; fp16 in/out, fp32 arithmetic",
+        {kTokens, kHidden}, 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), t = dim(s, "t");
+            kernels::LayerNorm k = kernels::make_layer_norm(static_cast<int>(d), 1e-12f);
+            apply_row_tiles(k.out, {k.sum, k.sumsq, k.mean, k.inv, k.norm}, {k.x}, {k.g, k.b}, {}, r, t);
+            return KernelInstance{{k.x, k.g, k.b}, {{d, t}, {d}, {d}}, k.out, {d, t}};
+        });
+    static const RowKernel silu("silu", "SiLU: y = x * sigmoid(x); fp16 in/out, fp32 arithmetic", {kTokens, kHidden},
+                                2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                    return elementwise(kernels::make_activation(kernels::Activation::Silu), s, r);
+                                });
+    static const RowKernel gelu("gelu", "GELU (tanh form); fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2,
+                                [](const Shape& s, const RowTiles& r) {
+                                    return elementwise(kernels::make_activation(kernels::Activation::Gelu), s, r);
+                                });
+    static const RowKernel swiglu(
+        "swiglu", "SwiGLU: y = silu(a) * b (gate, up); fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2 + 2,
+        [](const Shape& s, const RowTiles& r) { return elementwise(kernels::make_swiglu(), s, r); });
+    static const RowKernel residual(
+        "residual_add", "residual add: y = a + b; fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2 + 2,
+        [](const Shape& s, const RowTiles& r) { return elementwise(kernels::make_residual_add(), s, r); });
+    static const RopeKernel rope(
+        "rope", "RoPE, rotate-half form, with cos/sin tables (d/2 x t); fp16 in/out, fp32 arithmetic",
+        {kTokens, {"h", 32, 1, 1024, "heads"}, {"d", 64, 2, 1024, "head dimension (even)"}}, 2 + 2 + 2,
+        [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), h = dim(s, "h"), t = dim(s, "t");
+            kernels::Rope k = kernels::make_rope(static_cast<int>(d));
+            apply_row_tiles(k.out, {k.rotated}, {k.x, k.cos, k.sin}, {}, {}, r, t);
+            return KernelInstance{{k.x, k.cos, k.sin}, {{d, h, t}, {d / 2, t}, {d / 2, t}}, k.out, {d, h, t}};
+        });
+    static const RowKernel quantize(
+        "quantize", "quantize: q = sat_int8(round_half_even(x / scale)); fp16 -> int8, per-tensor scale",
+        {kTokens, kHidden}, 2 + 1 + 1, [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), t = dim(s, "t");
+            kernels::Quantize k = kernels::make_quantize();
+            apply_row_tiles(k.out, {k.q}, {k.x}, {k.scale}, {k.inv}, r, t);
+            return KernelInstance{{k.x, k.scale}, {{d, t}, {1}}, k.out, {d, t}};
+        });
+    static const RowKernel dequantize("dequantize", "dequantize: y = fp16(q * scale); int8 -> fp16, per-tensor scale",
+                                      {kTokens, kHidden}, 1 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                          const int64_t d = dim(s, "d"), t = dim(s, "t");
+                                          kernels::Dequantize k = kernels::make_dequantize();
+                                          apply_row_tiles(k.out, {k.y}, {k.q}, {k.scale}, {}, r, t);
+                                          return KernelInstance{{k.q, k.scale}, {{d, t}, {1}}, k.out, {d, t}};
+                                      });
+    static const RowKernel requantize(
+        "requantize", "requantize: int32 -> int8 with per-channel fixed-point multiplier and shift (bit-exact integer)",
+        {{"m", 512, 1, 1 << 20, "rows (tokens)"}, {"n", 2048, 1, 1 << 16, "channels"}}, 4 + 1 + 1,
+        [](const Shape& s, const RowTiles& r) {
+            const int64_t n = dim(s, "n"), m = dim(s, "m");
+            kernels::Requantize k = kernels::make_requantize();
+            apply_row_tiles(k.out, {k.r}, {k.acc}, {k.qparams}, {}, r, m);
+            return KernelInstance{{k.acc, k.qparams}, {{n, m}, {n, 3}}, k.out, {n, m}};
+        });
+    static const std::vector<const Kernel*> all = {&rms,      &layer, &silu,     &gelu,       &swiglu,
+                                                   &residual, &rope,  &quantize, &dequantize, &requantize};
+    return all;
+}
+
+}  // namespace npusim::schedules

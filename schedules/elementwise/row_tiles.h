@@ -1,0 +1,38 @@
+#pragma once
+// The schedule shared by row-wise kernels (norms, activations, RoPE, quantize, ...): the output is
+// cut into tiles of `tile_t` rows (its outermost dimension); each tile's rows of every row input
+// are DMA'd into SRAM, the kernel's Funcs run on the vector unit over the tile, and the tile is
+// DMA'd out. Whole-tensor inputs (gains, scales, per-channel tables) are DMA'd once at the start.
+//
+// Knobs: tile_t (rows per tile), double_buffer (the next tile's inputs load while this one
+// computes: Halide async + fold_storage), parallel (tiles spread over the NPU's cores).
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+#include "schedules/kernel.h"
+#include "sim/config/npu_config.h"
+
+namespace npusim::schedules {
+
+struct RowTiles {
+    int tile_t = 16;
+    bool double_buffer = true;
+    bool parallel = false;
+    static RowTiles from_knobs(const Knobs& k);
+};
+
+std::vector<KnobSpec> row_tile_knobs();
+
+// Defaults for a preset: the largest power-of-two tile (up to 64 rows, and no more than `rows`)
+// whose double-buffered working set, `bytes_per_row` of SRAM per row, fits a quarter of the
+// preset's l1 (the rest stays free for the kernels around it); parallel when it has several cores.
+Knobs row_tile_defaults(const npu::NpuConfig& npu, int64_t rows, int64_t bytes_per_row);
+
+void apply_row_tiles(Halide::Func out, const std::vector<Halide::Func>& per_tile,
+                     const std::vector<Halide::ImageParam>& row_inputs,
+                     const std::vector<Halide::ImageParam>& whole_inputs, const std::vector<Halide::Func>& once,
+                     const RowTiles& s, int64_t rows);
+
+}  // namespace npusim::schedules

@@ -1,0 +1,78 @@
+#pragma once
+// The kernel library's common interface. Every kernel (a Halide algorithm from kernels/ and its
+// schedule from schedules/) is a Kernel in one registry, so the CLI, the Python package and the
+// tuner treat them alike: shapes and schedule knobs are named maps, the flow fixes shapes and
+// strides, lowers to an npu::Program, simulates it, or JIT-compiles the same pipeline on the host.
+#include <Halide.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/config/npu_config.h"
+
+namespace npusim::schedules {
+
+using Knobs = std::map<std::string, std::string>;
+using Shape = std::map<std::string, int64_t>;
+
+struct ShapeDim {
+    std::string name;
+    int64_t fallback;  // used when the shape does not name this dimension
+    int64_t min, max;
+    std::string doc;
+};
+
+// A schedule knob. An integer knob accepts any value in [1, 2^20] and the tuner tries `space`; a
+// choice knob accepts only the values in `space`. The first value of `space` is not the default:
+// defaults come from Kernel::default_knobs, per preset.
+struct KnobSpec {
+    std::string name;
+    bool integer;
+    std::vector<std::string> space;
+    std::string doc;
+};
+
+// A scheduled pipeline for one shape: its inputs in order and its output, with the dense shapes
+// (innermost dimension first, as in Halide) the flow fixes on them.
+struct KernelInstance {
+    std::vector<Halide::ImageParam> inputs;
+    std::vector<std::vector<int64_t>> input_shapes;
+    Halide::Func output;
+    std::vector<int64_t> output_shape;
+};
+
+class Kernel {
+public:
+    virtual ~Kernel() = default;
+    virtual std::string name() const = 0;
+    virtual std::string summary() const = 0;  // one line: what it computes, its numerics
+    virtual std::vector<ShapeDim> shape_dims() const = 0;
+    virtual std::vector<KnobSpec> knob_specs() const = 0;
+    // The schedule used when none is given, for an NPU (its preset name and parameters) and shape.
+    virtual Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const = 0;
+    // Checks beyond each dimension's range (divisibility, accumulator limits, step budget);
+    // throws ShapeError or ScheduleError. `knobs` is complete.
+    virtual void check(const Shape& /*shape*/, const Knobs& /*knobs*/) const {}
+    // Builds the algorithm and applies the schedule. `shape` and `knobs` are complete and checked.
+    virtual KernelInstance build(const Shape& shape, const Knobs& knobs) const = 0;
+};
+
+// The registry. find_kernel throws ShapeError listing the kernels for an unknown name.
+const Kernel& find_kernel(const std::string& name);
+const std::vector<const Kernel*>& all_kernels();
+
+// Fills in defaults and checks every name and value; the errors name the kernel and field.
+Shape complete_shape(const Kernel& k, const Shape& given);
+Knobs complete_knobs(const Kernel& k, const npu::NpuConfig& npu, const Shape& shape, const Knobs& given);
+// "a=1,b=2" <-> map. `what` names the field in errors ("schedule", "shape").
+std::map<std::string, std::string> parse_fields(const std::string& text, const std::string& what);
+std::string fields_text(const std::map<std::string, std::string>& fields);
+Shape parse_shape(const std::string& text);
+
+// Integer knob value (already checked by complete_knobs).
+int knob_int(const Knobs& k, const std::string& name);
+bool knob_flag(const Knobs& k, const std::string& name);
+
+}  // namespace npusim::schedules

@@ -1,0 +1,15 @@
+#include "schedules/registry.h"
+
+namespace npusim::schedules {
+
+const std::vector<const Kernel*>& all_kernels() {
+    static const std::vector<const Kernel*> all = [] {
+        std::vector<const Kernel*> v = {&gemm_w8a8_kernel()};
+        for (const Kernel* k : row_kernels())
+            v.push_back(k);
+        return v;
+    }();
+    return all;
+}
+
+}  // namespace npusim::schedules
