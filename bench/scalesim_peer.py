@@ -113,7 +113,8 @@ UseRamulatorTrace: False
 
 def npusim_cycles(m: int, n: int, k: int, rows: int, cols: int, dataflow: str) -> tuple[int, float]:
     """(MAC-array busy cycles, wall seconds) of npusim for one on-chip MatMul."""
-    npu = npusim.Npu("default", mac__rows=rows, mac__cols=cols, mac__dataflow=dataflow,
+    # SCALE-Sim loads each fold's weights after the last one drains: one weight buffer.
+    npu = npusim.Npu("default", mac__rows=rows, mac__cols=cols, mac__dataflow=dataflow, mac__weight_buffers=1,
                      sram__l1_bytes=1 << 40, sram__acc_bytes=1 << 40, sram__l1_banks=1024,
                      sram__l1_bank_bytes=4096, sram__acc_bytes_per_cycle=1_000_000)
     program = f"""program peer_{m}x{n}x{k}

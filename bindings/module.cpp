@@ -19,20 +19,24 @@ using namespace npusim::schedules;
 
 namespace {
 
-// Schedules and layouts come as a dict of knobs or a "knob=value,..." string; the C++ parsers give
+// Schedules, layouts and shapes come as a dict or a "name=value,..." string; the C++ parsers give
 // the errors. Python booleans become 1 and 0.
-template <typename Knobs>
-Knobs knobs(const py::object& o, const char* what) {
-    if (o.is_none()) return Knobs{};
-    if (py::isinstance<py::str>(o)) return Knobs::parse(o.cast<std::string>());
+std::map<std::string, std::string> text_map(const py::object& o, const char* what) {
+    if (o.is_none()) return {};
+    if (py::isinstance<py::str>(o)) return parse_fields(o.cast<std::string>(), what);
     if (!py::isinstance<py::dict>(o))
-        throw npu::ShapeError(std::string(what) + " must be a dict or a 'knob=value,...' string");
+        throw npu::ShapeError(std::string(what) + " must be a dict or a 'name=value,...' string");
     std::map<std::string, std::string> m;
     for (auto item : o.cast<py::dict>()) {
         py::handle v = item.second;
         m[py::str(item.first)] = py::isinstance<py::bool_>(v) ? (v.cast<bool>() ? "1" : "0") : std::string(py::str(v));
     }
-    return Knobs::from_map(m);
+    return m;
+}
+
+template <typename Fields>
+Fields knobs(const py::object& o, const char* what) {
+    return Fields::from_map(text_map(o, what));
 }
 
 npu::NpuConfig config_of(const py::dict& params) {
@@ -64,19 +68,6 @@ py::array_t<T, py::array::c_style> as_array(const py::object& o, const char* nam
         throw npu::ShapeError(std::string(name) + " must have " + std::to_string(ndim) + " dimension(s), got " +
                               std::to_string(arr.ndim()));
     return py::array_t<T, py::array::c_style>::ensure(arr);
-}
-
-std::map<std::string, std::string> text_map(const py::object& o, const char* what) {
-    if (o.is_none()) return {};
-    if (py::isinstance<py::str>(o)) return parse_fields(o.cast<std::string>(), what);
-    if (!py::isinstance<py::dict>(o))
-        throw npu::ShapeError(std::string(what) + " must be a dict or a 'name=value,...' string");
-    std::map<std::string, std::string> m;
-    for (auto item : o.cast<py::dict>()) {
-        py::handle v = item.second;
-        m[py::str(item.first)] = py::isinstance<py::bool_>(v) ? (v.cast<bool>() ? "1" : "0") : std::string(py::str(v));
-    }
-    return m;
 }
 
 KernelCall kernel_call(const py::dict& params, const std::string& name, const py::dict& shape,
@@ -167,10 +158,11 @@ PYBIND11_MODULE(_npusim, m) {
         [](const py::dict& params, int64_t mm, int64_t n, int64_t k, const py::object& schedule,
            const py::object& layout, bool trace) {
             npu::NpuConfig cfg = config_of(params);
-            GemmProblem p = problem(mm, n, k, schedule, layout);
+            const KernelCall call =
+                gemm_call(mm, n, k, text_map(schedule, "schedule"), knobs<GemmLayout>(layout, "layout"), cfg);
             py::gil_scoped_release release;
             npu::TraceRecorder rec;
-            npu::Report r = simulate_gemm(p, cfg, trace ? &rec : nullptr);
+            npu::Report r = simulate_kernel(call, cfg, trace ? &rec : nullptr);
             return std::make_pair(r.to_json(), trace ? rec.to_chrome_json(cfg.clock_mhz, r.program, r.preset) : "");
         },
         py::arg("params"), py::arg("m"), py::arg("n"), py::arg("k"), py::arg("schedule") = py::none(),

@@ -18,8 +18,9 @@ int cmd_gemm(const std::vector<std::string>& argv) {
                   {"n", "INT", "512", "rows of w, columns of out (output channels)"},
                   {"k", "INT", "512", "reduction length"},
                   {"schedule", "KNOBS", "",
-                   "comma-separated knob=value: tile_m, tile_n, tile_k, order=mn|nm, "
-                   "stage_a=k|panel, stage_b=k|panel, double_buffer=0|1, parallel=0|1 (outer tiles over cores)"},
+                   "comma-separated knob=value: tile_m, tile_n, tile_k, order=mn|nm, stage_a=k|panel, "
+                   "stage_b=k|panel, double_buffer=0|1, overlap_out=0|1, parallel=0|1 (outer tiles over cores); "
+                   "knobs not given take the preset's defaults"},
                   {"layout", "FIELDS", "",
                    "DRAM layout: a_pitch, w_pitch, out_pitch (elements), base_align, "
                    "base_offset (bytes)"},
@@ -30,24 +31,23 @@ int cmd_gemm(const std::vector<std::string>& argv) {
               });
     if (!args.parse(argv)) return 0;
     if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
-    schedules::GemmProblem p;
-    p.m = args.get_int("m");
-    p.n = args.get_int("n");
-    p.k = args.get_int("k");
-    p.schedule = schedules::GemmSchedule::parse(args.get("schedule"));
-    p.layout = schedules::GemmLayout::parse(args.get("layout"));
+    const npu::NpuConfig cfg = preset_from_args(args);
+    const int64_t m = args.get_int("m"), n = args.get_int("n"), k = args.get_int("k");
+    const schedules::KernelCall call =
+        schedules::gemm_call(m, n, k, schedules::parse_fields(args.get("schedule"), "schedule"),
+                             schedules::GemmLayout::parse(args.get("layout")), cfg);
     if (args.flag("print-program")) {
-        std::cout << npu::to_text(schedules::compile_gemm(p));
+        std::cout << npu::to_text(schedules::compile_kernel(call));
         return 0;
     }
-    const npu::NpuConfig cfg = preset_from_args(args);
     npu::TraceRecorder trace;
-    npu::Report r = schedules::simulate_gemm(p, cfg, args.get("trace").empty() ? nullptr : &trace);
+    npu::Report r = schedules::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
     write_trace(args, trace, r, cfg.clock_mhz);
     if (args.flag("json")) {
         std::cout << r.to_json() << "\n";
     } else {
-        std::cout << "GEMM " << p.m << "x" << p.n << "x" << p.k << "  schedule " << p.schedule.to_string() << "\n";
+        std::cout << "GEMM " << m << "x" << n << "x" << k << "  schedule " << schedules::fields_text(call.knobs)
+                  << "\n";
         std::cout << r.to_table();
     }
     return 0;

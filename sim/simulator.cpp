@@ -84,6 +84,16 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     r.memory_bound_cycles =
         ceil_div_d(static_cast<double>(stats.dram_read + stats.dram_written), cfg.dram_bytes_per_cycle);
     r.roofline_cycles = std::max(r.compute_bound_cycles, r.memory_bound_cycles);
+    for (const Tensor& t : program.tensors) {
+        uint64_t elements = 1;
+        for (int64_t e : t.shape)
+            elements *= static_cast<uint64_t>(e);
+        r.compulsory_dram_bytes += packed_bytes(elements, t.dtype);
+    }
+    r.kernel_roofline_cycles = std::max(
+        r.compute_bound_cycles,
+        ceil_div_d(static_cast<double>(r.compulsory_dram_bytes), cfg.dram_bytes_per_cycle * cfg.dram_efficiency));
+    r.roofline_fraction = cycles ? static_cast<double>(r.kernel_roofline_cycles) / static_cast<double>(cycles) : 0;
     // Fraction of the arrays' peak (at each precision's rate) spent on useful MACs.
     r.mac_utilisation = cycles ? compute_bound / static_cast<double>(cycles) : 0;
     for (const auto& [name, c] : stats.engines) {

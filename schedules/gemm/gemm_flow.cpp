@@ -62,28 +62,32 @@ std::string GemmLayout::to_string() const {
            ",base_offset=" + std::to_string(base_offset);
 }
 
-namespace {
-
-KernelCall gemm_call(const GemmProblem& p) {
-    for (auto [name, v] : {std::pair{"m", p.m}, {"n", p.n}, {"k", p.k}})
+KernelCall gemm_call(int64_t m, int64_t n, int64_t k, const Knobs& schedule, const GemmLayout& layout,
+                     const npu::NpuConfig& npu) {
+    for (auto [name, v] : {std::pair{"m", m}, {"n", n}, {"k", k}})
         if (v < 1 || v > kMaxDim)
             throw npu::ShapeError(std::string("GEMM ") + name + " = " + std::to_string(v) + " is outside [1, 1048576]");
-    if (p.k > 65536)
-        throw npu::ShapeError("GEMM k = " + std::to_string(p.k) +
-                              " exceeds 65536: the int32 accumulator could overflow");
+    if (k > 65536)
+        throw npu::ShapeError("GEMM k = " + std::to_string(k) + " exceeds 65536: the int32 accumulator could overflow");
     auto pitch = [](const char* f, int64_t v, int64_t row) {
         if (v != 0 && v < row)
             throw npu::ShapeError(std::string("layout ") + f + " = " + std::to_string(v) + " is shorter than a row (" +
                                   std::to_string(row) + " elements)");
     };
-    pitch("a_pitch", p.layout.a_pitch, p.k);
-    pitch("w_pitch", p.layout.w_pitch, p.k);
-    pitch("out_pitch", p.layout.out_pitch, p.n);
+    pitch("a_pitch", layout.a_pitch, k);
+    pitch("w_pitch", layout.w_pitch, k);
+    pitch("out_pitch", layout.out_pitch, n);
     Layout l;
-    l.pitch = {{"a", p.layout.a_pitch}, {"w", p.layout.w_pitch}, {"out", p.layout.out_pitch}};
-    l.base_align = p.layout.base_align;
-    l.base_offset = p.layout.base_offset;
-    return KernelCall("gemm_w8a8", {{"m", p.m}, {"n", p.n}, {"k", p.k}}, p.schedule.to_map(), npu::NpuConfig{}, l);
+    l.pitch = {{"a", layout.a_pitch}, {"w", layout.w_pitch}, {"out", layout.out_pitch}};
+    l.base_align = layout.base_align;
+    l.base_offset = layout.base_offset;
+    return KernelCall("gemm_w8a8", {{"m", m}, {"n", n}, {"k", k}}, schedule, npu, l);
+}
+
+namespace {
+
+KernelCall gemm_call(const GemmProblem& p) {
+    return gemm_call(p.m, p.n, p.k, p.schedule.to_map(), p.layout, npu::NpuConfig{});
 }
 
 }  // namespace

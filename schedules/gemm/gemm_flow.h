@@ -6,6 +6,7 @@
 #include <string>
 
 #include "schedules/gemm/gemm_schedule.h"
+#include "schedules/kernel_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/program.h"
 #include "sim/report/report.h"
@@ -32,7 +33,11 @@ struct GemmProblem {
     void validate() const;  // ShapeError for a bad shape or layout
 };
 
-// Lowers the scheduled kernel; the last few programs are cached, so sweeping presets is cheap.
+// The registry call for a GEMM: knobs not in `schedule` take `npu`'s defaults (gemm_kernel.cpp).
+KernelCall gemm_call(int64_t m, int64_t n, int64_t k, const Knobs& schedule, const GemmLayout& layout,
+                     const npu::NpuConfig& npu);
+
+// A GemmProblem's schedule is complete (GemmSchedule's defaults); lowering is cached.
 npu::Program compile_gemm(const GemmProblem& p);
 npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg, npu::TraceRecorder* trace = nullptr);
 

@@ -30,11 +30,39 @@ public:
             {"stage_a", false, {"k", "panel"}, "stage a per K step, or a tile_m x K panel per m tile"},
             {"stage_b", false, {"k", "panel"}, "stage w per K step, or a tile_n x K panel per n tile"},
             {"double_buffer", false, {"0", "1"}, "load the next K step while multiplying this one"},
+            {"overlap_out", false, {"0", "1"}, "compute the next output tile while this one is copied out"},
             {"parallel", false, {"0", "1"}, "spread the outer tile loop over the NPU's cores"},
         };
     }
-    Knobs default_knobs(const npu::NpuConfig& /*npu*/, const Shape& /*shape*/) const override {
-        return GemmSchedule{}.to_map();
+    Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
+        GemmSchedule s;  // prefill on `default` and the presets without a tuned entry (see GemmSchedule)
+        const int64_t m = shape.at("m"), n = shape.at("n");
+        if (m <= 16) {
+            // Decode (M = 1): bandwidth-bound, so wide weight tiles and long DMAs. All of N in one tile
+            // (tile_n 2048 x M int32 accumulators) keeps the activation row loaded once.
+            //   default 1x2048x2048: 175,069 cycles, 94.2 % of the kernel roofline (tile_k 64)
+            //   hexagon_8gen3 1x2048x2048: 87,691 cycles, 94.1 % (tile_k 256, a panel)
+            s.tile_m = static_cast<int>(m);
+            s.tile_n = 2048;
+            s.tile_k = npu.name == "hexagon_8gen3" ? 256 : 64;
+            s.stage_a = npu.name == "hexagon_8gen3" ? "panel" : "k";
+        } else if (npu.name == "hexagon_8gen3") {
+            // 128x384 array, 1 MiB accumulators, one DMA channel, DRAM-bound at M = 512: all 512 rows
+            // of A as a panel loaded once, 512-wide weight tiles (512x512 int32 fills the
+            // accumulators), 256-deep K steps so each weight DMA is 128 KiB, and the next tile
+            // computed while this one is copied out. Llama-3.2-1B prefill (M = 512):
+            //   512x2048x2048 169,853 cycles (72.6 % of the kernel roofline)
+            //   512x8192x2048 617,189 (70.0 %) | 512x2048x8192 502,877 (85.6 %)
+            // What is left: the 1 MiB A panel load (~20k cycles) and each tile's requantize run
+            // before any MatMul can overlap them.
+            s.tile_m = 512;
+            s.tile_n = 512;
+            s.tile_k = 256;
+            s.stage_a = "panel";
+            s.overlap_out = n % 512 == 0;
+        }
+        s.parallel = npu.cores > 1;
+        return s.to_map();
     }
     void check(const Shape& s, const Knobs& knobs) const override {
         const GemmSchedule sched = GemmSchedule::from_map(knobs);

@@ -13,7 +13,7 @@ using namespace Halide;
 
 namespace {
 
-const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, parallel";
+const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, overlap_out, parallel";
 
 int parse_positive(const std::string& knob, const std::string& v) {
     char* end = nullptr;
@@ -52,6 +52,8 @@ GemmSchedule GemmSchedule::from_map(const std::map<std::string, std::string>& kn
             s.stage_b = parse_choice(k, v, {"k", "panel"});
         else if (k == "double_buffer")
             s.double_buffer = parse_choice(k, v, {"0", "1"}) == "1";
+        else if (k == "overlap_out")
+            s.overlap_out = parse_choice(k, v, {"0", "1"}) == "1";
         else if (k == "parallel")
             s.parallel = parse_choice(k, v, {"0", "1"}) == "1";
         else
@@ -79,7 +81,8 @@ GemmSchedule GemmSchedule::parse(const std::string& text) {
 std::string GemmSchedule::to_string() const {
     return "tile_m=" + std::to_string(tile_m) + ",tile_n=" + std::to_string(tile_n) +
            ",tile_k=" + std::to_string(tile_k) + ",order=" + order + ",stage_a=" + stage_a + ",stage_b=" + stage_b +
-           ",double_buffer=" + (double_buffer ? "1" : "0") + ",parallel=" + (parallel ? "1" : "0");
+           ",double_buffer=" + (double_buffer ? "1" : "0") + ",overlap_out=" + (overlap_out ? "1" : "0") +
+           ",parallel=" + (parallel ? "1" : "0");
 }
 
 std::map<std::string, std::string> GemmSchedule::to_map() const {
@@ -90,6 +93,7 @@ std::map<std::string, std::string> GemmSchedule::to_map() const {
             {"stage_a", stage_a},
             {"stage_b", stage_b},
             {"double_buffer", double_buffer ? "1" : "0"},
+            {"overlap_out", overlap_out ? "1" : "0"},
             {"parallel", parallel ? "1" : "0"}};
 }
 
@@ -119,11 +123,29 @@ void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int
     // The requantized tile is staged on chip so a DMA copies it out; the accumulator tile lives
     // in the accumulator SRAM for the whole K loop.
     g.requant.compute_at(g.out, inner).store_in(MemoryType::VTCM);
-    g.acc.compute_at(g.out, inner).store_in(MemoryType::LockedCache);
+    if (s.overlap_out) {
+        const int extent = s.order == "mn" ? n : m, tile = s.order == "mn" ? tn : tm;
+        if (extent % tile)
+            throw npu::ScheduleError("overlap_out=1 needs the inner tile loop to divide evenly (" +
+                                     std::string(s.order == "mn" ? "n" : "m") + " = " + std::to_string(extent) +
+                                     " by " + std::to_string(tile) + "): Halide cannot fold a ragged tail's storage");
+        // requant (with the whole K loop of acc inside it) runs in a producer thread one tile
+        // ahead, so the copy-out of tile i overlaps the MatMuls of tile i + 1.
+        const Var& outer = s.order == "mn" ? mo : no;
+        const int along = s.order == "mn" ? 0 : 1;
+        g.requant.store_at(g.out, outer).fold_storage(g.requant.args()[along], 2 * (along == 0 ? tn : tm)).async();
+        g.acc.compute_at(g.requant, Var::outermost()).store_in(MemoryType::LockedCache);
+    } else {
+        g.acc.compute_at(g.out, inner).store_in(MemoryType::LockedCache);
+    }
     g.acc.update().split(g.k.x, ko, ki, tk).reorder(ki, g.n, g.m, ko);
 
+    // The per-channel requantization table, staged where requant runs (in its thread if async).
     Func q_in = g.qparams.in();
-    q_in.compute_at(g.out, inner).store_in(MemoryType::VTCM);
+    if (s.overlap_out)
+        q_in.compute_at(g.requant, Var::outermost()).store_in(MemoryType::VTCM);
+    else
+        q_in.compute_at(g.out, inner).store_in(MemoryType::VTCM);
 
     const bool several_k_steps = k > tk;
     auto stage = [&](Func f, const std::string& where, const Var& panel_loop) {

@@ -39,6 +39,7 @@ struct NpuConfig {
     double mac_int8_per_pe_cycle = 0, mac_int4_per_pe_cycle = 0, mac_fp16_per_pe_cycle = 0;
     int64_t mac_accumulator_rows = 0;
     int64_t mac_int4_unpack_cycles = 0;
+    int64_t mac_weight_buffers = 1;
     // Vector unit, per core
     int64_t vector_lanes = 0;
     int64_t vector_pipeline_cycles = 0;

@@ -83,6 +83,10 @@ std::vector<Binding> make_bindings() {
         {{"mac.accumulator_rows", I, "rows", 1, 1 << 24,
           "output rows the array's accumulators hold per column; more spill partial sums to the acc SRAM"},
          &C::mac_accumulator_rows},
+        {{"mac.weight_buffers", I, "", 1, 2,
+          "ws weight buffers: 1 loads a fold's weights after the last one drains (as SCALE-Sim); 2 loads the next "
+          "fold's weights while this one streams (a weight FIFO)"},
+         &C::mac_weight_buffers},
         {{"mac.int4_unpack_cycles", I, "cycles/fold", 0, 1e6,
           "cycles to unpack a fold of INT4 weights for INT8 activations (W4A8)"},
          &C::mac_int4_unpack_cycles},

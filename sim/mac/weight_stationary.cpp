@@ -7,6 +7,9 @@
 // weight loads and the skew, as on real arrays. A is read once per column fold; partial sums of
 // all K folds meet in the array's accumulators, which hold mac.accumulator_rows rows: beyond
 // that, each extra K fold round-trips the partial sums through the acc SRAM.
+// With mac.weight_buffers = 2 the next fold's weights load while the current fold streams, so the
+// folds pipeline: one load, then max(load, stream) per fold, then one drain.
+#include <algorithm>
 #include <cmath>
 
 #include "sim/mac/mac_timing.h"
@@ -21,9 +24,12 @@ MacTiming weight_stationary_timing(const NpuConfig& cfg, const MacWork& w) {
     const uint64_t n_folds = ceil_div(static_cast<uint64_t>(w.n), cols);
     t.folds = k_folds * n_folds;
     const auto stream = static_cast<uint64_t>(std::ceil(static_cast<double>(w.m) * cycles_per_step(w.rate)));
-    uint64_t per_fold = rows + stream + rows + cols - 2;
-    if (w.unpack_int4_b) per_fold += static_cast<uint64_t>(cfg.mac_int4_unpack_cycles);
-    t.cycles = per_fold * t.folds;
+    const uint64_t load = rows + (w.unpack_int4_b ? static_cast<uint64_t>(cfg.mac_int4_unpack_cycles) : 0);
+    const uint64_t drain = rows + cols - 2;
+    if (cfg.mac_weight_buffers >= 2)  // the next fold's weights load while this fold streams
+        t.cycles = load + t.folds * std::max(load, stream) + drain;
+    else
+        t.cycles = (load + stream + drain) * t.folds;
     t.a_passes = n_folds;
     t.b_passes = 1;
     if (static_cast<uint64_t>(w.m) > static_cast<uint64_t>(cfg.mac_accumulator_rows)) t.spill_passes = k_folds - 1;

@@ -66,7 +66,9 @@ std::string Report::to_json() const {
       << ", \"mac_ops_by_type\": " << json_map(mac_ops_by_type) << ", \"vector_ops\": " << vector_ops
       << ", \"instructions\": " << instructions << ", \"compute_bound_cycles\": " << compute_bound_cycles
       << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
-      << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"engines\": [";
+      << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"compulsory_dram_bytes\": " << compulsory_dram_bytes
+      << ", \"kernel_roofline_cycles\": " << kernel_roofline_cycles
+      << ", \"roofline_fraction\": " << num(roofline_fraction) << ", \"engines\": [";
     for (size_t i = 0; i < engines.size(); ++i)
         o << (i ? ", " : "") << "{\"name\": " << json_quote(engines[i].name)
           << ", \"busy_cycles\": " << engines[i].busy_cycles << ", \"instructions\": " << engines[i].instructions
@@ -89,6 +91,9 @@ std::string Report::to_table() const {
     std::snprintf(line, sizeof line, "%.2fx roofline, MAC utilisation %.1f %%",
                   roofline_cycles ? static_cast<double>(cycles) / roofline_cycles : 0.0, 100 * mac_utilisation);
     row("efficiency", line);
+    std::snprintf(line, sizeof line, "%llu  (%.1f %% reached; each tensor moved once at sustained bandwidth)",
+                  static_cast<unsigned long long>(kernel_roofline_cycles), 100 * roofline_fraction);
+    row("kernel roofline", line);
     row("MACs", si(static_cast<double>(mac_ops), "MAC"));
     row("DRAM read", si(static_cast<double>(dram_bytes_read), "B") + "  (bus " +
                          si(static_cast<double>(dram_bus_bytes_read), "B") + ")");

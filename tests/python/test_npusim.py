@@ -83,7 +83,7 @@ def test_errors_are_python_exceptions():
         npusim.Npu("default", mac__rows=0)
     with pytest.raises(npusim.ScheduleError, match="SRAM level 'l1' overflows"):
         npusim.Npu("default").gemm(1024, 1024, 1024, schedule={"tile_m": 1024, "tile_n": 1024, "tile_k": 512})
-    with pytest.raises(npusim.ScheduleError, match="unknown GEMM schedule knob 'tile_q'"):
+    with pytest.raises(npusim.ScheduleError, match="unknown gemm_w8a8 schedule knob 'tile_q'"):
         npusim.Npu("default").gemm(64, 64, 64, schedule={"tile_q": 4})
     with pytest.raises(npusim.ShapeError, match="GEMM m = 0"):
         npusim.Npu("default").gemm(0, 64, 64)

@@ -11,6 +11,7 @@ namespace {
 
 npu::NpuConfig preset(std::initializer_list<std::pair<const char*, const char*>> overrides = {}) {
     npu::NpuConfig c = npu::load_preset("default");
+    c.set("mac.weight_buffers", "1", "test");  // SCALE-Sim's fold model unless a test says otherwise
     for (const auto& [k, v] : overrides)
         c.set(k, v, "test");
     c.validate();
@@ -106,6 +107,12 @@ TEST(MacArray, DataflowsFollowTheirFormulas) {
     EXPECT_EQ(matmul_cycles(os, 100, 96, 80), 12u * (80 + 32 + 32 - 2));
     // dot: 32 units of 32 lanes: ceil(80/32) = 3 steps per output, 100 x ceil(96/32) output groups, + log2(32).
     EXPECT_EQ(matmul_cycles(dot, 100, 96, 80), 3u * 100u * 3u + 5u);
+    // A weight FIFO overlaps each fold's weight load with the previous fold's stream: one load,
+    // max(load, stream) per fold, one drain.
+    auto fifo = ws;
+    fifo.set("mac.weight_buffers", "2", "test");
+    EXPECT_EQ(matmul_cycles(fifo, 100, 96, 80), 32u + 9u * 100 + (32 + 32 - 2));
+    EXPECT_EQ(matmul_cycles(fifo, 1, 96, 80), 32u + 9u * 32 + (32 + 32 - 2));  // decode: load-bound
 }
 
 TEST(MacArray, SmallMWastesALargeArray) {

@@ -63,8 +63,9 @@ TEST(Simulator, ForkedDmasOverlapButShareDramBandwidth) {
 }
 
 TEST(Simulator, MatMulFollowsWeightStationaryTiming) {
-    auto c = preset();  // 32 x 32 array
-    auto r = run("matmul m=64 n=64 k=64 a=a:int8 b=b:int8 acc=c:int32\n");
+    auto c = preset();                         // 32 x 32 array
+    c.set("mac.weight_buffers", "1", "test");  // SCALE-Sim's model: no weight FIFO
+    auto r = run("matmul m=64 n=64 k=64 a=a:int8 b=b:int8 acc=c:int32\n", c);
     // Weight-stationary, as SCALE-Sim: 2 K-folds x 2 N-folds, each loading weights (rows), streaming
     // M rows and draining the skew (rows + cols - 2).
     const uint64_t fold = 32 + 64 + 32 + 32 - 2;
@@ -72,7 +73,7 @@ TEST(Simulator, MatMulFollowsWeightStationaryTiming) {
     EXPECT_EQ(r.mac_ops, 64u * 64u * 64u);
     EXPECT_EQ(r.compute_bound_cycles, 64u * 64u * 64u / 1024u);
     // INT4 doubles the K covered per fold.
-    auto r4 = run("matmul m=64 n=64 k=64 a=a:int4 b=b:int4 acc=c:int32\n");
+    auto r4 = run("matmul m=64 n=64 k=64 a=a:int4 b=b:int4 acc=c:int32\n", c);
     EXPECT_EQ(r4.cycles, static_cast<uint64_t>(c.control_issue_cycles) + 2 * fold);
 }
 
