@@ -10,6 +10,7 @@
 #include "schedules/gemm/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
 #include "schedules/kernel_flow.h"
+#include "schedules/tuner.h"
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
 #include "sim/simulator.h"
@@ -110,6 +111,12 @@ py::dict kernel_description(const Kernel& k) {
                               py::arg("doc") = kn.doc));
     return py::dict(py::arg("name") = k.name(), py::arg("summary") = k.summary(), py::arg("shape") = dims,
                     py::arg("knobs") = knobs);
+}
+
+py::dict step_dict(const TuneStep& s) {
+    return py::dict(py::arg("index") = s.index, py::arg("schedule") = s.knobs, py::arg("ok") = s.ok,
+                    py::arg("cycles") = s.cycles, py::arg("roofline_fraction") = s.roofline_fraction,
+                    py::arg("cached") = s.cached, py::arg("error") = s.error);
 }
 
 }  // namespace
@@ -283,6 +290,41 @@ PYBIND11_MODULE(_npusim, m) {
             return result;
         },
         py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule"), py::arg("inputs"));
+    m.def(
+        "tune",
+        [](const py::dict& params, const std::string& name, const py::dict& shape, int budget, uint64_t seed,
+           const std::string& cache_dir, const std::map<std::string, std::vector<std::string>>& space, bool progress,
+           bool exhaustive) {
+            Shape s;
+            for (auto item : shape)
+                s[py::str(item.first)] = item.second.cast<int64_t>();
+            npu::NpuConfig cfg = config_of(params);
+            TuneOptions opts;
+            opts.budget = budget;
+            opts.seed = seed;
+            opts.cache_dir = cache_dir;
+            opts.space = space;
+            if (progress)
+                opts.progress = [&](const TuneStep& st, const TuneStep& best) {
+                    std::fprintf(stderr, "[%d/%d] %s: %s | best %llu\n", st.index, exhaustive ? 0 : budget,
+                                 fields_text(st.knobs).c_str(),
+                                 st.ok ? (std::to_string(st.cycles) + " cycles").c_str() : "did not run",
+                                 static_cast<unsigned long long>(best.cycles));
+                };
+            TuneResult r;
+            {
+                py::gil_scoped_release release;
+                r = exhaustive ? tune_exhaustive(name, s, cfg, opts) : tune(name, s, cfg, opts);
+            }
+            py::list history;
+            for (const auto& st : r.history)
+                history.append(step_dict(st));
+            return py::dict(py::arg("default") = step_dict(r.default_step), py::arg("best") = step_dict(r.best),
+                            py::arg("history") = history, py::arg("space_size") = r.space_size);
+        },
+        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("budget"), py::arg("seed"), py::arg("cache_dir"),
+        py::arg("space"), py::arg("progress"), py::arg("exhaustive"));
+    m.def("default_cache_dir", &default_cache_dir);
     m.def(
         "quantize_multiplier",
         [](double scale) {

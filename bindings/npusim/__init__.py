@@ -29,7 +29,7 @@ from ._npusim import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "Npu", "Result", "gemm_host", "requant_params", "compile_gemm", "preset_names", "quantize_multiplier",
-    "kernels", "kernel_host", "compile_kernel",
+    "kernels", "kernel_host", "compile_kernel", "tune", "TuneResult",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "InternalError",
 ]
 
@@ -139,6 +139,44 @@ def kernel_host(name: str, inputs: Mapping[str, np.ndarray], schedule: Knobs = N
 
 def _as_npu(npu: Union[str, "Npu"]) -> "Npu":
     return npu if isinstance(npu, Npu) else Npu(npu)
+
+
+class TuneResult:
+    """What ``npusim.tune`` found: ``best`` and ``default`` (dicts with ``schedule``, ``cycles``,
+    ``roofline_fraction``), ``history`` (one flat dict per evaluation, knobs as columns:
+    ``pandas.DataFrame(result.history)``) and ``space_size``."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.best = dict(data["best"])
+        self.default = dict(data["default"])
+        self.space_size = data["space_size"]
+        self.history = [{**{k: v for k, v in h.items() if k != "schedule"}, **h["schedule"]} for h in data["history"]]
+
+    @property
+    def schedule(self) -> dict:
+        """The best schedule's knobs (pass it as ``schedule=`` to ``Npu.kernel``)."""
+        return dict(self.best["schedule"])
+
+    @property
+    def speedup(self) -> float:
+        """Default cycles / best cycles."""
+        return self.default["cycles"] / self.best["cycles"] if self.best["cycles"] else float("nan")
+
+    def __repr__(self) -> str:
+        return (f"TuneResult(best_cycles={self.best['cycles']}, default_cycles={self.default['cycles']}, "
+                f"evaluations={len(self.history)}, space_size={self.space_size})")
+
+
+def tune(kernel: str, npu: Union[str, "Npu"] = "default", budget: int = 64, seed: int = 1, cache: bool = True,
+         space: Optional[Mapping[str, Any]] = None, progress: bool = False, exhaustive: bool = False,
+         **shape: int) -> TuneResult:
+    """Searches ``kernel``'s schedule knobs on ``npu`` with the simulator as the cost function
+    (docs/tuning.md). ``space`` restricts knobs to lists of values; ``exhaustive`` evaluates every
+    schedule of the space instead. Evaluations are cached on disk unless ``cache=False``."""
+    space_text = {k: [str(int(x)) if isinstance(x, bool) else str(x) for x in v] for k, v in (space or {}).items()}
+    data = _npusim.tune(_as_npu(npu)._params, kernel, shape, int(budget), int(seed),
+                        _npusim.default_cache_dir() if cache else "", space_text, bool(progress), bool(exhaustive))
+    return TuneResult(data)
 
 
 def compile_gemm(m: int, n: int, k: int, schedule: Knobs = None, layout: Knobs = None) -> str:
