@@ -4,7 +4,7 @@ namespace npusim::schedules {
 
 const std::vector<const Kernel*>& all_kernels() {
     static const std::vector<const Kernel*> all = [] {
-        std::vector<const Kernel*> v = {&gemm_w8a8_kernel()};
+        std::vector<const Kernel*> v = gemm_kernels();
         for (const Kernel* k : row_kernels())
             v.push_back(k);
         return v;

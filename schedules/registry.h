@@ -6,7 +6,7 @@
 
 namespace npusim::schedules {
 
-const Kernel& gemm_w8a8_kernel();
+const std::vector<const Kernel*>& gemm_kernels();
 const std::vector<const Kernel*>& row_kernels();
 
 }  // namespace npusim::schedules

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "kernels/gemm/gemm_w8a8.h"
+#include "kernels/gemm/gemm.h"
 #include "schedules/kernel_flow.h"
 #include "sim/errors.h"
 #include "sim/simulator.h"

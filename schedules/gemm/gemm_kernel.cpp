@@ -1,5 +1,8 @@
-// Registry entry of the W8A8 GEMM: shapes m, n, k; the knobs of GemmSchedule.
-#include "kernels/gemm/gemm_w8a8.h"
+// Registry entries of the GEMM family: shapes m, n, k (and group for weight-only variants); the
+// knobs of GemmSchedule; per-preset defaults.
+#include <functional>
+
+#include "kernels/gemm/gemm.h"
 #include "schedules/gemm/gemm_schedule.h"
 #include "schedules/registry.h"
 #include "sim/errors.h"
@@ -9,17 +12,22 @@ namespace npusim::schedules {
 
 namespace {
 
-class GemmW8A8Kernel : public Kernel {
+enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic };
+
+class GemmKernel : public Kernel {
 public:
-    std::string name() const override { return "gemm_w8a8"; }
-    std::string summary() const override {
-        return "out[m][n] = requant(sum_k a[m][k] * w[n][k]): int8 x int8 -> int32, per-channel fixed-point "
-               "requantization to int8 (bit-exact)";
-    }
+    GemmKernel(Variant v, std::string name, std::string summary)
+        : variant_(v), name_(std::move(name)), summary_(std::move(summary)) {}
+    std::string name() const override { return name_; }
+    std::string summary() const override { return summary_; }
     std::vector<ShapeDim> shape_dims() const override {
-        return {{"m", 512, 1, 1 << 20, "rows of a and out (tokens)"},
-                {"n", 512, 1, 1 << 20, "rows of w, columns of out (output channels)"},
-                {"k", 512, 1, 65536, "reduction length (at most 65536, so the int32 accumulator cannot overflow)"}};
+        std::vector<ShapeDim> d = {
+            {"m", 512, 1, 1 << 20, "rows of a and out (tokens)"},
+            {"n", 512, 1, 1 << 20, "rows of w, columns of out (output channels)"},
+            {"k", 512, 1, 65536, "reduction length (at most 65536, so an int32 accumulator cannot overflow)"}};
+        if (weight_only())
+            d.push_back({"group", 128, 1, 65536, "K elements sharing one weight scale (k: per channel)"});
+        return d;
     }
     std::vector<KnobSpec> knob_specs() const override {
         return {
@@ -62,10 +70,24 @@ public:
             s.overlap_out = n % 512 == 0;
         }
         s.parallel = npu.cores > 1;
+        // Per-token quantization reads each activation row whole before the MatMuls: a panel of
+        // tile_m rows (fp16, and its int8 quantization) must fit in half of l1.
+        if (variant_ == Variant::W8A8Dynamic) {
+            s.stage_a = "panel";
+            const int64_t k = shape.at("k");
+            while (s.tile_m > 1 && int64_t{s.tile_m} * k * 3 > npu.sram_l1_bytes / 2)
+                s.tile_m /= 2;
+        }
         return s.to_map();
     }
     void check(const Shape& s, const Knobs& knobs) const override {
         const GemmSchedule sched = GemmSchedule::from_map(knobs);
+        if ((variant_ == Variant::W4A8 || variant_ == Variant::W4A16) && s.at("k") % 2)
+            throw npu::ShapeError(name_ + " shape k = " + std::to_string(s.at("k")) +
+                                  " must be even (int4 weights are packed two per byte along K)");
+        if (weight_only() && s.at("k") % s.at("group"))
+            throw npu::ShapeError(name_ + " shape group = " + std::to_string(s.at("group")) +
+                                  " must divide k = " + std::to_string(s.at("k")));
         // Each output tile runs about three statements per K step plus its epilogue; refuse at
         // once what the simulator would stop after its step limit.
         auto steps = [](int64_t extent, int tile) { return static_cast<double>((extent + tile - 1) / tile); };
@@ -80,18 +102,55 @@ public:
     }
     KernelInstance build(const Shape& s, const Knobs& knobs) const override {
         const int64_t m = s.at("m"), n = s.at("n"), k = s.at("k");
-        kernels::GemmW8A8 g = kernels::make_gemm_w8a8(static_cast<int>(k));
-        apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(m), static_cast<int>(n),
-                            static_cast<int>(k));
-        return {{g.a, g.w, g.qparams}, {{k, m}, {k, n}, {n, 3}}, g.out, {n, m}};
+        const int K = static_cast<int>(k);
+        kernels::Gemm g = variant_ == Variant::W8A8    ? kernels::make_gemm_w8a8(K)
+                          : variant_ == Variant::W4A8  ? kernels::make_gemm_w4a8(K)
+                          : variant_ == Variant::W8A16 ? kernels::make_gemm_weight_only(K, 8, group(s))
+                          : variant_ == Variant::W4A16 ? kernels::make_gemm_weight_only(K, 4, group(s))
+                                                       : kernels::make_gemm_w8a8_dynamic(K);
+        apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(m), static_cast<int>(n), K);
+        KernelInstance inst;
+        inst.inputs = g.inputs;
+        const int64_t packed_k = variant_ == Variant::W4A8 || variant_ == Variant::W4A16 ? k / 2 : k;
+        inst.input_shapes = {{k, m}, {packed_k, n}};
+        if (variant_ == Variant::W8A8 || variant_ == Variant::W4A8)
+            inst.input_shapes.push_back({n, 3});
+        else if (weight_only())
+            inst.input_shapes.push_back({k / s.at("group"), n});
+        else
+            inst.input_shapes.push_back({n});
+        inst.output = g.out;
+        inst.output_shape = {n, m};
+        return inst;
     }
+
+private:
+    bool weight_only() const { return variant_ == Variant::W8A16 || variant_ == Variant::W4A16; }
+    static int group(const Shape& s) { return static_cast<int>(s.at("group")); }
+    Variant variant_;
+    std::string name_, summary_;
 };
 
 }  // namespace
 
-const Kernel& gemm_w8a8_kernel() {
-    static const GemmW8A8Kernel k;
-    return k;
+const std::vector<const Kernel*>& gemm_kernels() {
+    static const GemmKernel w8a8(Variant::W8A8, "gemm_w8a8",
+                                 "out[m][n] = requant(sum_k a[m][k] * w[n][k]): int8 x int8 -> int32, per-channel "
+                                 "fixed-point requantization to int8 (bit-exact)");
+    static const GemmKernel w4a8(Variant::W4A8, "gemm_w4a8",
+                                 "as gemm_w8a8 with int4 weights packed two per byte (w4 [n, k/2]), unpacked on chip "
+                                 "(bit-exact)");
+    static const GemmKernel w8a16(Variant::W8A16, "gemm_w8a16",
+                                  "fp16 activations x int8 weights dequantized on chip with an fp16 scale per group "
+                                  "(scales [n, k/group]); fp16 MACs, fp32 accumulation, fp16 out");
+    static const GemmKernel w4a16(Variant::W4A16, "gemm_w4a16",
+                                  "as gemm_w8a16 with int4 weights packed two per byte (w4 [n, k/2])");
+    static const GemmKernel dynamic(Variant::W8A8Dynamic, "gemm_w8a8_dynamic",
+                                    "fp16 activations quantized per token at run time (absmax over K), int8 x int8 "
+                                    "-> int32, out = fp16(acc * absmax/127 * w_scale[n]) (bit-exact vs float32); "
+                                    "needs stage_a=panel");
+    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic};
+    return all;
 }
 
 }  // namespace npusim::schedules

@@ -106,7 +106,7 @@ void GemmSchedule::validate() const {
               {"stage_b", stage_b}});
 }
 
-void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int n, int k) {
+void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, int k) {
     s.validate();
     const int tm = std::min(s.tile_m, m), tn = std::min(s.tile_n, n), tk = std::min(s.tile_k, k);
     Var no("no"), mo("mo"), ni("ni"), mi("mi");
@@ -120,48 +120,71 @@ void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int
     // Outer tiles on different cores: each core runs its share of the tile loop with its own SRAM.
     if (s.parallel) g.out.parallel(s.order == "mn" ? mo : no);
 
-    // The requantized tile is staged on chip so a DMA copies it out; the accumulator tile lives
-    // in the accumulator SRAM for the whole K loop.
-    g.requant.compute_at(g.out, inner).store_in(MemoryType::VTCM);
+    // The result tile is staged on chip so a DMA copies it out; the accumulator tile lives in the
+    // accumulator SRAM for the whole K loop.
+    g.result.compute_at(g.out, inner).store_in(MemoryType::VTCM);
     if (s.overlap_out) {
         const int extent = s.order == "mn" ? n : m, tile = s.order == "mn" ? tn : tm;
         if (extent % tile)
             throw npu::ScheduleError("overlap_out=1 needs the inner tile loop to divide evenly (" +
                                      std::string(s.order == "mn" ? "n" : "m") + " = " + std::to_string(extent) +
                                      " by " + std::to_string(tile) + "): Halide cannot fold a ragged tail's storage");
-        // requant (with the whole K loop of acc inside it) runs in a producer thread one tile
+        // The result (with the whole K loop of acc inside it) runs in a producer thread one tile
         // ahead, so the copy-out of tile i overlaps the MatMuls of tile i + 1.
         const Var& outer = s.order == "mn" ? mo : no;
         const int along = s.order == "mn" ? 0 : 1;
-        g.requant.store_at(g.out, outer).fold_storage(g.requant.args()[along], 2 * (along == 0 ? tn : tm)).async();
-        g.acc.compute_at(g.requant, Var::outermost()).store_in(MemoryType::LockedCache);
+        g.result.store_at(g.out, outer).fold_storage(g.result.args()[along], 2 * (along == 0 ? tn : tm)).async();
+        g.acc.compute_at(g.result, Var::outermost()).store_in(MemoryType::LockedCache);
     } else {
         g.acc.compute_at(g.out, inner).store_in(MemoryType::LockedCache);
     }
     g.acc.update().split(g.k.x, ko, ki, tk).reorder(ki, g.n, g.m, ko);
 
-    // The per-channel requantization table, staged where requant runs (in its thread if async).
-    Func q_in = g.qparams.in();
-    if (s.overlap_out)
-        q_in.compute_at(g.requant, Var::outermost()).store_in(MemoryType::VTCM);
-    else
-        q_in.compute_at(g.out, inner).store_in(MemoryType::VTCM);
+    // Per-channel tables (requantization, weight scales), staged where the result is computed (in
+    // its thread if async).
+    for (ImageParam p : g.epilogue) {
+        Func t = p.in();
+        if (s.overlap_out)
+            t.compute_at(g.result, Var::outermost()).store_in(MemoryType::VTCM);
+        else
+            t.compute_at(g.out, inner).store_in(MemoryType::VTCM);
+    }
 
     const bool several_k_steps = k > tk;
-    auto stage = [&](Func f, const std::string& where, const Var& panel_loop) {
-        if (where == "panel") {
-            f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
-            return;
+    // One operand side: its DRAM tensors staged by DMA (per K step or as a panel) and the Funcs
+    // that turn the staged tiles into the MAC operand (unpack, dequantize, quantize), computed
+    // beside them on the vector unit.
+    auto stage = [&](const std::vector<ImageParam>& sources, const std::vector<Func>& prep, bool needs_row,
+                     const std::string& where, const Var& panel_loop, const char* knob) {
+        if (needs_row && where != "panel")
+            throw npu::ScheduleError(std::string(knob) + "=k cannot stage " + prep.front().name() +
+                                     ": it reduces over all of K before the MatMuls; use " + knob + "=panel");
+        for (ImageParam p : sources) {
+            Func f = p.in();
+            if (where == "panel") {
+                f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
+                continue;
+            }
+            f.compute_at(g.acc, ko).store_in(MemoryType::VTCM);
+            // Two K steps of storage and a producer running ahead: the DMA of step ko+1 overlaps
+            // the MatMul of step ko (Halide lowers this to Fork/Acquire, i.e. Signal/Wait). A
+            // tensor packing or grouping K (int4 pairs, per-group scales) has tile_k / k_per_row
+            // rows per step; when that is not whole (a scale group spans several steps) Halide
+            // would need a semaphore per tail, so that tensor is loaded in step instead.
+            const auto packed = g.k_per_row.find(p.name());
+            const int k_per_row = packed == g.k_per_row.end() ? 1 : packed->second;
+            if (s.double_buffer && several_k_steps && tk % k_per_row == 0)
+                f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * (tk / k_per_row)).async();
         }
-        f.compute_at(g.acc, ko).store_in(MemoryType::VTCM);
-        if (s.double_buffer && several_k_steps) {
-            // Two K-tiles of storage and a producer running ahead: the DMA of step ko+1 overlaps
-            // the MatMul of step ko (Halide lowers this to Fork/Acquire, i.e. Signal/Wait).
-            f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * tk).async();
+        for (Func f : prep) {
+            if (where == "panel")
+                f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
+            else
+                f.compute_at(g.acc, ko).store_in(MemoryType::VTCM);
         }
     };
-    stage(g.a.in(), s.stage_a, mo);
-    stage(g.w.in(), s.stage_b, no);
+    stage(g.a_sources, g.a_prep, g.a_prep_needs_row, s.stage_a, mo, "stage_a");
+    stage(g.w_sources, g.w_prep, false, s.stage_b, no, "stage_b");
 }
 
 }  // namespace npusim::schedules

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "kernels/gemm/gemm_w8a8.h"
+#include "kernels/gemm/gemm.h"
 
 namespace npusim::schedules {
 
@@ -40,7 +40,8 @@ struct GemmSchedule {
     void validate() const;
 };
 
-// Applies `s` to `g` for an m x n x k problem (tiles larger than an extent shrink to it).
-void apply_gemm_schedule(kernels::GemmW8A8& g, const GemmSchedule& s, int m, int n, int k);
+// Applies `s` to any kernel of the GEMM family for an m x n x k problem (tiles larger than an
+// extent shrink to it).
+void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, int k);
 
 }  // namespace npusim::schedules

@@ -329,10 +329,12 @@ bool Controller::sync(const XSync& s, Thread& t) {
     }
     int64_t count = 0;
     if (!eval(s.count, t, s.where, count)) return false;
-    if (count <= 0) {
-        fail(s.where + ": count must be positive, got " + std::to_string(count));
+    // Halide's folded storage releases and acquires zero rows on steps that need none: a no-op.
+    if (count < 0) {
+        fail(s.where + ": count must not be negative, got " + std::to_string(count));
         return false;
     }
+    if (count == 0) return true;
     if (s.signal) {
         tok->count += count;
         tok->changed.notify(sc_core::SC_ZERO_TIME);

@@ -124,8 +124,8 @@ private:
         const std::string& tok = signal ? std::get<Signal>(n).token : std::get<Wait>(n).token;
         const Expr& count = signal ? std::get<Signal>(n).count : std::get<Wait>(n).count;
         where += signal ? " (signal " + tok + ")" : " (wait " + tok + ")";
-        if (count.is_const() && count.value() <= 0)
-            throw ProgramError(where + ": count must be positive, got " + std::to_string(count.value()));
+        if (count.is_const() && count.value() < 0)
+            throw ProgramError(where + ": count must not be negative, got " + std::to_string(count.value()));
         return XSync{signal, token_slot(tok, where), bind(count, where), where};
     }
 

@@ -73,7 +73,7 @@ TEST(ProgramErrors, DanglingNames) {
     expect_contains(error_of("dma_in x offset=j box=[4:1] -> a offset=0\n"),
                     "variable 'j' is not an enclosing loop variable");
     expect_contains(error_of("dma_in y offset=0 box=[4:1] -> a offset=0\n"), "tensor 'y' is an output");
-    expect_contains(error_of("wait t count=0\n"), "count must be positive");
+    expect_contains(error_of("wait t count=-1\n"), "count must not be negative, got -1");
 }
 
 TEST(ProgramErrors, OutOfBoundsBoxes) {

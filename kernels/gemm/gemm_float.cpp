@@ -1,0 +1,67 @@
+// gemm_w8a16 / gemm_w4a16 (weight-only, fp16 MACs) and gemm_w8a8_dynamic (per-token activation
+// quantization at run time).
+#include "kernels/gemm/gemm.h"
+
+namespace npusim::kernels {
+
+using namespace Halide;
+
+Gemm make_gemm_weight_only(int k_extent, int bits, int group) {
+    Gemm g;
+    ImageParam a(Float(16), 2, "a");
+    ImageParam w(Int(8), 2, bits == 4 ? "w4" : "w");
+    ImageParam scales(Float(16), 2, "scales");  // (k / group, n): [n][k / group] in memory
+    Var k("k"), n("n");
+    Expr q;
+    if (bits == 4) {
+        Expr byte = w(k / 2, n);
+        q = select(k % 2 == 0, (byte << 4) >> 4, byte >> 4);
+    } else {
+        q = w(k, n);
+    }
+    Func w_deq("w_deq");
+    w_deq(k, n) = cast<float16_t>(cast<float>(q) * cast<float>(scales(k / group, n)));
+    g.k = RDom(0, k_extent, "k");
+    g.acc(g.n, g.m) = 0.0f;
+    g.acc(g.n, g.m) += cast<float>(a(g.k, g.m)) * cast<float>(w_deq(g.k, g.n));
+    g.result = Func("convert");
+    g.result(g.n, g.m) = cast<float16_t>(g.acc(g.n, g.m));
+    g.out(g.n, g.m) = g.result(g.n, g.m);
+    g.inputs = {a, w, scales};
+    g.a_sources = {a};
+    g.w_sources = {w, scales};
+    g.w_prep = {w_deq};
+    g.k_per_row[scales.name()] = group;
+    if (bits == 4) g.k_per_row[w.name()] = 2;
+    return g;
+}
+
+Gemm make_gemm_w8a8_dynamic(int k_extent) {
+    Gemm g;
+    ImageParam a(Float(16), 2, "a");
+    ImageParam w(Int(8), 2, "w");
+    ImageParam w_scale(Float(32), 1, "w_scale");  // per output channel
+    Var k("k"), m("m");
+    RDom r(0, k_extent, "r");
+    Func amax("amax"), a_inv("a_inv"), a_q("a_q");
+    amax(m) = 0.0f;
+    amax(m) = max(amax(m), abs(cast<float>(a(r, m))));
+    // An all-zero row quantizes to zeros (any positive scale would do).
+    a_inv(m) = select(amax(m) > 0.0f, 127.0f / amax(m), 0.0f);
+    a_q(k, m) = cast<int8_t>(clamp(round(cast<float>(a(k, m)) * a_inv(m)), -127.0f, 127.0f));
+    g.k = RDom(0, k_extent, "k");
+    g.acc(g.n, g.m) = 0;
+    g.acc(g.n, g.m) += cast<int32_t>(a_q(g.k, g.m)) * cast<int32_t>(w(g.k, g.n));
+    g.result = Func("dequant");
+    g.result(g.n, g.m) = cast<float16_t>(cast<float>(g.acc(g.n, g.m)) * (amax(g.m) / 127.0f) * w_scale(g.n));
+    g.out(g.n, g.m) = g.result(g.n, g.m);
+    g.inputs = {a, w, w_scale};
+    g.a_sources = {a};
+    g.w_sources = {w};
+    g.a_prep = {amax, a_inv, a_q};
+    g.a_prep_needs_row = true;
+    g.epilogue = {w_scale};
+    return g;
+}
+
+}  // namespace npusim::kernels

@@ -1,0 +1,115 @@
+"""The GEMM family on the host against independent numpy references, and on the simulated NPU."""
+import numpy as np
+import pytest
+
+import npusim
+
+RNG = np.random.default_rng(11)
+M, N, K = 24, 40, 256
+
+
+def pack_int4(q):
+    """[n, k] int4 values in [-8, 7] -> [n, k/2] bytes, even k in the low nibble."""
+    lo = q[:, 0::2].astype(np.int16) & 0xF
+    hi = q[:, 1::2].astype(np.int16) & 0xF
+    return ((hi << 4) | lo).astype(np.uint8).view(np.int8)
+
+
+def requant_ref(acc, bias, mult, shift):
+    v = (acc.astype(np.int64) + bias) * mult.astype(np.int64)
+    v = (v + (np.int64(1) << (shift.astype(np.int64) - 1))) >> shift.astype(np.int64)
+    return np.clip(v, -128, 127).astype(np.int8)
+
+
+def qparams(n):
+    bias = RNG.integers(-2000, 2000, size=n, dtype=np.int32)
+    mult, shift = npusim.requant_params(0.05, RNG.uniform(0.002, 0.02, size=n), 2.0)
+    return bias, mult, shift, np.stack([bias, mult, shift]).astype(np.int32)
+
+
+SCHEDULES = [None, {"tile_m": 8, "tile_n": 16, "tile_k": 64, "double_buffer": 1},
+             {"tile_m": 16, "tile_n": 32, "tile_k": 32, "order": "nm", "stage_b": "panel"}]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_w4a8_is_bit_exact(schedule):
+    a = RNG.integers(-128, 128, size=(M, K), dtype=np.int8)
+    q = RNG.integers(-8, 8, size=(N, K), dtype=np.int8)
+    bias, mult, shift, qp = qparams(N)
+    got = npusim.kernel_host("gemm_w4a8", {"a": a, "w4": pack_int4(q), "qparams": qp}, schedule=schedule,
+                             m=M, n=N, k=K)
+    acc = a.astype(np.int64) @ q.astype(np.int64).T
+    np.testing.assert_array_equal(got, requant_ref(acc, bias, mult, shift))
+
+
+def weight_only_ref(a, q, scales, group):
+    deq = (q.astype(np.float32) * np.repeat(scales, group, axis=1).astype(np.float32)).astype(np.float16)
+    return a.astype(np.float64) @ deq.astype(np.float64).T, np.abs(a.astype(np.float64)) @ np.abs(
+        deq.astype(np.float64)).T
+
+
+@pytest.mark.parametrize("bits,group", [(8, 64), (4, 32), (4, 256)])
+def test_weight_only_matches_float64_reference(bits, group):
+    a = (RNG.standard_normal((M, K))).astype(np.float16)
+    lim = 8 if bits == 4 else 128
+    q = RNG.integers(-lim, lim, size=(N, K), dtype=np.int8)
+    scales = RNG.uniform(0.001, 0.02, size=(N, K // group)).astype(np.float16)
+    name = f"gemm_w{bits}a16"
+    w = {"w4": pack_int4(q)} if bits == 4 else {"w": q}
+    got = npusim.kernel_host(name, {"a": a, **w, "scales": scales}, schedule={"tile_k": 64}, m=M, n=N, k=K,
+                             group=group)
+    want, magnitude = weight_only_ref(a, q, scales, group)
+    # fp32 accumulation of K products (2^-23 each, relative to the sum of magnitudes) and one
+    # rounding of the result to fp16 (2^-11 relative).
+    bound = 2.0**-11 * np.abs(want) + K * 2.0**-23 * magnitude + 1e-6
+    assert np.all(np.abs(got.astype(np.float64) - want) <= bound)
+
+
+def test_dynamic_activation_quantization_is_bit_exact():
+    a = (RNG.standard_normal((M, K)) * 3).astype(np.float16)
+    a[3] = 0  # an all-zero token quantizes to zeros
+    w = RNG.integers(-127, 128, size=(N, K), dtype=np.int8)
+    w_scale = RNG.uniform(0.001, 0.01, size=N).astype(np.float32)
+    got = npusim.kernel_host("gemm_w8a8_dynamic", {"a": a, "w": w, "w_scale": w_scale}, m=M, n=N, k=K)
+    af = a.astype(np.float32)
+    amax = np.abs(af).max(axis=1)
+    inv = np.where(amax > 0, np.float32(127) / np.where(amax > 0, amax, 1), np.float32(0)).astype(np.float32)
+    a_q = np.clip(np.round(af * inv[:, None]), -127, 127).astype(np.int64)
+    acc = (a_q @ w.astype(np.int64).T).astype(np.float32)
+    want = ((acc * (amax / np.float32(127))[:, None]).astype(np.float32) * w_scale[None, :]).astype(np.float16)
+    np.testing.assert_array_equal(got.view(np.int16), want.view(np.int16))
+
+
+def test_family_simulates_with_its_own_traffic_and_precision():
+    npu = npusim.Npu("default")
+    m, n, k = 64, 256, 512
+    w8 = npu.kernel("gemm_w8a8", schedule={"stage_a": "panel", "stage_b": "panel"}, m=m, n=n, k=k)
+    w4 = npu.kernel("gemm_w4a8", schedule={"stage_a": "panel", "stage_b": "panel"}, m=m, n=n, k=k)
+    # Packed int4 weights move half the bytes; the MACs are the same int8 MACs.
+    assert w8.dram_bytes_read - w4.dram_bytes_read == n * k // 2
+    assert w4.mac_ops_by_type == w8.mac_ops_by_type == {"int8": m * n * k}
+    assert w4.vector_ops > w8.vector_ops  # the unpack runs on the vector unit
+    wo = npu.kernel("gemm_w8a16", m=m, n=n, k=k, group=64)
+    assert wo.mac_ops_by_type == {"fp16": m * n * k}
+    dyn = npu.kernel("gemm_w8a8_dynamic", m=m, n=n, k=k)
+    assert dyn.schedule["stage_a"] == "panel" and dyn.mac_ops_by_type == {"int8": m * n * k}
+    for r in (w8, w4, wo, dyn):
+        assert r.cycles >= r.kernel_roofline_cycles
+
+
+def test_group_size_and_tile_trade_off_is_visible():
+    npu = npusim.Npu("hexagon_8gen3")
+    cycles = {(g, tk): npu.kernel("gemm_w4a16", schedule={"tile_k": tk}, m=1, n=2048, k=2048, group=g).cycles
+              for g in (32, 128) for tk in (64, 256)}
+    # A scale group longer than the K step cannot be double-buffered with the weights.
+    assert cycles[(128, 64)] > cycles[(32, 64)]
+    assert cycles[(128, 256)] < cycles[(128, 64)]
+
+
+def test_family_errors():
+    with pytest.raises(npusim.ShapeError, match="gemm_w4a8 shape k = 7 must be even"):
+        npusim.Npu("default").kernel("gemm_w4a8", m=4, n=4, k=7)
+    with pytest.raises(npusim.ShapeError, match="gemm_w8a16 shape group = 48 must divide k = 256"):
+        npusim.Npu("default").kernel("gemm_w8a16", m=4, n=4, k=256, group=48)
+    with pytest.raises(npusim.ScheduleError, match="stage_a=k cannot stage amax.*use stage_a=panel"):
+        npusim.Npu("default").kernel("gemm_w8a8_dynamic", schedule={"stage_a": "k"}, m=4, n=4, k=64)
