@@ -8,5 +8,6 @@ namespace npusim::schedules {
 
 const std::vector<const Kernel*>& gemm_kernels();
 const std::vector<const Kernel*>& row_kernels();
+const Kernel& attention_kernel();
 
 }  // namespace npusim::schedules

@@ -1,0 +1,56 @@
+#include "kernels/attention/attention.h"
+
+#include <cmath>
+
+namespace npusim::kernels {
+
+using namespace Halide;
+
+namespace {
+
+// fp16(int * scale) of a cache element; int4 values are packed two per byte along d.
+Expr dequant(const ImageParam& cache, const ImageParam& scale, Expr d, Expr kh, Expr j, int kv_bits) {
+    Expr q;
+    if (kv_bits == 4) {
+        Expr byte = cache(d / 2, kh, j);
+        q = select(d % 2 == 0, (byte << 4) >> 4, byte >> 4);
+    } else {
+        q = cache(d, kh, j);
+    }
+    return cast<float16_t>(cast<float>(q) * cast<float>(scale(j, kh)));
+}
+
+}  // namespace
+
+Attention make_attention(int head_dim, int heads, int kv_heads, int ctx, int queries, int kv_bits, bool causal) {
+    Attention a;
+    a.k = ImageParam(Int(8), 3, kv_bits == 4 ? "k4" : "k");
+    a.v = ImageParam(Int(8), 3, kv_bits == 4 ? "v4" : "v");
+    const int group = heads / kv_heads;
+    a.k_deq(a.d, a.kh, a.j) = dequant(a.k, a.k_scale, a.d, a.kh, a.j, kv_bits);
+    a.v_deq(a.d, a.kh, a.j) = dequant(a.v, a.v_scale, a.d, a.kh, a.j, kv_bits);
+
+    a.rd = RDom(0, head_dim, "rd");
+    a.scores(a.j, a.i, a.h) = 0.0f;
+    a.scores(a.j, a.i, a.h) += cast<float>(a.q(a.rd, a.h, a.i)) * cast<float>(a.k_deq(a.rd, a.h / group, a.j));
+
+    Expr scaled = a.scores(a.j, a.i, a.h) * (1.0f / std::sqrt(static_cast<float>(head_dim)));
+    Expr pos = ctx - queries + a.i;
+    a.logits(a.j, a.i, a.h) = causal ? select(a.j > pos, -1e30f, scaled) : scaled;
+
+    a.rj = RDom(0, ctx, "rj");
+    a.row_max(a.i, a.h) = -1e30f;
+    a.row_max(a.i, a.h) = max(a.row_max(a.i, a.h), a.logits(a.rj, a.i, a.h));
+    a.exps(a.j, a.i, a.h) = exp(a.logits(a.j, a.i, a.h) - a.row_max(a.i, a.h));
+    a.row_sum(a.i, a.h) = 0.0f;
+    a.row_sum(a.i, a.h) += a.exps(a.rj, a.i, a.h);
+    a.probs(a.j, a.i, a.h) = cast<float16_t>(a.exps(a.j, a.i, a.h) / a.row_sum(a.i, a.h));
+
+    a.context(a.d, a.i, a.h) = 0.0f;
+    a.context(a.d, a.i, a.h) += cast<float>(a.probs(a.rj, a.i, a.h)) * cast<float>(a.v_deq(a.d, a.h / group, a.rj));
+    a.result(a.d, a.h, a.i) = cast<float16_t>(a.context(a.d, a.i, a.h));
+    a.out(a.d, a.h, a.i) = a.result(a.d, a.h, a.i);
+    return a;
+}
+
+}  // namespace npusim::kernels

@@ -1,0 +1,85 @@
+"""Attention over an int8/int4 KV cache on the host against a float64 reference, and simulated."""
+import numpy as np
+import pytest
+
+import npusim
+
+RNG = np.random.default_rng(5)
+
+
+def pack_int4_last(q):
+    lo = q[..., 0::2].astype(np.int16) & 0xF
+    hi = q[..., 1::2].astype(np.int16) & 0xF
+    return ((hi << 4) | lo).astype(np.uint8).view(np.int8)
+
+
+def make_cache(ctx, hk, d, bits):
+    lim = 8 if bits == 4 else 128
+    ints = RNG.integers(-lim, lim, size=(ctx, hk, d), dtype=np.int8)
+    scale = RNG.uniform(0.005, 0.02, size=(hk, ctx)).astype(np.float16)  # [hk, ctx]
+    deq = (ints.astype(np.float32) * scale.T[:, :, None].astype(np.float32)).astype(np.float16)
+    stored = pack_int4_last(ints) if bits == 4 else ints
+    return stored, scale, deq.astype(np.float64)
+
+
+def reference(q, kd, vd, causal):
+    t, h, d = q.shape
+    ctx, hk, _ = kd.shape
+    g = h // hk
+    out = np.zeros((t, h, d))
+    mag = np.zeros((t, h, d))
+    for head in range(h):
+        kh = head // g
+        s = q[:, head, :].astype(np.float64) @ kd[:, kh, :].T / np.sqrt(d)
+        if causal:
+            pos = ctx - t + np.arange(t)
+            s = np.where(np.arange(ctx)[None, :] > pos[:, None], -np.inf, s)
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        out[:, head, :] = p @ vd[:, kh, :]
+        mag[:, head, :] = p @ np.abs(vd[:, kh, :])
+    return out, mag
+
+
+@pytest.mark.parametrize("t,ctx,h,hk,d,bits,causal,schedule", [
+    (8, 24, 4, 2, 16, 8, 1, None),                  # prefill-like chunk of a longer context, GQA 2:1
+    (24, 24, 4, 4, 16, 8, 1, {"tile_q": 8}),         # prefill S x S, chunked queries, MHA
+    (1, 40, 8, 2, 32, 8, 1, None),                   # decode, GQA 4:1
+    (6, 16, 4, 1, 16, 4, 0, {"double_buffer": 0}),   # int4 cache, no mask, multi-query
+])
+def test_attention_matches_float64_reference(t, ctx, h, hk, d, bits, causal, schedule):
+    q = RNG.standard_normal((t, h, d)).astype(np.float16)
+    k, ks, kd = make_cache(ctx, hk, d, bits)
+    v, vs, vd = make_cache(ctx, hk, d, bits)
+    names = ("k4", "v4") if bits == 4 else ("k", "v")
+    got = npusim.kernel_host("attention", {"q": q, names[0]: k, "k_scale": ks, names[1]: v, "v_scale": vs},
+                             schedule=schedule, t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=bits, causal=causal)
+    want, mag = reference(q, kd, vd, causal)
+    # p rounded to fp16 (2^-11 relative per probability) and the result rounded to fp16.
+    bound = 2.0**-10 * mag + 2.0**-11 * np.abs(want) + 1e-5
+    assert np.all(np.abs(got.astype(np.float64) - want) <= bound), np.max(np.abs(got - want) - bound)
+
+
+def test_simulated_attention_reads_the_cache_once_per_kv_head():
+    t, ctx, h, hk, d = 1, 256, 8, 2, 64
+    r = npusim.Npu("default").kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d)
+    cache = 2 * (ctx * hk * d + ctx * hk * 2)  # int8 K and V, fp16 scales
+    assert r.dram_bytes_read == cache + t * h * d * 2
+    assert r.dram_bytes_written == t * h * d * 2
+    # Two MatMuls per query head: q.k^T over d and p.v over the context.
+    assert r.mac_ops_by_type == {"fp16": 2 * h * t * ctx * d}
+    assert r.cycles >= r.kernel_roofline_cycles
+    four = npusim.Npu("default").kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=4)
+    assert r.dram_bytes_read - four.dram_bytes_read == ctx * hk * d  # half the K and V bytes
+
+
+def test_attention_shape_errors():
+    npu = npusim.Npu("default")
+    with pytest.raises(npusim.ShapeError, match="attention shape hk = 3 must divide h = 8"):
+        npu.kernel("attention", h=8, hk=3)
+    with pytest.raises(npusim.ShapeError, match="attention shape t = 9 exceeds ctx = 8"):
+        npu.kernel("attention", t=9, ctx=8)
+    with pytest.raises(npusim.ShapeError, match="kv_bits must be 4 or 8, got 6"):
+        npu.kernel("attention", kv_bits=6)
+    with pytest.raises(npusim.ScheduleError, match="SRAM level 'l1' overflows"):
+        npu.kernel("attention", t=1, ctx=4096)
