@@ -13,6 +13,8 @@
 //   For loops around any of these               -> Loop (also a loop that sets an inner
 //                                                  loop's bounds: one instruction has one size)
 //   IfThenElse on loop counters                 -> if
+//   a fill of an accumulator just before MatMuls accumulate into it is dropped: the array's
+//   first K fold overwrites its accumulators
 //   Fork / Acquire / semaphore release          -> fork threads / Wait / Signal
 // Anything else is a ScheduleError naming the Func and what would make it mappable.
 #include <Halide.h>

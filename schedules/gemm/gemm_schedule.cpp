@@ -159,10 +159,19 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
         if (needs_row && where != "panel")
             throw npu::ScheduleError(std::string(knob) + "=k cannot stage " + prep.front().name() +
                                      ": it reduces over all of K before the MatMuls; use " + knob + "=panel");
+        // A panel of the inner tile loop is consumed inside the result's producer thread when that
+        // runs ahead (overlap_out): it must be loaded there too, or the MatMuls would not wait for it.
+        const bool panel_in_producer = s.overlap_out && &panel_loop == &inner;
+        auto at_panel = [&](Func f) {
+            if (panel_in_producer)
+                f.compute_at(g.result, Var::outermost()).store_in(MemoryType::VTCM);
+            else
+                f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
+        };
         for (ImageParam p : sources) {
             Func f = p.in();
             if (where == "panel") {
-                f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
+                at_panel(f);
                 continue;
             }
             f.compute_at(g.acc, ko).store_in(MemoryType::VTCM);
@@ -178,7 +187,7 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
         }
         for (Func f : prep) {
             if (where == "panel")
-                f.compute_at(g.out, panel_loop).store_in(MemoryType::VTCM);
+                at_panel(f);
             else
                 f.compute_at(g.acc, ko).store_in(MemoryType::VTCM);
         }

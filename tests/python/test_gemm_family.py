@@ -113,3 +113,27 @@ def test_family_errors():
         npusim.Npu("default").kernel("gemm_w8a16", m=4, n=4, k=256, group=48)
     with pytest.raises(npusim.ScheduleError, match="stage_a=k cannot stage amax.*use stage_a=panel"):
         npusim.Npu("default").kernel("gemm_w8a8_dynamic", schedule={"stage_a": "k"}, m=4, n=4, k=64)
+
+
+def test_overlapped_output_loads_its_panel_in_the_producer_thread():
+    # The MatMuls run in the result's producer thread: the weight panel they read must be loaded
+    # there too (before them), or nothing would make them wait for it.
+    text = npusim.compile_kernel("gemm_w8a8", schedule={"stage_b": "panel", "overlap_out": 1, "tile_n": 64},
+                                 m=64, n=256, k=128)
+    lines = text.splitlines()
+    load = next(i for i, l in enumerate(lines) if l.strip().startswith("dma_in w "))
+    mm = next(i for i, l in enumerate(lines) if l.strip().startswith("matmul "))
+    assert load < mm and not any(l.strip() == "thread {" for l in lines[load:mm])
+    a = RNG.integers(-128, 128, size=(64, 128), dtype=np.int8)
+    w = RNG.integers(-128, 128, size=(256, 128), dtype=np.int8)
+    bias, mult, shift, _ = qparams(256)
+    want = requant_ref(a.astype(np.int64) @ w.astype(np.int64).T, bias, mult, shift)
+    got = npusim.gemm_host(a, w, bias, mult, shift, schedule={"stage_b": "panel", "overlap_out": 1, "tile_n": 64})
+    np.testing.assert_array_equal(got, want)
+
+
+def test_accumulator_zeroing_folds_into_the_first_matmul():
+    gemm = npusim.compile_kernel("gemm_w8a8", m=64, n=64, k=256)
+    assert "matmul" in gemm and "vector fill" not in gemm
+    norm = npusim.compile_kernel("rms_norm", t=8, d=64)  # a vector reduction still zeroes its sum
+    assert "vector fill" in norm
