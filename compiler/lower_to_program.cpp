@@ -333,8 +333,23 @@ private:
     }
     bool on_chip(const std::string& name) const { return sram_index_.count(name) > 0; }
 
-    // One instruction: a nest of loops (no control inside) ending in a single Store.
+    // One instruction: a nest of loops (no control inside) ending in a single Store. A schedule
+    // error says where: the enclosing program loop and the nest's own loops.
     void leaf(std::vector<LeafLoop> loops, const Stmt& s, npu::Block& out) {
+        try {
+            leaf_instruction(std::move(loops), s, out);
+        } catch (const npu::ScheduleError& e) {
+            std::string nest;
+            for (Stmt cur = s; const For* f = cur.as<For>(); cur = f->body)
+                nest += (nest.empty() ? "" : ", ") + pretty_name(f->name);
+            throw npu::ScheduleError(std::string(e.what()) + " [in " +
+                                     (loop_vars_.empty() ? std::string("no program loop")
+                                                         : "program loop " + pretty_name(loop_vars_.back())) +
+                                     (nest.empty() ? "" : "; the instruction's loops: " + nest) + "]");
+        }
+    }
+
+    void leaf_instruction(std::vector<LeafLoop> loops, const Stmt& s, npu::Block& out) {
         std::vector<std::pair<std::string, Expr>> inner_lets;
         Stmt cur = s;
         while (true) {
