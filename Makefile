@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation bench
+.PHONY: all setup configure build test run clean format validation bench kernels-table
 
 all: build
 
@@ -32,6 +32,9 @@ validation: build
 
 bench: build
 	@$(BUILD)/bin/bench_simulator
+
+kernels-table: build
+	@$(PY) bench/kernel_table.py
 
 format:
 	@clang-format -i $$(find sim compiler kernels schedules bindings cli tests bench -name '*.cpp' -o -name '*.h')

@@ -27,7 +27,7 @@ struct Attention {
     Halide::Func k_deq{"k_deq"}, v_deq{"v_deq"};  // (d, kv_head, j) fp16
     Halide::Func scores{"scores"};                // (j, i, h) fp32: q . k over d (a MatMul per head)
     Halide::Func logits{"logits"};                // scaled and masked
-    Halide::Func row_max{"row_max"}, exps{"exps"}, row_sum{"row_sum"};
+    Halide::Func row_max{"row_max"}, exps{"exps"}, row_sum{"row_sum"}, row_inv{"row_inv"};
     Halide::Func probs{"probs"};      // (j, i, h) fp16
     Halide::Func context{"context"};  // (d, i, h) fp32: p . v over j (a MatMul per head)
     Halide::Func result{"result"};    // (d, h, i) fp16

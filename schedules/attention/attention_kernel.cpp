@@ -84,7 +84,7 @@ public:
         a.q.in().compute_at(a.out, io).store_in(MemoryType::VTCM);
         for (Func f : {a.scores, a.context})
             f.compute_at(a.out, io).store_in(MemoryType::LockedCache);
-        for (Func f : {a.logits, a.row_max, a.exps, a.row_sum, a.probs, a.result})
+        for (Func f : {a.logits, a.row_max, a.exps, a.row_sum, a.row_inv, a.probs, a.result})
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
         const int64_t dk = bits == 4 ? d / 2 : d;
         return {{a.q, a.k, a.k_scale, a.v, a.v_scale},
