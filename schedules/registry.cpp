@@ -6,6 +6,8 @@ const std::vector<const Kernel*>& all_kernels() {
     static const std::vector<const Kernel*> all = [] {
         std::vector<const Kernel*> v = gemm_kernels();
         v.push_back(&attention_kernel());
+        for (const Kernel* k : kv_cache_kernels())
+            v.push_back(k);
         for (const Kernel* k : row_kernels())
             v.push_back(k);
         return v;

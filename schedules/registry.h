@@ -9,5 +9,6 @@ namespace npusim::schedules {
 const std::vector<const Kernel*>& gemm_kernels();
 const std::vector<const Kernel*>& row_kernels();
 const Kernel& attention_kernel();
+const std::vector<const Kernel*>& kv_cache_kernels();
 
 }  // namespace npusim::schedules

@@ -17,7 +17,7 @@ Expr dequant(const ImageParam& cache, const ImageParam& scale, Expr d, Expr kh, 
     } else {
         q = cache(d, kh, j);
     }
-    return cast<float16_t>(cast<float>(q) * cast<float>(scale(j, kh)));
+    return cast<float16_t>(cast<float>(q) * cast<float>(scale(kh, j)));
 }
 
 }  // namespace

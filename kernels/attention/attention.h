@@ -13,7 +13,7 @@
 // the fp16 roundings of p and o (relative 2^-11 each) plus the fp32 accumulation.
 //
 // Coordinates: q (d, h, t), k and v (d, kv_head, ctx) [int4: (d/2, kv_head, ctx), even d in the
-// low nibble], scales (ctx, kv_head) so one head's scales are contiguous, out (d, h, t).
+// low nibble], scales (kv_head, ctx) (token-major, as kv_append writes them), out (d, h, t).
 #include <Halide.h>
 
 namespace npusim::kernels {

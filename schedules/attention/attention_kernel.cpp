@@ -72,8 +72,11 @@ public:
         a.out.split(a.h, kho, hg, group).split(a.i, io, ii, tq).reorder(a.d, hg, ii, io, kho);
         a.out.reorder(a.d, ii, io, hg, kho);
         if (parallel) a.out.parallel(kho);
-        // The cache of one KV head, dequantized on chip once for its query heads.
-        for (ImageParam p : {a.k, a.k_scale, a.v, a.v_scale}) {
+        // The scales of every head and token are small: loaded once. The cache of one KV head is
+        // dequantized on chip once for its query heads.
+        for (ImageParam p : {a.k_scale, a.v_scale})
+            p.in().compute_root().store_in(MemoryType::VTCM);
+        for (ImageParam p : {a.k, a.v}) {
             Func staged = p.in();
             staged.compute_at(a.out, kho).store_in(MemoryType::VTCM);
             if (knob_flag(knobs, "double_buffer") && !parallel && hk > 1)
@@ -88,7 +91,7 @@ public:
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
         const int64_t dk = bits == 4 ? d / 2 : d;
         return {{a.q, a.k, a.k_scale, a.v, a.v_scale},
-                {{d, h, t}, {dk, hk, ctx}, {ctx, hk}, {dk, hk, ctx}, {ctx, hk}},
+                {{d, h, t}, {dk, hk, ctx}, {hk, ctx}, {dk, hk, ctx}, {hk, ctx}},
                 a.out,
                 {d, h, t}};
     }
