@@ -24,6 +24,7 @@ CASES = [
     ("attention", dict(t=512, ctx=512, h=32, hk=8, d=64), "prefill 512, int8 KV"),
     ("kv_scale", dict(t=512, hk=8, d=64), "prefill KV append, step 1"),
     ("kv_quantize", dict(t=512, hk=8, d=64), "prefill KV append, step 2"),
+    ("embedding", dict(t=512, d=2048, vocab=128256), "Llama-3.2 vocabulary"),
     ("rms_norm", dict(t=512, d=2048), ""),
     ("layer_norm", dict(t=512, d=2048), ""),
     ("rope", dict(t=512, h=32, d=64), ""),
@@ -87,6 +88,7 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 | attention | `attention` | q.k^T and p.v as fp16 MatMuls per head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
 | norms | `rms_norm`, `layer_norm` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
 | elementwise | `silu`, `gelu`, `swiglu`, `residual_add`, `rope` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
+| embedding | `embedding` | a gather of fp16 rows (one row DMA per token): exact |
 | conversions | `quantize`, `dequantize` | bit-exact against float32; `requantize`: bit-exact integer |
 
 ## Cycles against the roofline

@@ -404,12 +404,13 @@ private:
         }
         if (!on_chip(st->name)) throw npu::InternalError("store to unknown buffer " + st->name);
 
-        // A copy from DRAM: a DMA in.
+        // A copy from DRAM: a DMA in. An index that reads on-chip data (row ids) is a gather.
         if (const Load* src = value.as<Load>(); src && tensor(src->name)) {
             npu::DmaIn d;
             d.tensor = tensor(src->name)->name;
-            d.offset = byte_offset(src->index, loops, src->type, func);
-            d.box = box(src->index, loops, src->type, func, src->name);
+            const Expr src_index = without_data(src->index, &d.gather);
+            d.offset = byte_offset(src_index, loops, src->type, func);
+            d.box = box(src_index, loops, src->type, func, src->name);
             d.sram = program.sram[sram_index_[st->name]].name;
             d.sram_offset = byte_offset(index, loops, st->value.type(), func);
             d.func = func;
@@ -480,6 +481,28 @@ private:
         if (ops.size() == 1 && ops[0] == npu::VectorOp::Copy) ops.clear();
         ops.push_back(fold);
         return ops;
+    }
+
+    // `index` with every load of an on-chip buffer (data: row ids) replaced by 0; `gather` names
+    // that buffer. A load from DRAM inside an index cannot be expressed.
+    Expr without_data(const Expr& index, std::string* gather) {
+        class Replace : public IRMutator {
+        public:
+            Replace(const Walker& w, std::string* g) : w_(w), g_(g) {}
+            using IRMutator::visit;
+            Expr visit(const Load* l) override {
+                if (!w_.on_chip(l->name))
+                    throw npu::ScheduleError("an address reads '" + pretty_name(l->name) +
+                                             "' from DRAM; stage it on chip first (.in().compute_at(...))");
+                *g_ = w_.program.sram[w_.sram_index_.at(l->name)].name;
+                return make_zero(l->type);
+            }
+
+        private:
+            const Walker& w_;
+            std::string* g_;
+        } r(*this, gather);
+        return simplify(r.mutate(index));
     }
 
     npu::Expr elements(const std::vector<LeafLoop>& loops, const std::string& func) {

@@ -69,6 +69,11 @@ struct DmaIn {
     std::vector<BoxDim> box;  // innermost first
     std::string sram;
     Expr sram_offset;  // bytes into the SRAM buffer
+    // A gather: the box's rows come from rows of the tensor named by indices held in this SRAM
+    // buffer (data, unknown to the model). `offset` and `box` then describe the transfer as if
+    // every index were 0, so each gathered row is priced at row 0's address: exact when the row
+    // pitch is a multiple of the DRAM burst.
+    std::string gather;
     std::string func;
 };
 

@@ -46,6 +46,7 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     std::lock_guard<std::mutex> lock(kernel_lock());
     NpuModel& m = model();
     RunStats stats;
+    stats.tensor_bytes.assign(program.tensors.size(), 0);
     if (trace) trace->clear();
     start_run_clock();
     m.configure(cfg, stats, trace);
@@ -84,11 +85,14 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     r.memory_bound_cycles =
         ceil_div_d(static_cast<double>(stats.dram_read + stats.dram_written), cfg.dram_bytes_per_cycle);
     r.roofline_cycles = std::max(r.compute_bound_cycles, r.memory_bound_cycles);
-    for (const Tensor& t : program.tensors) {
+    // Each tensor once; a tensor the program only partly touches (an embedding table it gathers
+    // rows from) counts only the bytes it moved.
+    for (size_t i = 0; i < program.tensors.size(); ++i) {
+        const Tensor& t = program.tensors[i];
         uint64_t elements = 1;
         for (int64_t e : t.shape)
             elements *= static_cast<uint64_t>(e);
-        r.compulsory_dram_bytes += packed_bytes(elements, t.dtype);
+        r.compulsory_dram_bytes += std::min(packed_bytes(elements, t.dtype), stats.tensor_bytes[i]);
     }
     r.kernel_roofline_cycles = std::max(
         r.compute_bound_cycles,

@@ -59,3 +59,14 @@ Rope make_rope(int head_dim) {
 }
 
 }  // namespace npusim::kernels
+
+namespace npusim::kernels {
+
+Embedding make_embedding(int vocab) {
+    Embedding k;
+    k.rows(k.d, k.t) = k.table(k.d, Halide::clamp(k.ids(k.t), 0, vocab - 1));
+    k.out(k.d, k.t) = k.rows(k.d, k.t);
+    return k;
+}
+
+}  // namespace npusim::kernels

@@ -43,3 +43,18 @@ struct Rope {
 Rope make_rope(int head_dim);
 
 }  // namespace npusim::kernels
+
+namespace npusim::kernels {
+
+// Embedding lookup: out[t][d] = table[clamp(ids[t], 0, vocab - 1)][d], fp16 rows; ids outside
+// the table are clamped to its first or last row. Coordinates: table (d, vocab), ids (t).
+struct Embedding {
+    Halide::ImageParam table{Halide::Float(16), 2, "table"};
+    Halide::ImageParam ids{Halide::Int(32), 1, "ids"};
+    Halide::Var d{"d"}, t{"t"};
+    Halide::Func rows{"rows"};  // the gathered rows, on chip
+    Halide::Func out{"out"};
+};
+Embedding make_embedding(int vocab);
+
+}  // namespace npusim::kernels

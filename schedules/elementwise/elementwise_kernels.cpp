@@ -91,6 +91,15 @@ public:
     }
 };
 
+// The gathered rows are the tile: d fp16 elements per token, plus its id.
+class EmbeddingKernel : public RowKernel {
+public:
+    using RowKernel::RowKernel;
+    Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
+        return row_tile_defaults(npu, shape.at("t"), shape.at("d") * 2 * 2 + 4);
+    }
+};
+
 }  // namespace
 
 const std::vector<const Kernel*>& row_kernels() {
@@ -156,8 +165,19 @@ const std::vector<const Kernel*>& row_kernels() {
             apply_row_tiles(k.out, {k.r}, {k.acc}, {k.qparams}, {}, r, m);
             return KernelInstance{{k.acc, k.qparams}, {{n, m}, {n, 3}}, k.out, {n, m}};
         });
-    static const std::vector<const Kernel*> all = {&rms,      &layer, &silu,     &gelu,       &swiglu,
-                                                   &residual, &rope,  &quantize, &dequantize, &requantize};
+    static const EmbeddingKernel embedding(
+        "embedding",
+        "embedding lookup: out[t] = table[ids[t]] (fp16 rows; one gathered row DMA per token, ids clamped to the "
+        "table)",
+        {kTokens, kHidden, {"vocab", 32000, 1, 1 << 22, "rows of the table"}}, 2,
+        [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), t = dim(s, "t"), v = dim(s, "vocab");
+            kernels::Embedding k = kernels::make_embedding(static_cast<int>(v));
+            apply_row_tiles(k.out, {k.rows}, {k.ids}, {}, {}, r, t);
+            return KernelInstance{{k.table, k.ids}, {{d, v}, {t}}, k.out, {d, t}};
+        });
+    static const std::vector<const Kernel*> all = {&embedding, &rms,  &layer,    &silu,       &gelu,      &swiglu,
+                                                   &residual,  &rope, &quantize, &dequantize, &requantize};
     return all;
 }
 

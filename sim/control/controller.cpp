@@ -202,6 +202,7 @@ bool Controller::issue(const XDma& d, Thread& t) {
     const SramBuffer& s = p.sram[static_cast<size_t>(d.sram)];
     DmaRequest r;
     r.to_dram = d.to_dram;
+    r.tensor = d.tensor;
     r.elem_bytes = dtype_bits(tensor.dtype) / 8;  // int4 tensors are rejected when prepared
     r.sram_level = prog_->sram_level[static_cast<size_t>(d.sram)];
     int64_t offset = 0, sram_off = 0;

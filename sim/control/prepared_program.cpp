@@ -88,9 +88,12 @@ private:
             max_tokens = std::max(max_tokens, static_cast<int>(tokens_.size()));
             return XToken{static_cast<int>(tokens_.size()) - 1, t->init, t->name};
         }
-        if (auto* d = std::get_if<DmaIn>(&n))
+        if (auto* d = std::get_if<DmaIn>(&n)) {
+            if (!d->gather.empty())
+                index_of(p_.sram, d->gather, "SRAM buffer", where + " (dma_in " + d->tensor + " gather)");
             return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset, d->func,
                        where + " (dma_in " + d->tensor + " -> " + d->sram + ")");
+        }
         if (auto* d = std::get_if<DmaOut>(&n))
             return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset, d->func,
                        where + " (dma_out " + d->sram + " -> " + d->tensor + ")");

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "sim/sram/sram_level.h"
 
@@ -14,8 +15,9 @@ struct EngineCounters {
 };
 
 struct RunStats {
-    uint64_t dram_read = 0, dram_written = 0;                              // bytes requested
-    uint64_t dram_bus_read = 0, dram_bus_written = 0;                      // bytes in whole bursts
+    uint64_t dram_read = 0, dram_written = 0;          // bytes requested
+    std::vector<uint64_t> tensor_bytes;                // bytes requested from or to each program tensor
+    uint64_t dram_bus_read = 0, dram_bus_written = 0;  // bytes in whole bursts
     uint64_t sram_read[kSramLevels] = {}, sram_written[kSramLevels] = {};  // by SramLevel, all cores
     std::map<std::string, uint64_t> macs;                                  // per precision name
     uint64_t vector_ops = 0;

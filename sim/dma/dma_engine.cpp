@@ -48,6 +48,7 @@ void DmaEngine::channel(int id) {
             const uint64_t sram_done = ctx_->port(r.sram_level, !r.to_dram).complete_at(now, c.bytes);
             sc_core::wait(cycles(std::max(dram_done, sram_done) - now));
         }
+        stats.tensor_bytes[static_cast<size_t>(r.tensor)] += c.bytes;
         if (r.to_dram) {
             stats.dram_written += c.bytes;
             stats.dram_bus_written += c.bus_bytes;

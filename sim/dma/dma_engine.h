@@ -18,6 +18,7 @@ struct DmaRequest {
     uint64_t address = 0;  // DRAM byte address of the box's first element
     std::vector<BoxExtent> dims;
     int64_t elem_bytes = 1;
+    int tensor = 0;  // index in the program's tensors
     SramLevel sram_level = SramLevel::L1;
     std::string trace_name, trace_args;  // filled only when tracing
     sc_core::sc_event* done = nullptr;

@@ -8,7 +8,7 @@
 //         | token NAME init=INT
 //         | fork { thread { stmt* } ... }
 //         | if EXPR { stmt* } [else { stmt* }]
-//         | dma_in TENSOR offset=EXPR box=[EXPR:INT, ...] -> SRAM offset=EXPR
+//         | dma_in TENSOR offset=EXPR box=[EXPR:INT, ...] -> SRAM offset=EXPR [gather=SRAM]
 //         | dma_out SRAM offset=EXPR -> TENSOR offset=EXPR box=[EXPR:INT, ...]
 //         | matmul m=EXPR n=EXPR k=EXPR a=SRAM:DTYPE b=SRAM:DTYPE acc=SRAM:DTYPE
 //         | vector OP[+OP...] elements=EXPR dtype=DTYPE in=[SRAM, ...] out=SRAM
@@ -79,7 +79,7 @@ struct Printer {
         } else if (auto* i = std::get_if<DmaIn>(&n)) {
             out << pad(d) << "dma_in " << i->tensor << " offset=" << i->offset.to_string()
                 << " box=" << box_text(i->box) << " -> " << i->sram << " offset=" << i->sram_offset.to_string()
-                << func(i->func) << "\n";
+                << (i->gather.empty() ? "" : " gather=" + i->gather) << func(i->func) << "\n";
         } else if (auto* o = std::get_if<DmaOut>(&n)) {
             out << pad(d) << "dma_out " << o->sram << " offset=" << o->sram_offset.to_string() << " -> " << o->tensor
                 << " offset=" << o->offset.to_string() << " box=" << box_text(o->box) << func(o->func) << "\n";
@@ -452,6 +452,10 @@ private:
             expect_punct("->");
             d.sram = ident("an SRAM buffer name");
             d.sram_offset = expr_field("offset");
+            if (peek_word("gather")) {
+                key("gather");
+                d.gather = ident("an SRAM buffer name");
+            }
             d.func = optional_func();
             return d;
         }

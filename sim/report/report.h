@@ -38,7 +38,8 @@ struct Report {
     uint64_t compute_bound_cycles = 0, memory_bound_cycles = 0, roofline_cycles = 0;
     double mac_utilisation = 0;  // MACs / (peak MACs per cycle * cycles)
     // The kernel's own bound, whatever the schedule: its MACs at peak, and each DRAM tensor read
-    // or written exactly once (`compulsory_dram_bytes`) at the sustained bandwidth
+    // or written exactly once (`compulsory_dram_bytes`; only the bytes moved, if fewer: a gather)
+    // at the sustained bandwidth
     // (dram.bytes_per_cycle x dram.efficiency). roofline_fraction = kernel_roofline / cycles.
     uint64_t compulsory_dram_bytes = 0, kernel_roofline_cycles = 0;
     double roofline_fraction = 0;
