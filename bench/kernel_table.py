@@ -20,6 +20,8 @@ CASES = [
     ("gemm_w8a8_dynamic", dict(m=512, n=2048, k=2048), "prefill, per-token activations"),
     ("gemm_w8a16", dict(m=1, n=2048, k=2048, group=128), "decode, weight-only int8"),
     ("gemm_w4a16", dict(m=1, n=2048, k=2048, group=128), "decode, weight-only int4"),
+    ("lm_head", dict(t=1, d=2048, vocab=128256, w_bits=8, a_bits=8), "decode, W8A8"),
+    ("lm_head", dict(t=1, d=2048, vocab=128256, w_bits=4, a_bits=16), "decode, W4A16"),
     ("attention", dict(t=1, ctx=512, h=32, hk=8, d=64), "decode, ctx 512, int8 KV"),
     ("attention", dict(t=512, ctx=512, h=32, hk=8, d=64), "prefill 512, int8 KV"),
     ("kv_scale", dict(t=512, hk=8, d=64), "prefill KV append, step 1"),
@@ -83,6 +85,7 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 |---|---|---|
 | GEMM | `gemm_w8a8`, `gemm_w4a8` | int8 x int8 (int4 unpacked on chip) -> int32, fixed-point requantization: bit-exact |
 | | `gemm_w8a16`, `gemm_w4a16` | weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation: fp32 accumulation error + one fp16 rounding |
+| | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
 | | `gemm_w8a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
 | KV cache | `kv_scale`, `kv_quantize` | appending tokens: per-token, per-head scale from the absmax, then int8 or packed int4 values: bit-exact against float32 |
 | attention | `attention` | q.k^T and p.v as fp16 MatMuls per head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
@@ -112,6 +115,8 @@ Notes:
 - `attention` keeps one KV head's whole cache on chip (no key chunking): longer contexts than
   the preset's l1 holds are a ScheduleError naming the buffers.
 - The weight-only GEMMs run fp16 MACs, which both presets rate far below INT8.
+- A shape the tile does not divide recomputes an overlapping last tile (Halide shifts it inwards):
+  the MACs and bytes reported include that overlap.
 """
 
 if __name__ == "__main__":

@@ -131,6 +131,51 @@ private:
     std::string name_, summary_;
 };
 
+// The output projection to the vocabulary at a chosen precision: the GEMM variant for (w_bits,
+// a_bits) with m = t tokens, n = vocab, k = d.
+class LmHeadKernel : public Kernel {
+public:
+    explicit LmHeadKernel(std::vector<const GemmKernel*> variants) : variants_(std::move(variants)) {}
+    std::string name() const override { return "lm_head"; }
+    std::string summary() const override {
+        return "logits = x W^T over the vocabulary with the GEMM variant of (w_bits, a_bits): 8/8 gemm_w8a8, "
+               "4/8 gemm_w4a8, 8/16 gemm_w8a16, 4/16 gemm_w4a16 (its inputs and numerics)";
+    }
+    std::vector<ShapeDim> shape_dims() const override {
+        return {{"t", 1, 1, 1 << 20, "tokens"},
+                {"d", 2048, 1, 65536, "hidden size"},
+                {"vocab", 128256, 1, 1 << 20, "vocabulary"},
+                {"w_bits", 8, 4, 8, "weight precision: 8 or 4"},
+                {"a_bits", 16, 8, 16, "activation precision: 8 (int8, requantized out) or 16 (fp16)"},
+                {"group", 128, 1, 65536, "K elements per weight scale (a_bits 16)"}};
+    }
+    std::vector<KnobSpec> knob_specs() const override { return variants_.front()->knob_specs(); }
+    Knobs default_knobs(const npu::NpuConfig& npu, const Shape& s) const override {
+        return variant(s).default_knobs(npu, gemm_shape(s));
+    }
+    void check(const Shape& s, const Knobs& knobs) const override {
+        if ((s.at("w_bits") != 4 && s.at("w_bits") != 8) || (s.at("a_bits") != 8 && s.at("a_bits") != 16))
+            throw npu::ShapeError("lm_head shape w_bits must be 4 or 8 and a_bits 8 or 16, got " +
+                                  std::to_string(s.at("w_bits")) + " and " + std::to_string(s.at("a_bits")));
+        variant(s).check(gemm_shape(s), knobs);
+    }
+    KernelInstance build(const Shape& s, const Knobs& knobs) const override {
+        return variant(s).build(gemm_shape(s), knobs);
+    }
+
+private:
+    const GemmKernel& variant(const Shape& s) const {
+        const bool w4 = s.at("w_bits") == 4, a16 = s.at("a_bits") == 16;
+        return *variants_[(w4 ? 1 : 0) + (a16 ? 2 : 0)];
+    }
+    static Shape gemm_shape(const Shape& s) {
+        Shape g = {{"m", s.at("t")}, {"n", s.at("vocab")}, {"k", s.at("d")}};
+        if (s.at("a_bits") == 16) g["group"] = s.at("group");
+        return g;
+    }
+    std::vector<const GemmKernel*> variants_;  // w8a8, w4a8, w8a16, w4a16
+};
+
 }  // namespace
 
 const std::vector<const Kernel*>& gemm_kernels() {
@@ -149,7 +194,8 @@ const std::vector<const Kernel*>& gemm_kernels() {
                                     "fp16 activations quantized per token at run time (absmax over K), int8 x int8 "
                                     "-> int32, out = fp16(acc * absmax/127 * w_scale[n]) (bit-exact vs float32); "
                                     "needs stage_a=panel");
-    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic};
+    static const LmHeadKernel lm_head({&w8a8, &w4a8, &w8a16, &w4a16});
+    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic, &lm_head};
     return all;
 }
 

@@ -137,3 +137,21 @@ def test_accumulator_zeroing_folds_into_the_first_matmul():
     assert "matmul" in gemm and "vector fill" not in gemm
     norm = npusim.compile_kernel("rms_norm", t=8, d=64)  # a vector reduction still zeroes its sum
     assert "vector fill" in norm
+
+
+def test_lm_head_is_the_gemm_variant_of_its_precision():
+    t, d, vocab = 4, 128, 96
+    a = RNG.integers(-128, 128, size=(t, d), dtype=np.int8)
+    q = RNG.integers(-8, 8, size=(vocab, d), dtype=np.int8)
+    bias, mult, shift, qp = qparams(vocab)
+    inputs = {"a": a, "w4": pack_int4(q), "qparams": qp}
+    got = npusim.kernel_host("lm_head", inputs, t=t, d=d, vocab=vocab, w_bits=4, a_bits=8)
+    np.testing.assert_array_equal(got, npusim.kernel_host("gemm_w4a8", inputs, m=t, n=vocab, k=d))
+    r = npusim.Npu("default").kernel("lm_head", t=1, d=2048, vocab=32768, w_bits=8, a_bits=16)
+    assert r.mac_ops_by_type == {"fp16": 2048 * 32768}
+    # A vocabulary the tile does not divide recomputes an overlapping last tile (Halide shifts it
+    # inwards): the MACs performed exceed t * d * vocab by exactly that overlap.
+    r = npusim.Npu("default").kernel("lm_head", t=1, d=2048, vocab=32000, w_bits=8, a_bits=16)
+    assert r.mac_ops_by_type == {"fp16": 2048 * 2048 * 16}
+    with pytest.raises(npusim.ShapeError, match="lm_head shape w_bits must be 4 or 8 and a_bits 8 or 16, got 6"):
+        npusim.Npu("default").kernel("lm_head", w_bits=6)
