@@ -105,10 +105,9 @@ in {budget} evaluations. Produced by `make kernels-table` (`bench/kernel_table.p
 
 Notes:
 - Decode GEMMs (M = 1) are DRAM-bound: their roofline is the weight traffic.
-- On hexagon_8gen3 the prefill GEMMs are DRAM-bound (51 B/cycle sustained against 49k MACs/cycle)
-  and stay below 80 % for two of the three shapes: the 1 MiB activation panel loads before any
-  MatMul can start, each output tile's requantize runs between its MatMuls and the next tile's,
-  and one DMA channel carries the weights, the panel and the results in turn.
+- On hexagon_8gen3 the prefill GEMMs are DRAM-bound (51 B/cycle sustained against 49k MACs/cycle):
+  what keeps them near 80 % is the 1 MiB activation panel that loads before the first MatMul, and
+  one DMA channel carrying the weights, the panel and the results in turn.
 - The vector unit bounds the elementwise kernels with transcendental or divide steps (silu, gelu,
   layer_norm), attention's softmax, and the on-chip int4 unpack of `gemm_w4a8` on hexagon_8gen3;
   the kernel roofline counts only MACs and DRAM bytes, so these read low.

@@ -57,15 +57,16 @@ public:
         } else if (npu.name == "hexagon_8gen3") {
             // 128x384 array, 1 MiB accumulators, one DMA channel, DRAM-bound at M = 512: all 512 rows
             // of A as a panel loaded once, 512-wide weight tiles (512x512 int32 fills the
-            // accumulators), 256-deep K steps so each weight DMA is 128 KiB, and the next tile
-            // computed while this one is copied out. Llama-3.2-1B prefill (M = 512):
-            //   512x2048x2048 169,853 cycles (72.6 % of the kernel roofline)
-            //   512x8192x2048 617,189 (70.0 %) | 512x2048x8192 502,877 (85.6 %)
-            // What is left: the 1 MiB A panel load (~20k cycles) and each tile's requantize run
-            // before any MatMul can overlap them.
+            // accumulators), 1024-deep K steps so each weight DMA is 512 KiB and pays its ~260-cycle
+            // latency rarely, and the next tile computed while this one is copied out, its weight
+            // stream running on through this tile's requantize. Llama-3.2-1B prefill (M = 512):
+            //   512x2048x2048 142,079 cycles (86.8 % of the kernel roofline)
+            //   512x8192x2048 463,871 (93.1 %) | 512x2048x8192 456,641 (94.3 %)
+            // (tile_k 256: 80.5 / 80.8 / 88.5 %; and 72.6 / 70.0 / 85.6 % while the weight stream
+            // restarted at each tile.) What is left: the 1 MiB A panel load before the first MatMul.
             s.tile_m = 512;
             s.tile_n = 512;
-            s.tile_k = 256;
+            s.tile_k = 1024;
             s.stage_a = "panel";
             s.overlap_out = n % 512 == 0;
         }

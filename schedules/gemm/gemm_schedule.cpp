@@ -182,8 +182,19 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
             // would need a semaphore per tail, so that tensor is loaded in step instead.
             const auto packed = g.k_per_row.find(p.name());
             const int k_per_row = packed == g.k_per_row.end() ? 1 : packed->second;
-            if (s.double_buffer && several_k_steps && tk % k_per_row == 0)
-                f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * (tk / k_per_row)).async();
+            if (s.double_buffer && several_k_steps && tk % k_per_row == 0) {
+                const bool across_tiles = s.overlap_out && &panel_loop == &inner;
+                if (across_tiles) {
+                    // The stream continues from one output tile into the next: two tiles' worth of
+                    // K steps in flight, so the next tile's loads run during this tile's epilogue.
+                    f.store_at(g.out, s.order == "mn" ? mo : no)
+                        .fold_storage(f.args()[0], 2 * (tk / k_per_row))
+                        .fold_storage(f.args()[1], 2 * (s.order == "mn" ? tn : tm))
+                        .async();
+                } else {
+                    f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * (tk / k_per_row)).async();
+                }
+            }
         }
         for (Func f : prep) {
             if (where == "panel")

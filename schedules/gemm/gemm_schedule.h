@@ -29,7 +29,8 @@ struct GemmSchedule {
                                 // tile_m x K panel per m tile (reused across n tiles when order=mn)
     std::string stage_b = "k";  // same for W: "panel" is a tile_n x K panel per n tile
     bool double_buffer = true;  // async + fold_storage(2x) for the K-step-staged operands
-    bool overlap_out = false;   // compute the next output tile while this one is copied out
+    bool overlap_out = false;   // compute the next output tile while this one is copied out; with
+                                // K-step staging, the weight stream also runs across tiles
     bool parallel = false;      // spread the outer tile loop over the NPU's cores
 
     // Throws npu::ScheduleError naming the knob and what is allowed.
