@@ -36,21 +36,9 @@ int cmd_gemm(const std::vector<std::string>& argv) {
     const schedules::KernelCall call =
         schedules::gemm_call(m, n, k, schedules::parse_fields(args.get("schedule"), "schedule"),
                              schedules::GemmLayout::parse(args.get("layout")), cfg);
-    if (args.flag("print-program")) {
-        std::cout << npu::to_text(schedules::compile_kernel(call));
-        return 0;
-    }
-    npu::TraceRecorder trace;
-    npu::Report r = schedules::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
-    write_trace(args, trace, r, cfg.clock_mhz);
-    if (args.flag("json")) {
-        std::cout << r.to_json() << "\n";
-    } else {
-        std::cout << "GEMM " << m << "x" << n << "x" << k << "  schedule " << schedules::fields_text(call.knobs)
-                  << "\n";
-        std::cout << r.to_table();
-    }
-    return 0;
+    return run_call(args, call, cfg,
+                    "GEMM " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + "  schedule " +
+                        schedules::fields_text(call.knobs));
 }
 
 }  // namespace npusim::cli

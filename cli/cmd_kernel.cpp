@@ -51,25 +51,10 @@ int cmd_kernel(const std::vector<std::string>& argv) {
     const npu::NpuConfig cfg = preset_from_args(args);
     const schedules::KernelCall call(args.positional()[0], schedules::parse_shape(args.get("shape")),
                                      schedules::parse_fields(args.get("schedule"), "schedule"), cfg);
-    if (args.flag("print-program")) {
-        std::cout << npu::to_text(schedules::compile_kernel(call));
-        return 0;
-    }
-    npu::TraceRecorder trace;
-    npu::Report r = schedules::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
-    write_trace(args, trace, r, cfg.clock_mhz);
-    if (args.flag("json")) {
-        std::cout << r.to_json() << "\n";
-    } else {
-        std::cout << call.kernel->name() << "  shape ";
-        std::string sep;
-        for (const auto& [n, v] : call.shape) {
-            std::cout << sep << n << "=" << v;
-            sep = ",";
-        }
-        std::cout << "  schedule " << schedules::fields_text(call.knobs) << "\n" << r.to_table();
-    }
-    return 0;
+    std::string header = call.kernel->name() + "  shape ";
+    for (const auto& [n, v] : call.shape)
+        header += (header.back() == ' ' ? "" : ",") + n + "=" + std::to_string(v);
+    return run_call(args, call, cfg, header + "  schedule " + schedules::fields_text(call.knobs));
 }
 
 }  // namespace npusim::cli

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "schedules/kernel_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/report/report.h"
 #include "sim/trace/trace_recorder.h"
@@ -18,6 +19,8 @@ int cmd_program(const std::vector<std::string>& argv);
 class Args;
 // --preset with any --set overrides applied and checked.
 npu::NpuConfig preset_from_args(const Args& args);
+// --print-program, or simulate with --trace and print the report (--json, or `header` and a table).
+int run_call(const Args& args, const schedules::KernelCall& call, const npu::NpuConfig& cfg, const std::string& header);
 // Writes the recorded trace to --trace's file, if one was asked for.
 void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz);
 

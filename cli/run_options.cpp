@@ -1,5 +1,6 @@
 // Options shared by the commands that run a simulation: --preset, --set, --trace.
 #include <fstream>
+#include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -16,6 +17,22 @@ npu::NpuConfig preset_from_args(const Args& args) {
     }
     cfg.validate();
     return cfg;
+}
+
+int run_call(const Args& args, const schedules::KernelCall& call, const npu::NpuConfig& cfg,
+             const std::string& header) {
+    if (args.flag("print-program")) {
+        std::cout << npu::to_text(schedules::compile_kernel(call));
+        return 0;
+    }
+    npu::TraceRecorder trace;
+    const npu::Report r = schedules::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
+    write_trace(args, trace, r, cfg.clock_mhz);
+    if (args.flag("json"))
+        std::cout << r.to_json() << "\n";
+    else
+        std::cout << header << "\n" << r.to_table();
+    return 0;
 }
 
 void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz) {

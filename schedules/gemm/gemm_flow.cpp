@@ -20,15 +20,7 @@ constexpr int64_t kMaxDim = int64_t{1} << 20;
 }  // namespace
 
 GemmLayout GemmLayout::parse(const std::string& text) {
-    std::map<std::string, std::string> fields;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        if (item.empty()) continue;
-        const auto eq = item.find('=');
-        fields[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
-    }
-    return from_map(fields);
+    return from_map(parse_fields(text, "layout"));
 }
 
 GemmLayout GemmLayout::from_map(const std::map<std::string, std::string>& fields) {
