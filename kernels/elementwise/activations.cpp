@@ -27,10 +27,12 @@ Elementwise make_activation(Activation act) {
     return k;
 }
 
-Elementwise make_swiglu() {
+Elementwise make_gated(Activation act) {
     Elementwise k;
     k.operands = 2;
-    k.value(k.d, k.t) = cast<float16_t>(silu(cast<float>(k.a(k.d, k.t))) * cast<float>(k.b(k.d, k.t)));
+    Expr gate = cast<float>(k.a(k.d, k.t));
+    k.value(k.d, k.t) =
+        cast<float16_t>((act == Activation::Silu ? silu(gate) : gelu(gate)) * cast<float>(k.b(k.d, k.t)));
     k.out(k.d, k.t) = k.value(k.d, k.t);
     return k;
 }

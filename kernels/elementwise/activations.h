@@ -25,8 +25,9 @@ struct Elementwise {
 };
 // silu(a) = a * sigmoid(a); gelu(a) = 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))
 Elementwise make_activation(Activation act);
-// swiglu(a, b) = silu(a) * b  (a the gate projection, b the up projection)
-Elementwise make_swiglu();
+// Gated linear units: swiglu(a, b) = silu(a) * b, geglu(a, b) = gelu(a) * b  (a the gate
+// projection, b the up projection)
+Elementwise make_gated(Activation act);
 // a + b
 Elementwise make_residual_add();
 

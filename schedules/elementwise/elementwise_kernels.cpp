@@ -126,9 +126,14 @@ const std::vector<const Kernel*>& row_kernels() {
                                 [](const Shape& s, const RowTiles& r) {
                                     return elementwise(kernels::make_activation(kernels::Activation::Gelu), s, r);
                                 });
-    static const RowKernel swiglu(
-        "swiglu", "SwiGLU: y = silu(a) * b (gate, up); fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2 + 2,
-        [](const Shape& s, const RowTiles& r) { return elementwise(kernels::make_swiglu(), s, r); });
+    static const RowKernel swiglu("swiglu", "SwiGLU: y = silu(a) * b (gate, up); fp16 in/out, fp32 arithmetic",
+                                  {kTokens, kHidden}, 2 + 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                      return elementwise(kernels::make_gated(kernels::Activation::Silu), s, r);
+                                  });
+    static const RowKernel geglu("geglu", "GeGLU: y = gelu(a) * b (gate, up; tanh GELU); fp16 in/out, fp32 arithmetic",
+                                 {kTokens, kHidden}, 2 + 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                     return elementwise(kernels::make_gated(kernels::Activation::Gelu), s, r);
+                                 });
     static const RowKernel residual(
         "residual_add", "residual add: y = a + b; fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2 + 2,
         [](const Shape& s, const RowTiles& r) { return elementwise(kernels::make_residual_add(), s, r); });
@@ -176,8 +181,8 @@ const std::vector<const Kernel*>& row_kernels() {
             apply_row_tiles(k.out, {k.rows}, {k.ids}, {}, {}, r, t);
             return KernelInstance{{k.table, k.ids}, {{d, v}, {t}}, k.out, {d, t}};
         });
-    static const std::vector<const Kernel*> all = {&embedding, &rms,  &layer,    &silu,       &gelu,      &swiglu,
-                                                   &residual,  &rope, &quantize, &dequantize, &requantize};
+    static const std::vector<const Kernel*> all = {&embedding, &rms,      &layer, &silu,     &gelu,       &swiglu,
+                                                   &geglu,     &residual, &rope,  &quantize, &dequantize, &requantize};
     return all;
 }
 

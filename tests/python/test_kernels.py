@@ -65,6 +65,7 @@ FLOAT_CASES = {
     "silu": (lambda: {"a": f16(T, D)}, lambda i: silu_ref(i["a"])),
     "gelu": (lambda: {"a": f16(T, D)}, lambda i: gelu_ref(i["a"])),
     "swiglu": (lambda: {"a": f16(T, D), "b": f16(T, D)}, lambda i: silu_ref(i["a"]) * i["b"].astype(np.float64)),
+    "geglu": (lambda: {"a": f16(T, D), "b": f16(T, D)}, lambda i: gelu_ref(i["a"]) * i["b"].astype(np.float64)),
     "residual_add": (lambda: {"a": f16(T, D), "b": f16(T, D)},
                      lambda i: i["a"].astype(np.float64) + i["b"].astype(np.float64)),
 }

@@ -1,0 +1,168 @@
+#include "models/model_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "models/json_value.h"
+#include "sim/config/npu_config.h"
+
+namespace npusim::models {
+
+namespace {
+
+struct Reader {
+    const JsonValue& root;
+    const std::string& source;
+
+    [[noreturn]] void fail(const std::string& field, const std::string& what) const {
+        throw ModelError(source + ": field \"" + field + "\" " + what);
+    }
+    int64_t integer(const std::string& field, int64_t lo, int64_t hi) const {
+        const JsonValue* v = root.find(field);
+        if (!v) fail(field, "is missing");
+        return checked(field, *v, lo, hi);
+    }
+    int64_t integer_or(const std::string& field, int64_t fallback, int64_t lo, int64_t hi) const {
+        const JsonValue* v = root.find(field);
+        if (!v || v->kind == JsonValue::Kind::Null) return fallback;
+        return checked(field, *v, lo, hi);
+    }
+    int64_t checked(const std::string& field, const JsonValue& v, int64_t lo, int64_t hi) const {
+        if (v.kind != JsonValue::Kind::Number || v.number != std::floor(v.number))
+            fail(field, "must be an integer");
+        if (v.number < static_cast<double>(lo) || v.number > static_cast<double>(hi))
+            fail(field, "= " + std::to_string(static_cast<long long>(v.number)) + " is outside [" + std::to_string(lo) +
+                            ", " + std::to_string(hi) + "]");
+        return static_cast<int64_t>(v.number);
+    }
+    bool boolean_or(const std::string& field, bool fallback) const {
+        const JsonValue* v = root.find(field);
+        if (!v) return fallback;
+        if (v->kind != JsonValue::Kind::Bool) fail(field, "must be true or false");
+        return v->boolean;
+    }
+    std::string string_or(const std::string& field, const std::string& fallback) const {
+        const JsonValue* v = root.find(field);
+        if (!v) return fallback;
+        if (v->kind != JsonValue::Kind::String) fail(field, "must be a string");
+        return v->string;
+    }
+};
+
+std::string config_dir() {
+    return npu::config_dir() + "/models";
+}
+
+}  // namespace
+
+ModelConfig parse_model(const std::string& json_text, const std::string& source, const std::string& name) {
+    const JsonValue root = parse_json(json_text, source);
+    if (root.kind != JsonValue::Kind::Object) throw ModelError(source + ": the top level must be a JSON object");
+    const Reader r{root, source};
+    const JsonValue* arch = root.find("architectures");
+    if (!arch || arch->kind != JsonValue::Kind::Array || arch->array.size() != 1 ||
+        arch->array[0].kind != JsonValue::Kind::String)
+        r.fail("architectures", "must be a list of one architecture name");
+    ModelConfig c;
+    c.name = name;
+    c.source = source;
+    c.architecture = arch->array[0].string;
+    const int64_t kBig = int64_t{1} << 24;
+    if (c.architecture == "LlamaForCausalLM")
+        c.family = Family::Llama;
+    else if (c.architecture == "Qwen2ForCausalLM")
+        c.family = Family::Qwen2;
+    else if (c.architecture == "Phi3ForCausalLM")
+        c.family = Family::Phi3;
+    else if (c.architecture == "GemmaForCausalLM")
+        c.family = Family::Gemma;
+    else if (c.architecture == "BertModel")
+        c.family = Family::Bert;
+    else
+        r.fail("architectures", "names '" + c.architecture +
+                                    "', which npusim does not model (supported: LlamaForCausalLM, Qwen2ForCausalLM, "
+                                    "Phi3ForCausalLM, GemmaForCausalLM, BertModel)");
+    c.hidden = r.integer("hidden_size", 1, kBig);
+    c.intermediate = r.integer("intermediate_size", 1, kBig);
+    c.layers = r.integer("num_hidden_layers", 1, 4096);
+    c.heads = r.integer("num_attention_heads", 1, 4096);
+    c.kv_heads = r.integer_or("num_key_value_heads", c.heads, 1, c.heads);
+    if (c.heads % c.kv_heads)
+        r.fail("num_key_value_heads", "= " + std::to_string(c.kv_heads) + " must divide num_attention_heads = " +
+                                          std::to_string(c.heads));
+    if (!root.has("head_dim") && c.hidden % c.heads)
+        r.fail("num_attention_heads", "= " + std::to_string(c.heads) + " must divide hidden_size = " +
+                                          std::to_string(c.hidden) + " (or give head_dim)");
+    c.head_dim = r.integer_or("head_dim", c.hidden / c.heads, 1, 4096);
+    c.vocab = r.integer("vocab_size", 1, kBig);
+    c.max_positions = r.integer_or("max_position_embeddings", 0, 0, int64_t{1} << 30);
+    const std::string act = r.string_or("hidden_act", c.family == Family::Gemma ? "gelu" : "silu");
+    if (act == "silu" || act == "swish")
+        c.activation = "silu";
+    else if (act.rfind("gelu", 0) == 0)
+        c.activation = "gelu";
+    else
+        r.fail("hidden_act", "is '" + act + "' (supported: silu, gelu and its variants)");
+    if (c.family == Family::Bert) {
+        c.decoder = false;
+        c.gated_mlp = false;
+        c.qkv_bias = c.all_bias = true;
+        c.norm = "layer";
+        c.type_vocab = r.integer_or("type_vocab_size", 2, 0, kBig);
+        if (c.max_positions == 0) r.fail("max_position_embeddings", "is missing (BERT learns its positions)");
+    } else {
+        c.norm = "rms";
+        c.qkv_bias = c.family == Family::Qwen2 || r.boolean_or("attention_bias", false);
+        // Hugging Face's defaults: Gemma ties its lm_head to the embeddings, the others do not.
+        c.tied_embeddings = r.boolean_or("tie_word_embeddings", c.family == Family::Gemma);
+    }
+    return c;
+}
+
+int64_t ModelConfig::parameter_count() const {
+    const int64_t q = heads * head_dim, kv = kv_heads * head_dim;
+    int64_t layer = hidden * q + 2 * hidden * kv + q * hidden;  // q, k, v, o
+    if (qkv_bias) layer += q + 2 * kv;
+    if (all_bias) layer += hidden + intermediate + hidden;  // o, up, down biases
+    layer += (gated_mlp ? 3 : 2) * hidden * intermediate;
+    layer += (norm == "layer" ? 2 : 1) * 2 * hidden;  // two norms (LayerNorm has a bias)
+    int64_t total = layers * layer + vocab * hidden;
+    if (decoder) {
+        total += hidden;  // final norm
+        if (!tied_embeddings) total += vocab * hidden;
+    } else {
+        total += max_positions * hidden + type_vocab * hidden + 2 * hidden;  // positions, types, embedding LayerNorm
+        total += hidden * hidden + hidden;                                   // pooler
+    }
+    return total;
+}
+
+std::vector<std::string> model_names() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(config_dir(), ec))
+        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+ModelConfig load_model(const std::string& name_or_path) {
+    std::string path = name_or_path, name = name_or_path;
+    if (name_or_path.find('/') == std::string::npos && name_or_path.find(".json") == std::string::npos) {
+        path = config_dir() + "/" + name_or_path + ".json";
+        if (!std::filesystem::exists(path)) {
+            std::string known;
+            for (const auto& n : model_names())
+                known += (known.empty() ? "" : ", ") + n;
+            throw ModelError("unknown model '" + name_or_path + "' (shipped: " + known +
+                             "; or give a path to a config.json)");
+        }
+    } else {
+        const auto slash = name_or_path.rfind('/');
+        name = slash == std::string::npos ? name_or_path : name_or_path.substr(slash + 1);
+    }
+    return parse_model(read_text_file(path), path, name);
+}
+
+}  // namespace npusim::models

@@ -1,0 +1,50 @@
+#pragma once
+// The ops of a forward pass: which kernel of the library runs with which shape, how many times.
+//
+// A decoder layer: RMSNorm; fused q/k/v projection; RoPE on q and k; appending k and v to the
+// quantized cache (scale, then values); attention over the cache (GQA); output projection;
+// residual add; RMSNorm; fused gate/up projection; SwiGLU (SiLU models) or GeGLU (GELU models,
+// costed as gelu then a multiply... see ops_for); down projection; residual add. Around the layers:
+// the embedding lookup, the final RMSNorm and the lm_head (for the last token of a prefill).
+// Activations are fp16 between ops; an integer GEMM (a8, static) is wrapped in quantize and
+// dequantize, as the tensors around it are fp16.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/model_config.h"
+
+namespace npusim::models {
+
+// Weight and activation bits of the linear layers, static or dynamic activation scales, the KV
+// cache bits, the lm_head's weight bits. Names: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, with
+// optional "+kv4" / "+kv8" and "+head8" / "+head4" suffixes (defaults: kv8, the head like the rest).
+struct QuantRecipe {
+    int w_bits = 8, a_bits = 8;
+    bool dynamic = false;
+    int kv_bits = 8;
+    int head_w_bits = 8;
+    int group = 128;  // weight-only variants: K elements per scale
+    static QuantRecipe parse(const std::string& text);
+    std::string name() const;
+};
+
+struct Op {
+    std::string name;    // e.g. "layer.q_proj"
+    std::string kernel;  // a kernel of the library
+    std::map<std::string, int64_t> shape;
+    int64_t count = 1;   // times it runs in the pass (e.g. once per layer)
+};
+
+// Prefill of `tokens` tokens in chunks of `chunk` (each chunk attends to everything before it).
+std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk);
+// One decode step at context `context` (the new token included).
+std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context);
+
+// Bytes of the weights at the recipe's precisions (per-group scales included), and of the KV
+// cache per token (all layers, K and V, scales included).
+int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q);
+int64_t kv_bytes_per_token(const ModelConfig& m, const QuantRecipe& q);
+
+}  // namespace npusim::models
