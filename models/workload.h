@@ -4,7 +4,7 @@
 // A decoder layer: RMSNorm; fused q/k/v projection; RoPE on q and k; appending k and v to the
 // quantized cache (scale, then values); attention over the cache (GQA); output projection;
 // residual add; RMSNorm; fused gate/up projection; SwiGLU (SiLU models) or GeGLU (GELU models,
-// costed as gelu then a multiply... see ops_for); down projection; residual add. Around the layers:
+// GeGLU for GELU models); down projection; residual add. Around the layers:
 // the embedding lookup, the final RMSNorm and the lm_head (for the last token of a prefill).
 // Activations are fp16 between ops; an integer GEMM (a8, static) is wrapped in quantize and
 // dequantize, as the tensors around it are fp16.

@@ -33,13 +33,6 @@ std::string hex(uint64_t v) {
     return o.str();
 }
 
-std::string config_text(const npu::NpuConfig& cfg) {
-    std::string s;
-    for (const auto& spec : npu::param_specs())
-        s += std::string(spec.key) + "=" + npu::param_value(cfg, spec.key) + ";";
-    return s;
-}
-
 struct Space {
     std::vector<std::string> names;
     std::vector<std::vector<std::string>> values;
@@ -65,7 +58,7 @@ Space make_space(const Kernel& k, const TuneOptions& opts) {
 class Evaluator {
 public:
     Evaluator(const std::string& kernel, const Shape& shape, const npu::NpuConfig& npu, const TuneOptions& opts)
-        : kernel_(kernel), shape_(shape), npu_(npu), opts_(opts), config_(config_text(npu)) {
+        : kernel_(kernel), shape_(shape), npu_(npu), opts_(opts), config_(npu::params_text(npu)) {
         if (!opts.cache_dir.empty()) {
             ::mkdir(opts.cache_dir.c_str(), 0755);
             cache_path_ = opts.cache_dir + "/tune-cache.tsv";

@@ -18,7 +18,7 @@ using namespace Halide;
 namespace {
 
 const ShapeDim kTokens{"t", 512, 1, 1 << 20, "tokens (rows)"};
-const ShapeDim kHidden{"d", 2048, 1, 1 << 16, "features per token"};
+const ShapeDim kHidden{"d", 2048, 1, 1 << 20, "features per token"};
 
 int64_t dim(const Shape& s, const char* n) {
     return s.at(n);

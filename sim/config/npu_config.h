@@ -76,6 +76,8 @@ struct ParamSpec {
 const std::vector<ParamSpec>& param_specs();
 // The value of `key` in `cfg`, as text.
 std::string param_value(const NpuConfig& cfg, const std::string& key);
+// Every parameter as "key=value;...": two configs with the same text simulate alike.
+std::string params_text(const NpuConfig& cfg);
 
 // Loads a preset by name (configs/npu/<name>.yaml) or by path (anything with '/' or ending in
 // .yaml). Throws ConfigError naming the file and key on any problem.

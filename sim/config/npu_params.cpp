@@ -219,4 +219,11 @@ std::string param_value(const NpuConfig& cfg, const std::string& key) {
     return cfg.*std::get<std::string NpuConfig::*>(b->field);
 }
 
+std::string params_text(const NpuConfig& cfg) {
+    std::string s;
+    for (const ParamSpec& spec : param_specs())
+        s += std::string(spec.key) + "=" + param_value(cfg, spec.key) + ";";
+    return s;
+}
+
 }  // namespace npu
