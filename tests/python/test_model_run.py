@@ -1,0 +1,45 @@
+"""npusim model: whole-model figures behave as the kernels imply."""
+import json
+import os
+import subprocess
+
+import pytest
+
+NPUSIM = os.environ.get("NPUSIM_BIN", "build/bin/npusim")
+
+
+def model(*args):
+    p = subprocess.run([NPUSIM, "model", "--quiet", "--json", *args], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+@pytest.mark.parametrize("preset", ["default", "hexagon_8gen3"])
+def test_decode_never_beats_the_bandwidth_roofline(preset):
+    r = model("--preset", preset, "--model", "qwen2.5-0.5b", "--quant", "w8a16", "--prefill", "32", "--decode", "4")
+    assert 0 < r["decode_tokens_per_s_last"] <= r["decode_roofline_tokens_per_s_last"]
+
+
+def test_time_grows_with_prompt_and_context():
+    short = model("--model", "qwen2.5-0.5b", "--prefill", "64", "--decode", "2")
+    long = model("--model", "qwen2.5-0.5b", "--prefill", "256", "--decode", "2")
+    assert long["ttft_s"] > short["ttft_s"]
+    # Decode at a longer context reads more cache: slower per token.
+    assert long["decode_tokens_per_s_last"] < short["decode_tokens_per_s_last"]
+
+
+def test_weights_and_cache_follow_the_recipe():
+    w8 = model("--model", "llama-3.2-1b", "--quant", "w8a16", "--prefill", "16", "--decode", "0")
+    w4 = model("--model", "llama-3.2-1b", "--quant", "w4a16+kv4", "--prefill", "16", "--decode", "0")
+    assert w4["weight_bytes"] < w8["weight_bytes"]
+    assert w4["kv_cache_bytes"] < w8["kv_cache_bytes"]
+    assert w8["parameters"] == 1235814400
+
+
+def test_model_errors_are_clear(tmp_path):
+    bad = tmp_path / "config.json"
+    bad.write_text('{"architectures": ["GPT2LMHeadModel"]}')
+    p = subprocess.run([NPUSIM, "model", "--model", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 1 and "does not model (supported: LlamaForCausalLM" in p.stderr
+    p = subprocess.run([NPUSIM, "model", "--quant", "w2a8"], capture_output=True, text=True)
+    assert p.returncode == 1 and "unknown base 'w2a8'" in p.stderr
