@@ -53,6 +53,10 @@ int cmd_model(const std::vector<std::string>& argv) {
                   {"decode", "INT", "128", "generated tokens"},
                   {"chunk", "INT", "0", "prefill chunk in tokens (0: the whole prompt at once)"},
                   {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+                  {"draft", "NAME|PATH", "", "estimate speculative decoding with this draft model"},
+                  {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
+                  {"spec-k", "INT", "4", "tokens drafted per target step"},
+                  {"accept", "FLOAT", "0.7", "probability that the target accepts a drafted token"},
                   {"json", "", "", "print one JSON object"},
                   {"quiet", "", "", "no progress on stderr"},
               });
@@ -114,17 +118,44 @@ int cmd_model(const std::vector<std::string>& argv) {
     const double last_tok_s = steps.empty() ? 0 : 1.0 / last.seconds;
     const double roofline_tok_s = steps.empty() ? 0 : bw / static_cast<double>(last.dram_bytes);
     const double total_j = prefill.energy_j + decode_j, total_s = prefill.seconds + decode_s;
+    // Speculative decoding at the last context: k draft steps, then the target verifies k + 1 tokens.
+    double spec_tokens = 0, spec_speedup = 0;
+    std::string spec_line;
+    const std::string draft_name = args.get("draft");
+    if (!draft_name.empty()) {
+        if (steps.empty()) throw UsageError("--draft needs --decode of at least one token");
+        const models::ModelConfig draft = models::load_model(draft_name);
+        const models::QuantRecipe dq =
+            models::QuantRecipe::parse(args.get("draft-quant").empty() ? args.get("quant") : args.get("draft-quant"));
+        const long long k = args.get_int("spec-k");
+        if (k < 1 || k > 64) throw UsageError("--spec-k must be in [1, 64]");
+        const double a = std::stod(args.get("accept"));
+        if (!(a >= 0 && a <= 1)) throw UsageError("--accept must be a probability in [0, 1]");
+        const int64_t ctx = contexts.back();
+        const double t_draft = schedules::run_pass(models::decode_ops(draft, dq, ctx), cfg).seconds;
+        const double t_verify = schedules::run_pass(models::verify_ops(m, q, k + 1, ctx + k), cfg).seconds;
+        spec_tokens = models::expected_tokens_per_step(a, k);
+        spec_speedup = spec_tokens * last.seconds / (static_cast<double>(k) * t_draft + t_verify);
+        char line[400];
+        std::snprintf(line, sizeof line,
+                      "  speculative           draft %s (%s), k=%lld, acceptance %.2f: %.3g tokens per target step, "
+                      "draft step %.4g ms, verify %.4g ms: %.3gx plain decode at context %lld\n",
+                      draft.name.c_str(), dq.name().c_str(), k, a, spec_tokens, t_draft * 1e3, t_verify * 1e3,
+                      spec_speedup, static_cast<long long>(ctx));
+        spec_line = line;
+    }
     if (args.flag("json")) {
         std::printf(
             "{\"model\": %s, \"preset\": %s, \"quant\": %s, \"prefill_tokens\": %lld, \"decode_tokens\": %lld, "
             "\"ttft_s\": %.9g, \"prefill_tokens_per_s\": %.9g, \"decode_tokens_per_s\": %.9g, "
             "\"decode_tokens_per_s_last\": %.9g, \"decode_roofline_tokens_per_s_last\": %.9g, "
             "\"energy_j\": %.9g, \"energy_per_token_j\": %.9g, \"average_power_w\": %.9g, "
-            "\"weight_bytes\": %.0f, \"kv_cache_bytes\": %.0f, \"parameters\": %lld}\n",
+            "\"weight_bytes\": %.0f, \"kv_cache_bytes\": %.0f, \"parameters\": %lld, "
+            "\"speculative_tokens_per_step\": %.9g, \"speculative_speedup\": %.9g}\n",
             npu::json_quote(m.name).c_str(), npu::json_quote(cfg.name).c_str(), npu::json_quote(q.name()).c_str(), S, T,
             prefill.seconds, S / prefill.seconds, T ? T / decode_s : 0, last_tok_s, roofline_tok_s, total_j,
             total_j / static_cast<double>(S + T), total_j / total_s, weights, kv,
-            static_cast<long long>(m.parameter_count()));
+            static_cast<long long>(m.parameter_count()), spec_tokens, spec_speedup);
         return 0;
     }
     std::printf("%s (%s, %.3g B parameters) on %s, %s, prefill %lld + decode %lld\n", m.name.c_str(),
@@ -143,6 +174,7 @@ int cmd_model(const std::vector<std::string>& argv) {
                 1e3 * total_j / static_cast<double>(S + T), total_j / total_s);
     std::printf("  memory                weights %.3g GB + KV cache %.3g GB at %lld tokens\n", weights / 1e9, kv / 1e9,
                 S + T);
+    std::printf("%s", spec_line.c_str());
     std::printf("\n  %-26s %-20s %12s %8s %12s\n", "prefill op", "kernel", "time (ms)", "share", "DRAM (MB)");
     for (const auto& [name, row] : by_op(prefill))
         std::printf("  %-26s %-20s %12.4f %7.1f%% %12.3f\n", name.c_str(), row.kernel.c_str(), row.seconds * 1e3,

@@ -1,6 +1,7 @@
 #include "models/workload.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace npusim::models {
 
@@ -131,6 +132,22 @@ std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t c
     ops.push_back({"final_norm", "rms_norm", {{"t", 1}, {"d", m.hidden}}, 1});
     linear(ops, "lm_head", q, q.head_w_bits, 1, m.vocab, m.hidden, 1);
     return ops;
+}
+
+std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context) {
+    require_decoder(m);
+    if (tokens < 1 || context < tokens) throw ModelError("verification needs 1 <= tokens <= context");
+    std::vector<Op> ops;
+    ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
+    decoder_layer(ops, m, q, tokens, context, m.layers);
+    ops.push_back({"final_norm", "rms_norm", {{"t", tokens}, {"d", m.hidden}}, 1});
+    linear(ops, "lm_head", q, q.head_w_bits, tokens, m.vocab, m.hidden, 1);
+    return ops;
+}
+
+double expected_tokens_per_step(double a, int64_t k) {
+    if (a >= 1) return static_cast<double>(k + 1);
+    return (1 - std::pow(a, static_cast<double>(k + 1))) / (1 - a);
 }
 
 int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {

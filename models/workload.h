@@ -42,6 +42,14 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
 // One decode step at context `context` (the new token included).
 std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context);
 
+// The target model's verification of `tokens` drafted tokens at context `context` (them
+// included): the layers over all of them, and logits for each.
+std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context);
+
+// Speculative decoding (Leviathan et al., ICML 2023, eq. 1): with k drafted tokens each accepted
+// with probability a (independently), the expected tokens per target step, (1 - a^(k+1)) / (1 - a).
+double expected_tokens_per_step(double a, int64_t k);
+
 // Bytes of the weights at the recipe's precisions (per-group scales included), and of the KV
 // cache per token (all layers, K and V, scales included).
 int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q);

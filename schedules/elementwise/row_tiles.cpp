@@ -40,8 +40,9 @@ void apply_row_tiles(Func out, const std::vector<Func>& per_tile, const std::vec
         Func staged = p.in();
         staged.compute_at(out, to).store_in(MemoryType::VTCM);
         // Two tiles of storage and a producer running ahead (Fork/Acquire -> signal/wait). Not
-        // across cores: each core's tiles are independent.
-        if (s.double_buffer && !s.parallel && rows > tile)
+        // across cores (each core's tiles are independent), and not with a ragged last tile
+        // (Halide would need a semaphore per tail).
+        if (s.double_buffer && !s.parallel && rows > tile && rows % tile == 0)
             staged.store_root().fold_storage(staged.args().back(), 2 * tile).async();
     }
     for (ImageParam p : whole_inputs)

@@ -43,3 +43,14 @@ def test_model_errors_are_clear(tmp_path):
     assert p.returncode == 1 and "does not model (supported: LlamaForCausalLM" in p.stderr
     p = subprocess.run([NPUSIM, "model", "--quant", "w2a8"], capture_output=True, text=True)
     assert p.returncode == 1 and "unknown base 'w2a8'" in p.stderr
+
+
+def test_speculative_decoding_estimate():
+    plain = model("--model", "qwen2.5-1.5b", "--prefill", "32", "--decode", "2")
+    assert plain["speculative_speedup"] == 0
+    a = model("--model", "qwen2.5-1.5b", "--prefill", "32", "--decode", "2", "--draft", "qwen2.5-0.5b",
+              "--spec-k", "4", "--accept", "0.8")
+    assert a["speculative_tokens_per_step"] == pytest.approx((1 - 0.8**5) / 0.2)
+    low = model("--model", "qwen2.5-1.5b", "--prefill", "32", "--decode", "2", "--draft", "qwen2.5-0.5b",
+                "--spec-k", "4", "--accept", "0.2")
+    assert 0 < low["speculative_speedup"] < a["speculative_speedup"]

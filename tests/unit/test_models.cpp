@@ -94,3 +94,14 @@ TEST(Models, OpListsCoverEveryWeightOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Models, SpeculativeExpectedTokens) {
+    // Leviathan et al. 2023, eq. 1: (1 - a^(k+1)) / (1 - a).
+    EXPECT_NEAR(npusim::models::expected_tokens_per_step(0.7, 4), (1 - std::pow(0.7, 5)) / 0.3, 1e-12);
+    EXPECT_DOUBLE_EQ(npusim::models::expected_tokens_per_step(0.0, 4), 1.0);  // only the target's own token
+    EXPECT_DOUBLE_EQ(npusim::models::expected_tokens_per_step(1.0, 4), 5.0);  // every draft accepted
+}
+
+}  // namespace
