@@ -53,6 +53,8 @@ int cmd_model(const std::vector<std::string>& argv) {
                   {"decode", "INT", "128", "generated tokens"},
                   {"chunk", "INT", "0", "prefill chunk in tokens (0: the whole prompt at once)"},
                   {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+                  {"kv-block", "INT", "16", "tokens per KV cache page"},
+                  {"max-context", "", "", "report the longest context that fits the preset's memory budget"},
                   {"draft", "NAME|PATH", "", "estimate speculative decoding with this draft model"},
                   {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
                   {"spec-k", "INT", "4", "tokens drafted per target step"},
@@ -111,8 +113,22 @@ int cmd_model(const std::vector<std::string>& argv) {
         decode_j += steps.front().energy_j;
         decode_bytes += static_cast<double>(steps.front().dram_bytes);
     }
+    const long long block = args.get_int("kv-block");
+    if (block < 1 || block > (1 << 20)) throw UsageError("--kv-block must be in [1, 1048576]");
     const double weights = static_cast<double>(models::weight_bytes(m, q));
-    const double kv = static_cast<double>(models::kv_bytes_per_token(m, q)) * static_cast<double>(S + T);
+    const models::KvPages pages = models::kv_pages(m, q, S + T, block);
+    const double kv = static_cast<double>(pages.allocated_bytes);
+    const double activations = static_cast<double>(models::peak_activation_bytes(m, chunk));
+    const double footprint = weights + kv + activations;
+    const bool fits = footprint <= cfg.dram_capacity_bytes;
+    if (!fits && !quiet)
+        std::fprintf(stderr,
+                     "warning: %s needs %.3g GB (weights %.3g + KV cache %.3g + activations %.3g), over the "
+                     "%.3g GB budget of %s (dram.capacity_bytes)\n",
+                     m.name.c_str(), footprint / 1e9, weights / 1e9, kv / 1e9, activations / 1e9,
+                     cfg.dram_capacity_bytes / 1e9, cfg.name.c_str());
+    const int64_t longest =
+        args.flag("max-context") ? models::max_context(m, q, chunk, block, cfg.dram_capacity_bytes) : -1;
     const double bw = cfg.dram_bytes_per_cycle * cfg.dram_efficiency * cfg.clock_mhz * 1e6;  // sustained B/s
     const schedules::PassResult& last = steps.empty() ? prefill : steps.back();
     const double last_tok_s = steps.empty() ? 0 : 1.0 / last.seconds;
@@ -151,11 +167,15 @@ int cmd_model(const std::vector<std::string>& argv) {
             "\"decode_tokens_per_s_last\": %.9g, \"decode_roofline_tokens_per_s_last\": %.9g, "
             "\"energy_j\": %.9g, \"energy_per_token_j\": %.9g, \"average_power_w\": %.9g, "
             "\"weight_bytes\": %.0f, \"kv_cache_bytes\": %.0f, \"parameters\": %lld, "
-            "\"speculative_tokens_per_step\": %.9g, \"speculative_speedup\": %.9g}\n",
+            "\"speculative_tokens_per_step\": %.9g, \"speculative_speedup\": %.9g, "
+            "\"activation_bytes\": %.0f, \"footprint_bytes\": %.0f, \"memory_budget_bytes\": %.0f, "
+            "\"fits_memory\": %s, \"kv_blocks\": %lld, \"kv_fragmentation\": %.6g, \"max_context\": %lld}\n",
             npu::json_quote(m.name).c_str(), npu::json_quote(cfg.name).c_str(), npu::json_quote(q.name()).c_str(), S, T,
             prefill.seconds, S / prefill.seconds, T ? T / decode_s : 0, last_tok_s, roofline_tok_s, total_j,
             total_j / static_cast<double>(S + T), total_j / total_s, weights, kv,
-            static_cast<long long>(m.parameter_count()), spec_tokens, spec_speedup);
+            static_cast<long long>(m.parameter_count()), spec_tokens, spec_speedup, activations, footprint,
+            cfg.dram_capacity_bytes, fits ? "true" : "false", static_cast<long long>(pages.blocks),
+            pages.fragmentation(), static_cast<long long>(longest));
         return 0;
     }
     std::printf("%s (%s, %.3g B parameters) on %s, %s, prefill %lld + decode %lld\n", m.name.c_str(),
@@ -172,8 +192,13 @@ int cmd_model(const std::vector<std::string>& argv) {
     }
     std::printf("  energy                %.4g J, %.4g mJ per token, %.3g W average\n", total_j,
                 1e3 * total_j / static_cast<double>(S + T), total_j / total_s);
-    std::printf("  memory                weights %.3g GB + KV cache %.3g GB at %lld tokens\n", weights / 1e9, kv / 1e9,
-                S + T);
+    std::printf(
+        "  memory                %.3g GB of %.3g GB budget%s: weights %.3g + KV cache %.3g (%lld pages of %lld "
+        "tokens, %.1f %% unused) + activations %.3g\n",
+        footprint / 1e9, cfg.dram_capacity_bytes / 1e9, fits ? "" : " (DOES NOT FIT)", weights / 1e9, kv / 1e9,
+        static_cast<long long>(pages.blocks), block, 100 * pages.fragmentation(), activations / 1e9);
+    if (longest >= 0)
+        std::printf("  longest context       %lld tokens fit the budget\n", static_cast<long long>(longest));
     std::printf("%s", spec_line.c_str());
     std::printf("\n  %-26s %-20s %12s %8s %12s\n", "prefill op", "kernel", "time (ms)", "share", "DRAM (MB)");
     for (const auto& [name, row] : by_op(prefill))

@@ -166,6 +166,27 @@ int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {
     return total;
 }
 
+int64_t peak_activation_bytes(const ModelConfig& m, int64_t tokens) {
+    return tokens * (m.hidden + 2 * m.intermediate + m.intermediate) * 2;
+}
+
+KvPages kv_pages(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t block) {
+    if (block < 1) throw ModelError("the KV block must hold at least one token");
+    KvPages p;
+    p.blocks = (tokens + block - 1) / block;
+    p.used_bytes = tokens * kv_bytes_per_token(m, q);
+    p.allocated_bytes = p.blocks * block * kv_bytes_per_token(m, q);
+    return p;
+}
+
+int64_t max_context(const ModelConfig& m, const QuantRecipe& q, int64_t chunk, int64_t block, double budget) {
+    const double fixed = static_cast<double>(weight_bytes(m, q) + peak_activation_bytes(m, chunk));
+    if (fixed >= budget) return 0;
+    const double per_block = static_cast<double>(block * kv_bytes_per_token(m, q));
+    const int64_t fits = static_cast<int64_t>(std::floor((budget - fixed) / per_block)) * block;
+    return m.max_positions > 0 ? std::min(fits, m.max_positions) : fits;
+}
+
 int64_t kv_bytes_per_token(const ModelConfig& m, const QuantRecipe& q) {
     // K and V: kv_heads x head_dim values at kv_bits, plus an fp16 scale per head.
     return m.layers * 2 * (m.kv_heads * m.head_dim * q.kv_bits / 8 + m.kv_heads * 2);

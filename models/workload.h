@@ -54,5 +54,20 @@ double expected_tokens_per_step(double a, int64_t k);
 // cache per token (all layers, K and V, scales included).
 int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q);
 int64_t kv_bytes_per_token(const ModelConfig& m, const QuantRecipe& q);
+// The largest activations alive at once for `tokens` tokens in flight (fp16): the residual
+// stream, the fused gate/up output and the MLP activation.
+int64_t peak_activation_bytes(const ModelConfig& m, int64_t tokens);
+
+// A paged KV cache: `tokens` tokens held in blocks of `block` tokens.
+struct KvPages {
+    int64_t blocks = 0, allocated_bytes = 0, used_bytes = 0;
+    double fragmentation() const {
+        return used_bytes ? static_cast<double>(allocated_bytes - used_bytes) / static_cast<double>(allocated_bytes) : 0;
+    }
+};
+KvPages kv_pages(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t block);
+// The longest context whose weights, paged cache and activations (prefill chunk `chunk`) fit
+// `budget` bytes, at most the model's max_position_embeddings; 0 if not even one token does.
+int64_t max_context(const ModelConfig& m, const QuantRecipe& q, int64_t chunk, int64_t block, double budget);
 
 }  // namespace npusim::models

@@ -18,6 +18,7 @@ struct NpuConfig {
     // DRAM, shared by every core
     double dram_bytes_per_cycle = 0;  // peak
     double dram_efficiency = 1;       // sustained fraction of peak
+    double dram_capacity_bytes = 0;   // memory budget of a model
     int64_t dram_latency_cycles = 0;
     int64_t dram_burst_bytes = 0;
     int64_t dram_transfer_overhead_cycles = 0;

@@ -54,3 +54,20 @@ def test_speculative_decoding_estimate():
     low = model("--model", "qwen2.5-1.5b", "--prefill", "32", "--decode", "2", "--draft", "qwen2.5-0.5b",
                 "--spec-k", "4", "--accept", "0.2")
     assert 0 < low["speculative_speedup"] < a["speculative_speedup"]
+
+
+def test_memory_budget_pages_and_longest_context():
+    r = model("--model", "llama-3.2-1b", "--prefill", "64", "--decode", "2", "--kv-block", "16", "--max-context")
+    kv_token = 16 * 2 * 8 * (64 + 2)  # layers x (K, V) x kv heads x (int8 values + fp16 scale)
+    assert r["kv_blocks"] == 5 and r["kv_cache_bytes"] == 5 * 16 * kv_token
+    assert r["kv_fragmentation"] == pytest.approx(1 - 66 / 80)
+    assert r["fits_memory"] and r["footprint_bytes"] <= r["memory_budget_bytes"]
+    assert r["max_context"] == 131072  # the 8 GB budget holds more than the model's positions
+    small = model("--model", "llama-3.2-1b", "--prefill", "64", "--decode", "2", "--max-context",
+                  "--set", "dram.capacity_bytes=1.3e9")
+    room = 1.3e9 - r["weight_bytes"] - r["activation_bytes"]
+    assert small["max_context"] == int(room // (16 * kv_token)) * 16
+    p = subprocess.run([NPUSIM, "model", "--model", "llama-2-7b", "--preset", "edge_tpu", "--prefill", "8",
+                        "--decode", "0"], capture_output=True, text=True)
+    assert p.returncode == 0 and "over the 1 GB budget of edge_tpu (dram.capacity_bytes)" in p.stderr
+    assert "DOES NOT FIT" in p.stdout
