@@ -25,7 +25,7 @@ test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 run: build
-	@$(BUILD)/bin/npusim gemm --preset default --m 512 --n 512 --k 512
+	@$(BUILD)/bin/npusim model --preset default --model llama-3.2-1b --quant w4a8 --prefill 512 --decode 128
 
 validation: build
 	@$(PY) bench/validate_scalesim.py
