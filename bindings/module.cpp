@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/model_config.h"
 #include "schedules/gemm/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
 #include "schedules/kernel_flow.h"
+#include "schedules/model_run.h"
 #include "schedules/tuner.h"
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
@@ -131,6 +133,7 @@ PYBIND11_MODULE(_npusim, m) {
     py::register_exception<npu::ProgramError>(m, "ProgramError", user.ptr());
     py::register_exception<npu::ShapeError>(m, "ShapeError", user.ptr());
     py::register_exception<npu::InternalError>(m, "InternalError", PyExc_RuntimeError);
+    py::register_exception<npusim::models::ModelError>(m, "ModelError", user.ptr());
 
     m.def("preset_names", &npu::preset_names, "Names of the shipped NPU presets.");
     m.def("param_specs", [] {
@@ -325,6 +328,31 @@ PYBIND11_MODULE(_npusim, m) {
         py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("budget"), py::arg("seed"), py::arg("cache_dir"),
         py::arg("space"), py::arg("progress"), py::arg("exhaustive"));
     m.def("default_cache_dir", &default_cache_dir);
+    m.def("model_names", &npusim::models::model_names);
+    m.def(
+        "run_model",
+        [](const py::dict& params, const std::string& model, const std::string& quant, int64_t prefill, int64_t decode,
+           int64_t chunk, int64_t kv_block, bool max_context, const std::string& draft, const std::string& draft_quant,
+           int64_t spec_k, double accept) {
+            npu::NpuConfig cfg = config_of(params);
+            const auto mc = npusim::models::load_model(model);
+            const auto q = npusim::models::QuantRecipe::parse(quant);
+            ModelRunOptions o;
+            o.prefill = prefill;
+            o.decode = decode;
+            o.chunk = chunk;
+            o.kv_block = kv_block;
+            o.max_context = max_context;
+            o.draft = draft;
+            o.draft_quant = draft_quant;
+            o.spec_k = spec_k;
+            o.accept = accept;
+            py::gil_scoped_release release;
+            return run_model(mc, q, cfg, o).to_json();
+        },
+        py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
+        py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),
+        py::arg("accept"));
     m.def(
         "quantize_multiplier",
         [](double scale) {

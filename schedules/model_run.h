@@ -30,4 +30,38 @@ struct PassResult {
 PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cfg,
                     const std::function<void(size_t, size_t)>& progress = {});
 
+struct ModelRunOptions {
+    int64_t prefill = 512, decode = 128;
+    int64_t chunk = 0;      // prefill chunk in tokens; 0: the whole prompt
+    int64_t kv_block = 16;  // tokens per KV cache page
+    bool max_context = false;
+    std::string draft, draft_quant;  // speculative decoding: the draft model ("" for none)
+    int64_t spec_k = 4;
+    double accept = 0.7;
+};
+
+// What a phone team asks of a model on an NPU: a prefill pass and a generation, simulated.
+struct ModelReport {
+    std::string model, architecture, preset, quant;
+    int64_t parameters = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
+    PassResult prefill, last_step;  // the prefill pass; the decode step at the last context
+    std::vector<int64_t> contexts;  // decode contexts simulated (all steps, or 9 samples)
+    double ttft_s = 0, prefill_tokens_per_s = 0;
+    double decode_s = 0, decode_tokens_per_s = 0, decode_tokens_per_s_last = 0, roofline_tokens_per_s_last = 0;
+    double decode_dram_bytes_per_token = 0;  // averaged over the generation
+    double energy_j = 0, energy_per_token_j = 0, average_power_w = 0;
+    double weight_bytes = 0, kv_cache_bytes = 0, activation_bytes = 0, footprint_bytes = 0, budget_bytes = 0;
+    bool fits_memory = true;
+    models::KvPages kv_pages;
+    int64_t kv_block = 0, max_context = -1;  // -1: not asked
+    std::string draft;                       // speculative decoding, if asked
+    double spec_tokens_per_step = 0, spec_speedup = 0, spec_draft_step_s = 0, spec_verify_s = 0;
+    std::string to_json() const;
+};
+
+// Throws ModelError / UserError for bad options. `progress(what, done, total)` after each op.
+ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q, const npu::NpuConfig& cfg,
+                      const ModelRunOptions& opts,
+                      const std::function<void(const std::string&, size_t, size_t)>& progress = {});
+
 }  // namespace npusim::schedules

@@ -6,7 +6,7 @@
 
 User errors raise subclasses of ``npusim.UserError`` (itself a ``ValueError``):
 ``ConfigError`` (presets), ``ScheduleError`` (schedules that do not map), ``ProgramError``
-(npu::Program texts, deadlocks) and ``ShapeError`` (shapes, dtypes, layouts).
+(npu::Program texts, deadlocks) and ``ShapeError`` (shapes, dtypes, layouts) and ``ModelError`` (model files, recipes).
 """
 from __future__ import annotations
 
@@ -19,17 +19,19 @@ from . import _npusim
 from ._npusim import (  # noqa: F401  (re-exported)
     ConfigError,
     InternalError,
+    ModelError,
     ProgramError,
     ScheduleError,
     ShapeError,
     UserError,
+    model_names,
     preset_names,
     quantize_multiplier,
 )
 
 __all__ = [
     "Npu", "Result", "gemm_host", "requant_params", "compile_gemm", "preset_names", "quantize_multiplier",
-    "kernels", "kernel_host", "compile_kernel", "tune", "TuneResult",
+    "kernels", "kernel_host", "compile_kernel", "tune", "TuneResult", "model_names", "ModelError",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "InternalError",
 ]
 
@@ -101,6 +103,17 @@ class Npu:
         result._data["schedule"] = dict(knobs)
         result._data["shape"] = dict(full_shape)
         return result
+
+    def model(self, model: str = "llama-3.2-1b", quant: str = "w4a8", prefill: int = 512, decode: int = 128,
+              chunk: int = 0, kv_block: int = 16, max_context: bool = False, draft: str = "",
+              draft_quant: str = "", spec_k: int = 4, accept: float = 0.7) -> dict:
+        """Simulates a whole model (a shipped name from ``npusim.model_names()`` or a config.json
+        path): time to first token, tokens/s, energy per token, memory footprint against this NPU's
+        budget (``dram.capacity_bytes``), and optionally the longest context that fits and a
+        speculative-decoding estimate with a ``draft`` model. Returns the same fields as
+        ``npusim model --json``."""
+        return json.loads(_npusim.run_model(self._params, model, quant, prefill, decode, chunk, kv_block,
+                                            max_context, draft, draft_quant, spec_k, accept))
 
     def run_program(self, text: str, trace: Optional[str] = None) -> Result:
         """Simulates an npu::Program given as text (docs/program.md)."""

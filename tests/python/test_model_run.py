@@ -71,3 +71,13 @@ def test_memory_budget_pages_and_longest_context():
                         "--decode", "0"], capture_output=True, text=True)
     assert p.returncode == 0 and "over the 1 GB budget of edge_tpu (dram.capacity_bytes)" in p.stderr
     assert "DOES NOT FIT" in p.stdout
+
+
+def test_python_api_matches_the_cli():
+    import npusim
+    r = npusim.Npu("default").model("qwen2.5-0.5b", quant="w8a16", prefill=32, decode=4)
+    cli = model("--model", "qwen2.5-0.5b", "--quant", "w8a16", "--prefill", "32", "--decode", "4")
+    assert r == cli
+    assert "llama-3.2-1b" in npusim.model_names()
+    with pytest.raises(npusim.ModelError, match="unknown model 'nope'"):
+        npusim.Npu().model("nope")
