@@ -2,6 +2,8 @@
 // mappable.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "compiler/lower_to_program.h"
 #include "sim/errors.h"
 #include "tests/support/expect_message.h"
@@ -58,11 +60,13 @@ TEST(CompilerErrors, IntermediateFuncOffChip) {
     expect_contains(msg, "place it on chip with .store_in(MemoryType::VTCM)");
 }
 
-TEST(CompilerErrors, OutputComputedInDram) {
+// A 64-element int32 pipeline x -> out in tiles of 16, x staged per tile; `define` writes out (and
+// any Func between, placed on chip per tile). Returns the compiler's error.
+std::string lower_elementwise(const std::function<void(ImageParam&, Func&, Var&, Var&)>& define) {
     ImageParam x(Int(32), 1, "x");
     Var i("i"), io("io"), ii("ii");
     Func out("out");
-    out(i) = x(i) * 2;
+    define(x, out, i, io);
     x.dim(0).set_bounds(0, 64).set_stride(1);
     out.output_buffer().dim(0).set_bounds(0, 64).set_stride(1);
     out.split(i, io, ii, 16);
@@ -71,29 +75,23 @@ TEST(CompilerErrors, OutputComputedInDram) {
         {"x", {"x", npu::DType::Int32, {64}, {1}, 0, false}},
         {out.name(), {"out", npu::DType::Int32, {64}, {1}, 4096, true}},
     };
-    const std::string msg =
-        message_of<npu::ScheduleError>([&] { npusim::compiler::lower_to_program(Pipeline(out), {x}, buffers, "t"); });
+    return message_of<npu::ScheduleError>(
+        [&] { npusim::compiler::lower_to_program(Pipeline(out), {x}, buffers, "t"); });
+}
+
+TEST(CompilerErrors, OutputComputedInDram) {
+    const std::string msg = lower_elementwise([](ImageParam& x, Func& out, Var& i, Var&) { out(i) = x(i) * 2; });
     expect_contains(msg, "output out is computed directly in DRAM; compute it in an on-chip Func");
     expect_contains(msg, "[in program loop out.s0.i.io");
 }
 
 TEST(CompilerErrors, OperationTheVectorUnitLacks) {
-    ImageParam x(Int(32), 1, "x");
-    Var i("i"), io("io"), ii("ii");
-    Func f("f"), out("out");
-    f(i) = popcount(x(i));
-    out(i) = f(i);
-    x.dim(0).set_bounds(0, 64).set_stride(1);
-    out.output_buffer().dim(0).set_bounds(0, 64).set_stride(1);
-    out.split(i, io, ii, 16);
-    f.compute_at(out, io).store_in(MemoryType::VTCM);
-    x.in().compute_at(out, io).store_in(MemoryType::VTCM);
-    std::vector<npusim::compiler::BufferBinding> buffers = {
-        {"x", {"x", npu::DType::Int32, {64}, {1}, 0, false}},
-        {out.name(), {"out", npu::DType::Int32, {64}, {1}, 4096, true}},
-    };
-    const std::string msg =
-        message_of<npu::ScheduleError>([&] { npusim::compiler::lower_to_program(Pipeline(out), {x}, buffers, "t"); });
+    const std::string msg = lower_elementwise([](ImageParam& x, Func& out, Var& i, Var& io) {
+        Func f("f");
+        f(i) = popcount(x(i));
+        out(i) = f(i);
+        f.compute_at(out, io).store_in(MemoryType::VTCM);
+    });
     expect_contains(msg, "Func f: the call 'popcount' is not an operation of the NPU's vector unit");
     expect_contains(msg, "[in program loop out.s0.i.io");
 }
