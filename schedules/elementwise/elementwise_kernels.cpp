@@ -2,8 +2,9 @@
 // quantization conversions. Each builds its algorithm from kernels/ and applies the row-tile
 // schedule (row_tiles.h) with the Funcs that run per tile.
 //
-// Defaults (row_tile_defaults): at 512 tokens x 2048 features on the `default` preset they pick
-// 64-row tiles, double-buffered; the measured cycles are in docs/kernels.md (`npusim kernel`).
+// Defaults (row_tile_defaults): the largest tile whose double-buffered working set fits a quarter
+// of l1. On `default` (1 MiB l1), rms_norm at 512 tokens x 2048 gets 8-row tiles: 179,625 cycles,
+// 91.3 % of the kernel roofline (the tuner finds 94.8 %); docs/kernels.md has every kernel.
 #include "kernels/elementwise/activations.h"
 #include "kernels/elementwise/quant_ops.h"
 #include "kernels/norm/norms.h"
