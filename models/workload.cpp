@@ -58,10 +58,35 @@ void decoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe
     ops.push_back({"layer.mlp_residual", "residual_add", {{"t", t}, {"d", d}}, count});
 }
 
+// One encoder (BERT) layer over `t` tokens: bidirectional attention, post-norm, a plain GELU MLP.
+// K and V go through the same int8/int4 quantization as a decoder's cache, since the attention
+// kernel reads them in that form.
+void encoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe& q, int64_t t, int64_t count) {
+    const int64_t d = m.hidden, hd = m.head_dim, h = m.heads, hk = m.kv_heads;
+    linear(ops, "layer.qkv_proj", q, q.w_bits, t, (h + 2 * hk) * hd, d, count);
+    for (const char* kv : {"k", "v"}) {
+        const Shape s = {{"t", t}, {"hk", hk}, {"d", hd}, {"kv_bits", q.kv_bits}};
+        ops.push_back({std::string("layer.") + kv + "_scale", "kv_scale", s, count});
+        ops.push_back({std::string("layer.") + kv + "_quantize", "kv_quantize", s, count});
+    }
+    ops.push_back({"layer.attention", "attention",
+                   {{"t", t}, {"ctx", t}, {"h", h}, {"hk", hk}, {"d", hd}, {"kv_bits", q.kv_bits}, {"causal", 0}},
+                   count});
+    linear(ops, "layer.o_proj", q, q.w_bits, t, d, h * hd, count);
+    ops.push_back({"layer.attn_residual", "residual_add", {{"t", t}, {"d", d}}, count});
+    ops.push_back({"layer.attn_norm", "layer_norm", {{"t", t}, {"d", d}}, count});
+    linear(ops, "layer.up_proj", q, q.w_bits, t, m.intermediate, d, count);
+    ops.push_back({"layer.mlp_act", "gelu", {{"t", t}, {"d", m.intermediate}}, count});
+    linear(ops, "layer.down_proj", q, q.w_bits, t, d, m.intermediate, count);
+    ops.push_back({"layer.mlp_residual", "residual_add", {{"t", t}, {"d", d}}, count});
+    ops.push_back({"layer.mlp_norm", "layer_norm", {{"t", t}, {"d", d}}, count});
+}
+
 void require_decoder(const ModelConfig& m) {
     if (!m.decoder)
         throw ModelError(m.source + ": " + m.architecture +
-                         " is an encoder without a KV cache or lm_head: prefill and decode apply to the causal LMs");
+                         " is an encoder without a KV cache or lm_head: it runs one bidirectional pass over the "
+                         "prompt (decode 0)");
 }
 
 }  // namespace
@@ -108,8 +133,20 @@ std::string QuantRecipe::name() const {
 }
 
 std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk) {
-    require_decoder(m);
     if (tokens < 1) throw ModelError("prefill needs at least one token");
+    if (!m.decoder) {
+        // An encoder reads the whole sequence at once: word, position and token-type embeddings
+        // (the last two a residual add each), LayerNorm, the layers.
+        if (tokens > m.max_positions)
+            throw ModelError(m.source + ": " + std::to_string(tokens) + " tokens exceed max_position_embeddings = " +
+                             std::to_string(m.max_positions));
+        std::vector<Op> ops;
+        ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
+        ops.push_back({"embedding.positions", "residual_add", {{"t", tokens}, {"d", m.hidden}}, 2});
+        ops.push_back({"embedding.norm", "layer_norm", {{"t", tokens}, {"d", m.hidden}}, 1});
+        encoder_layer(ops, m, q, tokens, m.layers);
+        return ops;
+    }
     if (chunk < 1) throw ModelError("the prefill chunk must be at least one token");
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});

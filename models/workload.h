@@ -37,7 +37,8 @@ struct Op {
     int64_t count = 1;   // times it runs in the pass (e.g. once per layer)
 };
 
-// Prefill of `tokens` tokens in chunks of `chunk` (each chunk attends to everything before it).
+// Prefill of `tokens` tokens in chunks of `chunk` (each chunk attends to everything before it). For
+// an encoder (BERT): one bidirectional pass over the tokens (`chunk` does not apply).
 std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk);
 // One decode step at context `context` (the new token included).
 std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context);

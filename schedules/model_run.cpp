@@ -111,7 +111,8 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     r.energy_per_token_j = r.energy_j / static_cast<double>(S + T);
     r.average_power_w = r.energy_j / (r.ttft_s + r.decode_s);
     r.kv_block = o.kv_block;
-    r.kv_pages = models::kv_pages(m, q, S + T, o.kv_block);
+    // An encoder keeps no cache between passes.
+    if (m.decoder) r.kv_pages = models::kv_pages(m, q, S + T, o.kv_block);
     r.weight_bytes = static_cast<double>(models::weight_bytes(m, q));
     r.kv_cache_bytes = static_cast<double>(r.kv_pages.allocated_bytes);
     r.activation_bytes = static_cast<double>(models::peak_activation_bytes(m, r.chunk));

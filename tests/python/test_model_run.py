@@ -81,3 +81,14 @@ def test_python_api_matches_the_cli():
     assert "llama-3.2-1b" in npusim.model_names()
     with pytest.raises(npusim.ModelError, match="unknown model 'nope'"):
         npusim.Npu().model("nope")
+
+
+def test_encoder_runs_one_bidirectional_pass():
+    r = model("--model", "all-minilm-l6-v2", "--quant", "w8a8", "--prefill", "128", "--decode", "0")
+    assert r["ttft_s"] > 0 and r["kv_cache_bytes"] == 0 and r["parameters"] == 22713216
+    p = subprocess.run([NPUSIM, "model", "--model", "all-minilm-l6-v2", "--decode", "4"], capture_output=True,
+                       text=True)
+    assert p.returncode == 1 and "is an encoder without a KV cache or lm_head" in p.stderr
+    p = subprocess.run([NPUSIM, "model", "--model", "all-minilm-l6-v2", "--prefill", "600", "--decode", "0"],
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "600 tokens exceed max_position_embeddings = 512" in p.stderr

@@ -89,6 +89,12 @@ TEST(Models, OpListsCoverEveryWeightOnce) {
             EXPECT_EQ(op.shape.at("ctx"), 16 * attention_ops);
         }
     EXPECT_EQ(attention_ops, 4);
+    // An encoder: one bidirectional pass, every linear (no lm_head) once per token.
+    const ModelConfig b = load_model("all-minilm-l6-v2");
+    const int64_t bert_layer = 4 * b.hidden * b.hidden + 2 * b.hidden * b.intermediate;
+    EXPECT_EQ(gemm_macs(prefill_ops(b, QuantRecipe::parse("w8a8"), 128, 128)), 128 * b.layers * bert_layer);
+    for (const Op& op : prefill_ops(b, QuantRecipe::parse("w8a8"), 128, 128))
+        if (op.kernel == "attention") EXPECT_EQ(op.shape.at("causal"), 0);
     // KV cache bytes per token: 16 layers x (K and V) x 8 heads x (64 int8 + an fp16 scale).
     EXPECT_EQ(kv_bytes_per_token(m, q), 16 * 2 * 8 * (64 + 2));
 }
