@@ -4,7 +4,9 @@
 #include <map>
 #include <set>
 
+#include "compiler/ir_queries.h"
 #include "compiler/ir_to_expr.h"
+#include "compiler/program_passes.h"
 #include "compiler/vector_ops.h"
 #include "sim/errors.h"
 
@@ -33,65 +35,6 @@ public:
     Stmt mutate(const Stmt& s) override {
         captured = s;
         return s;
-    }
-};
-
-// True if a statement holds anything that makes a loop a control loop of the program rather than
-// the body of one instruction.
-class HasControl : public IRVisitor {
-public:
-    bool found = false;
-    using IRVisitor::visit;
-    void visit(const ProducerConsumer*) override { found = true; }
-    void visit(const Allocate*) override { found = true; }
-    void visit(const Fork*) override { found = true; }
-    void visit(const Acquire*) override { found = true; }
-    void visit(const Call* c) override {
-        if (c->name == "halide_semaphore_release") found = true;
-        IRVisitor::visit(c);
-    }
-};
-
-bool has_control(const Stmt& s) {
-    HasControl h;
-    s.accept(&h);
-    return h.found;
-}
-
-// True if `var` sets the bounds of a loop nested in `s` (a ragged tail): such a loop must stay a
-// program loop, since one instruction has a single size.
-bool bounds_inner_loops(const Stmt& s, const std::string& var, std::vector<std::pair<std::string, Expr>> lets = {}) {
-    auto uses = [&](Expr e) {
-        for (auto it = lets.rbegin(); it != lets.rend(); ++it)
-            if (expr_uses_var(e, it->first)) e = substitute(it->first, it->second, e);
-        return expr_uses_var(e, var);
-    };
-    if (const LetStmt* l = s.as<LetStmt>()) {
-        lets.emplace_back(l->name, l->value);
-        return bounds_inner_loops(l->body, var, lets);
-    }
-    if (const For* f = s.as<For>()) return uses(f->min) || uses(f->extent) || bounds_inner_loops(f->body, var, lets);
-    if (const Block* b = s.as<Block>())
-        return bounds_inner_loops(b->first, var, lets) || bounds_inner_loops(b->rest, var, lets);
-    return false;
-}
-
-class CollectLoads : public IRVisitor {
-public:
-    std::vector<const Load*> loads;
-    bool has_shift_right = false, has_wide_mul = false;
-    using IRVisitor::visit;
-    void visit(const Load* l) override {
-        loads.push_back(l);
-        IRVisitor::visit(l);
-    }
-    void visit(const Call* c) override {
-        if (c->is_intrinsic(Call::shift_right)) has_shift_right = true;
-        IRVisitor::visit(c);
-    }
-    void visit(const Mul* m) override {
-        if (m->type.bits() >= 64) has_wide_mul = true;
-        IRVisitor::visit(m);
     }
 };
 
@@ -256,7 +199,7 @@ private:
         if (!b)
             throw npu::ScheduleError("Func " + func + ": SRAM size " + to_str(lets_.resolve(size)) +
                                      " has no constant bound");
-        npu::DType dt = dtype_of(a->type, func);
+        npu::DType dt = npu_dtype(a->type, "Func " + func);
         auto it = sram_index_.find(a->name);
         if (it == sram_index_.end()) {
             for (const auto& buf : program.sram)
@@ -283,28 +226,6 @@ private:
             default:
                 return "a non-NPU";
         }
-    }
-
-    static npu::DType dtype_of(const Type& t, const std::string& func) {
-        if (t.is_int() || t.is_uint()) {
-            switch (t.bits()) {
-                case 8:
-                    return npu::DType::Int8;
-                case 16:
-                    return npu::DType::Int16;
-                case 32:
-                    return npu::DType::Int32;
-                case 64:
-                    return npu::DType::Int64;
-                default:
-                    break;
-            }
-        }
-        if (t.is_float() && t.bits() == 16) return npu::DType::Fp16;
-        if (t.is_float() && t.bits() == 32) return npu::DType::Fp32;
-        std::ostringstream s;
-        s << t;
-        throw npu::ScheduleError("Func " + func + ": element type " + s.str() + " is not an NPU type");
     }
 
     void control_loop(const For* f, npu::Block& out) {
@@ -417,9 +338,8 @@ private:
             out.push_back(std::move(d));
             return;
         }
-        CollectLoads c;
-        value.accept(&c);
-        for (const Load* l : c.loads)
+        const std::vector<const Load*> loads = collect_loads(value);
+        for (const Load* l : loads)
             if (!on_chip(l->name))
                 throw npu::ScheduleError(
                     "Func " + func + " reads '" + pretty_name(l->name) +
@@ -428,10 +348,10 @@ private:
                     pretty_name(l->name) + ".in().compute_at(...).store_in(MemoryType::VTCM)");
         if (matmul(st, index, value, loops, func, out)) return;
         npu::Vector v;
-        v.dtype = dtype_of(st->value.type(), func);
+        v.dtype = npu_dtype(st->value.type(), "Func " + func);
         v.output = program.sram[sram_index_[st->name]].name;
         std::set<std::string> seen;
-        for (const Load* l : c.loads)
+        for (const Load* l : loads)
             if (seen.insert(l->name).second) v.inputs.push_back(program.sram[sram_index_[l->name]].name);
         v.ops = reduction_ops(st, index, value, loops, func);
         if (v.ops.empty()) v.ops = vector_ops(value, func);
@@ -582,68 +502,14 @@ private:
         mm.a = program.sram[sram_index_[p->name]].name;
         mm.b = program.sram[sram_index_[q->name]].name;
         mm.acc = program.sram[sram_index_[st->name]].name;
-        mm.a_type = dtype_of(p->type, func);
-        mm.b_type = dtype_of(q->type, func);
-        mm.acc_type = dtype_of(st->value.type(), func);
+        mm.a_type = npu_dtype(p->type, "Func " + func);
+        mm.b_type = npu_dtype(q->type, "Func " + func);
+        mm.acc_type = npu_dtype(st->value.type(), "Func " + func);
         mm.func = func;
         out.push_back(std::move(mm));
         return true;
     }
 };
-
-// The first instruction after `from` in program order (depth first) that touches SRAM buffer `buf`.
-const npu::Node* next_use(const npu::Block& b, size_t from, const std::string& buf) {
-    for (size_t i = from; i < b.size(); ++i) {
-        const npu::Node& n = b[i];
-        const npu::Node* found = nullptr;
-        if (auto* l = std::get_if<npu::Loop>(&n)) {
-            found = next_use(l->body, 0, buf);
-        } else if (auto* f = std::get_if<npu::Fork>(&n)) {
-            for (const auto& t : f->threads)
-                if (!found) found = next_use(t, 0, buf);
-        } else if (auto* c = std::get_if<npu::If>(&n)) {
-            found = next_use(c->then_body, 0, buf);
-            if (!found) found = next_use(c->else_body, 0, buf);
-        } else if (auto* d = std::get_if<npu::DmaIn>(&n)) {
-            if (d->sram == buf) found = &n;
-        } else if (auto* o = std::get_if<npu::DmaOut>(&n)) {
-            if (o->sram == buf) found = &n;
-        } else if (auto* m = std::get_if<npu::MatMul>(&n)) {
-            if (m->a == buf || m->b == buf || m->acc == buf) found = &n;
-        } else if (auto* v = std::get_if<npu::Vector>(&n)) {
-            if (v->output == buf || std::find(v->inputs.begin(), v->inputs.end(), buf) != v->inputs.end()) found = &n;
-        }
-        if (found) return found;
-    }
-    return nullptr;
-}
-
-// MAC arrays start an accumulation by overwriting their accumulators, so zeroing an accumulator
-// buffer right before MatMuls accumulate into it is no work of its own: such fills are dropped.
-void drop_accumulator_fills(npu::Block& b, const npu::Program& p) {
-    for (size_t i = 0; i < b.size();) {
-        npu::Node& n = b[i];
-        if (auto* l = std::get_if<npu::Loop>(&n)) drop_accumulator_fills(l->body, p);
-        if (auto* f = std::get_if<npu::Fork>(&n))
-            for (auto& t : f->threads)
-                drop_accumulator_fills(t, p);
-        if (auto* c = std::get_if<npu::If>(&n)) {
-            drop_accumulator_fills(c->then_body, p);
-            drop_accumulator_fills(c->else_body, p);
-        }
-        const auto* v = std::get_if<npu::Vector>(&n);
-        bool drop = false;
-        if (v && v->ops.size() == 1 && v->ops[0] == npu::VectorOp::Fill) {
-            const npu::Node* use = next_use(b, i + 1, v->output);
-            const auto* mm = use ? std::get_if<npu::MatMul>(use) : nullptr;
-            drop = mm && mm->acc == v->output && mm->a != v->output && mm->b != v->output;
-        }
-        if (drop)
-            b.erase(b.begin() + static_cast<std::ptrdiff_t>(i));
-        else
-            ++i;
-    }
-}
 
 }  // namespace
 
@@ -664,7 +530,7 @@ npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& ar
     for (const auto& b : buffers)
         w.program.tensors.push_back(b.tensor);
     w.walk(capture.captured, w.program.body);
-    drop_accumulator_fills(w.program.body, w.program);
+    drop_accumulator_fills(w.program.body);
     return w.program;
 }
 

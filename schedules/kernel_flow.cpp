@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "compiler/ir_queries.h"
 #include "compiler/lower_to_program.h"
 #include "sim/errors.h"
 #include "sim/simulator.h"
@@ -46,17 +47,6 @@ std::mutex& halide_lock() {
 
 uint64_t align_up(uint64_t x, uint64_t a) {
     return (x + a - 1) / a * a;
-}
-
-npu::DType dtype_of(const Type& t, const std::string& tensor) {
-    if (t.is_int() && t.bits() == 8) return npu::DType::Int8;
-    if (t.is_int() && t.bits() == 16) return npu::DType::Int16;
-    if (t.is_int() && t.bits() == 32) return npu::DType::Int32;
-    if (t.is_float() && t.bits() == 16) return npu::DType::Fp16;
-    if (t.is_float() && t.bits() == 32) return npu::DType::Fp32;
-    std::ostringstream s;
-    s << t;
-    throw npu::InternalError("tensor " + tensor + " has type " + s.str() + ", which the NPU's DRAM tensors do not");
 }
 
 std::vector<int64_t> dense_strides(const std::vector<int64_t>& shape, int64_t pitch) {
@@ -126,15 +116,16 @@ npu::Program compile_kernel(const KernelCall& c) {
         const auto& shape = inst.input_shapes[i];
         const auto strides = dense_strides(shape, pitch_of(in.name(), shape));
         fix_dims([&](int d) { return in.dim(d); }, shape, strides);
-        tensors.push_back({in.name(), dtype_of(in.type(), in.name()), shape, strides, 0, false});
+        tensors.push_back({in.name(), compiler::npu_dtype(in.type(), "tensor " + in.name()), shape, strides, 0, false});
         args.push_back(in);
     }
     {
         const auto& shape = inst.output_shape;
         const auto strides = dense_strides(shape, pitch_of(kOutputTensor, shape));
         fix_dims([&](int d) { return inst.output.output_buffer().dim(d); }, shape, strides);
-        tensors.push_back(
-            {kOutputTensor, dtype_of(inst.output.output_types()[0], kOutputTensor), shape, strides, 0, true});
+        tensors.push_back({kOutputTensor,
+                           compiler::npu_dtype(inst.output.output_types()[0], std::string("tensor ") + kOutputTensor),
+                           shape, strides, 0, true});
     }
     // DRAM placement: tensors in argument order, each aligned then offset.
     uint64_t next = 0;
