@@ -1,15 +1,12 @@
 // `npusim model`: a whole transformer on an NPU preset: prefill, then decode steps.
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <map>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "models/workload.h"
 #include "schedules/model_run.h"
-#include "sim/report/json_text.h"
 
 namespace npusim::cli {
 

@@ -21,12 +21,16 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
         const KernelCall call(op.kernel, op.shape, {}, cfg);
         const std::string key = call.key() + "|" + npu::params_text(cfg);
         OpResult r;
+        bool cached = false;
         {
             std::lock_guard<std::mutex> g(lock);
             auto it = cache.find(key);
-            if (it != cache.end()) r = it->second;
+            if (it != cache.end()) {
+                r = it->second;
+                cached = true;
+            }
         }
-        if (r.cycles == 0) {
+        if (!cached) {
             const npu::Report rep = simulate_kernel(call, cfg);
             r.cycles = rep.cycles;
             r.seconds = rep.seconds;

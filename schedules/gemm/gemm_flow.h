@@ -30,7 +30,6 @@ struct GemmProblem {
     int64_t m = 512, n = 512, k = 512;
     GemmSchedule schedule;
     GemmLayout layout;
-    void validate() const;  // ShapeError for a bad shape or layout
 };
 
 // The registry call for a GEMM: knobs not in `schedule` take `npu`'s defaults (gemm_kernel.cpp).
