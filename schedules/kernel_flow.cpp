@@ -166,6 +166,19 @@ KernelInstance dense_instance(const KernelCall& c) {
     return inst;
 }
 
+// The call's pipeline JIT-compiled for the host; the last few are kept. Call with halide_lock held.
+std::shared_ptr<HostPipeline> host_pipeline(const KernelCall& c) {
+    static Lru<std::shared_ptr<HostPipeline>> cache(16);
+    const std::string key = c.key();
+    if (auto* hit = cache.find(key)) return *hit;
+    auto h = std::make_shared<HostPipeline>();
+    h->inst = dense_instance(c);
+    h->pipeline = Pipeline(h->inst.output);
+    // strict_float: the float kernels' numerics are stated and tested, so no fast-math reassociation.
+    h->pipeline.compile_jit(get_jit_target_from_environment().with_feature(Target::StrictFloat));
+    return cache.insert(key, h);
+}
+
 std::string shape_text(const std::vector<int64_t>& s) {
     std::string t;
     for (auto it = s.rbegin(); it != s.rend(); ++it)
@@ -177,34 +190,16 @@ std::string shape_text(const std::vector<int64_t>& s) {
 
 std::vector<TensorInfo> kernel_inputs(const KernelCall& c) {
     std::lock_guard<std::mutex> lock(halide_lock());
-    KernelInstance inst = c.kernel->build(c.shape, c.knobs);
+    const KernelInstance& inst = host_pipeline(c)->inst;  // the pipeline run_kernel_host then uses
     std::vector<TensorInfo> v;
     for (size_t i = 0; i < inst.inputs.size(); ++i)
         v.push_back({inst.inputs[i].name(), inst.inputs[i].type(), inst.input_shapes[i]});
     return v;
 }
 
-TensorInfo kernel_output(const KernelCall& c) {
-    std::lock_guard<std::mutex> lock(halide_lock());
-    KernelInstance inst = c.kernel->build(c.shape, c.knobs);
-    return {kOutputTensor, inst.output.output_types()[0], inst.output_shape};
-}
-
 Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& inputs) {
     std::lock_guard<std::mutex> lock(halide_lock());
-    static Lru<std::shared_ptr<HostPipeline>> cache(16);
-    const std::string key = c.key();
-    std::shared_ptr<HostPipeline> h;
-    if (auto* hit = cache.find(key)) {
-        h = *hit;
-    } else {
-        h = std::make_shared<HostPipeline>();
-        h->inst = dense_instance(c);
-        h->pipeline = Pipeline(h->inst.output);
-        // strict_float: the float kernels' numerics are stated and tested, so no fast-math reassociation.
-        h->pipeline.compile_jit(get_jit_target_from_environment().with_feature(Target::StrictFloat));
-        cache.insert(key, h);
-    }
+    const std::shared_ptr<HostPipeline> h = host_pipeline(c);
     KernelInstance& inst = h->inst;
     if (inputs.size() != inst.inputs.size())
         throw npu::ShapeError(c.kernel->name() + " takes " + std::to_string(inst.inputs.size()) + " inputs, got " +

@@ -41,13 +41,13 @@ npu::Report simulate_kernel(const KernelCall& c, const npu::NpuConfig& cfg, npu:
 // order, with the instance's types and shapes (ShapeError naming the input otherwise).
 Halide::Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Halide::Buffer<>>& inputs);
 
-// Input names, types and shapes (innermost first) of a call, for callers that build buffers.
+// Input names, types and shapes (innermost first) of a call, for callers that build buffers (it
+// compiles the host pipeline run_kernel_host then uses).
 struct TensorInfo {
     std::string name;
     Halide::Type type;
     std::vector<int64_t> shape;
 };
 std::vector<TensorInfo> kernel_inputs(const KernelCall& c);
-TensorInfo kernel_output(const KernelCall& c);
 
 }  // namespace npusim::schedules

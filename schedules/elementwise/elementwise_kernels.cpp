@@ -60,26 +60,15 @@ protected:
     Builder build_;
 };
 
-template <typename K>
-KernelInstance elementwise_instance(K& k, const Shape& s) {
+KernelInstance elementwise(kernels::Elementwise k, const Shape& s, const RowTiles& r) {
     const int64_t d = dim(s, "d"), t = dim(s, "t");
-    KernelInstance inst;
-    inst.inputs = {k.a};
-    inst.input_shapes = {{d, t}};
+    KernelInstance inst{{k.a}, {{d, t}}, k.out, {d, t}};
     if (k.operands == 2) {
         inst.inputs.push_back(k.b);
         inst.input_shapes.push_back({d, t});
     }
-    inst.output = k.out;
-    inst.output_shape = {d, t};
+    apply_row_tiles(k.out, {k.value}, inst.inputs, {}, {}, r, t);
     return inst;
-}
-
-KernelInstance elementwise(kernels::Elementwise k, const Shape& s, const RowTiles& r) {
-    std::vector<ImageParam> rows = {k.a};
-    if (k.operands == 2) rows.push_back(k.b);
-    apply_row_tiles(k.out, {k.value}, rows, {}, {}, r, dim(s, "t"));
-    return elementwise_instance(k, s);
 }
 
 class RopeKernel : public RowKernel {
