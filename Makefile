@@ -24,8 +24,15 @@ build: configure
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The main job: Llama-3.2-1B, W4A8 static, prefill 512 + decode 128 on the default preset; the
+# summary and per-layer table on stdout, the JSON report, a trace and a breakdown plot under out/.
+RUN_OUT := out/llama-3.2-1b-w4a8-default
 run: build
-	@$(BUILD)/bin/npusim model --preset default --model llama-3.2-1b --quant w4a8 --prefill 512 --decode 128
+	@mkdir -p out
+	@$(BUILD)/bin/npusim model --preset default --model llama-3.2-1b --quant w4a8 --prefill 512 --decode 128 \
+	  --save $(RUN_OUT).json --trace $(RUN_OUT).trace.json
+	@$(PY) -m npusim.plots $(RUN_OUT).json $(RUN_OUT).png
+	@echo "report $(RUN_OUT).json, trace $(RUN_OUT).trace.json (open in ui.perfetto.dev)"
 
 validation: build
 	@$(PY) bench/validate_scalesim.py

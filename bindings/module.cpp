@@ -11,7 +11,7 @@
 #include "schedules/gemm/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
 #include "schedules/kernel_flow.h"
-#include "schedules/model_run.h"
+#include "schedules/model_breakdown.h"
 #include "schedules/tuner.h"
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
@@ -328,6 +328,13 @@ PYBIND11_MODULE(_npusim, m) {
         py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("budget"), py::arg("seed"), py::arg("cache_dir"),
         py::arg("space"), py::arg("progress"), py::arg("exhaustive"));
     m.def("default_cache_dir", &default_cache_dir);
+    m.def("compile_stats", [] {
+        const CompileStats s = compile_stats();
+        py::dict d;
+        d["lowerings"] = s.lowerings;
+        d["host_jits"] = s.host_jits;
+        return d;
+    });
     m.def("model_names", &npusim::models::model_names);
     m.def(
         "run_model",
@@ -348,7 +355,7 @@ PYBIND11_MODULE(_npusim, m) {
             o.spec_k = spec_k;
             o.accept = accept;
             py::gil_scoped_release release;
-            return run_model(mc, q, cfg, o).to_json();
+            return model_report_json(run_model(mc, q, cfg, o));
         },
         py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
         py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),

@@ -1,12 +1,17 @@
 // `npusim model`: a whole transformer on an NPU preset: prefill, then decode steps.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "models/workload.h"
+#include "schedules/model_breakdown.h"
 #include "schedules/model_run.h"
+#include "sim/errors.h"
 
 namespace npusim::cli {
 
@@ -35,6 +40,50 @@ std::vector<std::pair<std::string, Row>> by_op(const schedules::PassResult& p) {
     return rows;
 }
 
+void write_file(const std::string& path, const std::string& text, const char* what) {
+    if (path.empty()) return;
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw npu::UserError(path + ": cannot write the " + what);
+    out << text;
+    if (!out.flush()) throw npu::UserError(path + ": writing the " + what + " failed");
+}
+
+// A bar redrawn in place on a terminal; one line per pass otherwise (logs stay readable).
+void show_progress(const std::string& what, size_t done, size_t total) {
+    if (isatty(STDERR_FILENO)) {
+        const size_t width = 30, filled = width * done / total;
+        std::fprintf(stderr, "\r  [%s%s] %-28s %zu/%zu ops", std::string(filled, '#').c_str(),
+                     std::string(width - filled, '.').c_str(), what.c_str(), done, total);
+        if (done == total) std::fprintf(stderr, "\r%*s\r", 80, "");
+    } else if (done == total) {
+        std::fprintf(stderr, "  %s: %zu ops\n", what.c_str(), total);
+    }
+}
+
+void print_ops(const char* title, const char* unit, double scale, const schedules::PassResult& p) {
+    const auto rows = by_op(p);
+    int w = 10;
+    for (const auto& row : rows)
+        w = std::max(w, static_cast<int>(row.first.size()));
+    std::printf("\n  %-*s %-18s %10s %7s %10s\n", w, title, "kernel", unit, "share", "DRAM (MB)");
+    for (const auto& [name, row] : rows)
+        std::printf("  %-*s %-18s %10.4g %6.1f%% %10.4g\n", w, name.c_str(), row.kernel.c_str(), row.seconds * scale,
+                    100 * row.seconds / p.seconds, static_cast<double>(row.dram) / 1e6);
+}
+
+void print_layers(const schedules::ModelReport& r) {
+    std::printf("\n  %-10s %12s %7s %14s %7s %12s %10s\n", "layer", "prefill (ms)", "share", "decode (us)", "share",
+                "energy (mJ)", "DRAM (MB)");
+    for (const schedules::LayerCost& l : schedules::layer_costs(r))
+        std::printf("  %-10s %12.4g %6.1f%% %14.4g %6.1f%% %12.4g %10.4g\n", l.name.c_str(), l.prefill_s * 1e3,
+                    100 * l.prefill_s / r.prefill.seconds, l.decode_s * 1e6,
+                    r.last_step.seconds > 0 ? 100 * l.decode_s / r.last_step.seconds : 0.0,
+                    (l.prefill_j + l.decode_j) * 1e3, l.dram_bytes / 1e6);
+    if (r.decode_tokens)
+        std::printf("  (decode: one step at context %lld; energy and DRAM: the prefill plus that step)\n",
+                    static_cast<long long>(r.contexts.back()));
+}
+
 }  // namespace
 
 int cmd_model(const std::vector<std::string>& argv) {
@@ -56,7 +105,9 @@ int cmd_model(const std::vector<std::string>& argv) {
                   {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
                   {"spec-k", "INT", "4", "tokens drafted per target step"},
                   {"accept", "FLOAT", "0.7", "probability that the target accepts a drafted token"},
-                  {"json", "", "", "print one JSON object"},
+                  {"json", "", "", "print one JSON object (per-op and per-layer results included)"},
+                  {"save", "PATH", "", "also write the JSON report to PATH"},
+                  {"trace", "PATH", "", "write a Chrome/Perfetto trace of the run (steps, layers, ops)"},
                   {"quiet", "", "", "no progress on stderr"},
               });
     if (!args.parse(argv)) return 0;
@@ -81,10 +132,11 @@ int cmd_model(const std::vector<std::string>& argv) {
     const bool quiet = args.flag("quiet");
     const schedules::ModelReport r =
         schedules::run_model(m, q, cfg, o, [&](const std::string& what, size_t done, size_t total) {
-            if (quiet) return;
-            std::fprintf(stderr, "\r%s: %zu/%zu ops", what.c_str(), done, total);
-            if (done == total) std::fprintf(stderr, "\n");
+            if (!quiet) show_progress(what, done, total);
         });
+    const std::string json = schedules::model_report_json(r);
+    write_file(args.get("save"), json + "\n", "report");
+    write_file(args.get("trace"), schedules::model_trace_json(r), "trace");
     if (!r.fits_memory && !quiet)
         std::fprintf(stderr,
                      "warning: %s needs %.3g GB (weights %.3g + KV cache %.3g + activations %.3g), over the "
@@ -92,7 +144,7 @@ int cmd_model(const std::vector<std::string>& argv) {
                      m.name.c_str(), r.footprint_bytes / 1e9, r.weight_bytes / 1e9, r.kv_cache_bytes / 1e9,
                      r.activation_bytes / 1e9, r.budget_bytes / 1e9, cfg.name.c_str());
     if (args.flag("json")) {
-        std::cout << r.to_json() << "\n";
+        std::cout << json << "\n";
         return 0;
     }
     const long long S = r.prefill_tokens, T = r.decode_tokens;
@@ -124,19 +176,11 @@ int cmd_model(const std::vector<std::string>& argv) {
             "step %.4g ms, verify %.4g ms: %.3gx plain decode\n",
             r.draft.c_str(), static_cast<long long>(o.spec_k), o.accept, r.spec_tokens_per_step,
             r.spec_draft_step_s * 1e3, r.spec_verify_s * 1e3, r.spec_speedup);
-    const schedules::PassResult& prefill = r.prefill;
-    const schedules::PassResult& last = r.last_step;
-    std::printf("\n  %-26s %-20s %12s %8s %12s\n", "prefill op", "kernel", "time (ms)", "share", "DRAM (MB)");
-    for (const auto& [name, row] : by_op(prefill))
-        std::printf("  %-26s %-20s %12.4f %7.1f%% %12.3f\n", name.c_str(), row.kernel.c_str(), row.seconds * 1e3,
-                    100 * row.seconds / prefill.seconds, static_cast<double>(row.dram) / 1e6);
-    if (T) {
-        std::printf("\n  %-26s %-20s %12s %8s %12s\n", "decode op (last step)", "kernel", "time (us)", "share",
-                    "DRAM (MB)");
-        for (const auto& [name, row] : by_op(last))
-            std::printf("  %-26s %-20s %12.3f %7.1f%% %12.3f\n", name.c_str(), row.kernel.c_str(), row.seconds * 1e6,
-                        100 * row.seconds / last.seconds, static_cast<double>(row.dram) / 1e6);
-    }
+    print_layers(r);
+    print_ops("prefill op", "time (ms)", 1e3, r.prefill);
+    if (T) print_ops("decode op (last step)", "time (us)", 1e6, r.last_step);
+    std::printf("\n  %llu kernels lowered for this run (the rest were cache hits)\n",
+                static_cast<unsigned long long>(r.kernels_lowered));
     return 0;
 }
 

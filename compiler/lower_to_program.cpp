@@ -45,7 +45,15 @@ struct LeafLoop {
 
 class Walker {
 public:
-    explicit Walker(const std::vector<BufferBinding>& buffers) : buffers_(buffers) {}
+    // Parameters read like loop variables that are fixed for the whole run; SRAM is sized for
+    // their largest values.
+    Walker(const std::vector<BufferBinding>& buffers, const std::vector<ParamBinding>& params)
+        : buffers_(buffers), n_params_(params.size()) {
+        for (const ParamBinding& p : params) {
+            loop_vars_.push_back(p.halide_name);
+            ranges_.emplace_back(p.halide_name, Interval(Expr(p.param.min), Expr(p.param.max)));
+        }
+    }
 
     npu::Program program;
 
@@ -101,6 +109,7 @@ public:
 
 private:
     const std::vector<BufferBinding>& buffers_;
+    size_t n_params_;  // the first entries of loop_vars_ and ranges_
     LetScope lets_;
     std::vector<std::string> loop_vars_;                    // enclosing program loops (Halide names)
     std::vector<std::pair<std::string, Interval>> ranges_;  // their value ranges
@@ -264,8 +273,9 @@ private:
             for (Stmt cur = s; const For* f = cur.as<For>(); cur = f->body)
                 nest += (nest.empty() ? "" : ", ") + pretty_name(f->name);
             throw npu::ScheduleError(std::string(e.what()) + " [in " +
-                                     (loop_vars_.empty() ? std::string("no program loop")
-                                                         : "program loop " + pretty_name(loop_vars_.back())) +
+                                     (loop_vars_.size() == n_params_
+                                          ? std::string("no program loop")
+                                          : "program loop " + pretty_name(loop_vars_.back())) +
                                      (nest.empty() ? "" : "; the instruction's loops: " + nest) + "]");
         }
     }
@@ -514,7 +524,8 @@ private:
 }  // namespace
 
 npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& args,
-                              const std::vector<BufferBinding>& buffers, const std::string& name) {
+                              const std::vector<BufferBinding>& buffers, const std::string& name,
+                              const std::vector<ParamBinding>& params) {
     Capture capture;
     pipeline.add_custom_lowering_pass(&capture, [] {});
     try {
@@ -525,8 +536,10 @@ npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& ar
     }
     pipeline.clear_custom_lowering_passes();
     if (!capture.captured.defined()) throw npu::InternalError("the lowering pass did not run");
-    Walker w(buffers);
+    Walker w(buffers, params);
     w.program.name = name;
+    for (const auto& p : params)
+        w.program.params.push_back(p.param);
     for (const auto& b : buffers)
         w.program.tensors.push_back(b.tensor);
     w.walk(capture.captured, w.program.body);

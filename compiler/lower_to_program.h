@@ -36,10 +36,18 @@ struct BufferBinding {
     npu::Tensor tensor;
 };
 
+// A Halide Param<int> of the pipeline that becomes an npu::Param of the program (same name
+// unless Halide made it unique): the value is bound per run, buffers are sized for `param.max`.
+struct ParamBinding {
+    std::string halide_name;
+    npu::Param param;
+};
+
 // `buffers` describes every buffer argument and the output: shapes, strides and DRAM base
 // addresses. Shapes and strides must also be fixed on the ImageParams and the output buffer
 // (set_bounds, set_stride), so the lowered IR has constant strides.
 npu::Program lower_to_program(Halide::Pipeline pipeline, const std::vector<Halide::Argument>& args,
-                              const std::vector<BufferBinding>& buffers, const std::string& name);
+                              const std::vector<BufferBinding>& buffers, const std::string& name,
+                              const std::vector<ParamBinding>& params = {});
 
 }  // namespace npusim::compiler

@@ -33,7 +33,7 @@ void linear(std::vector<Op>& ops, const std::string& name, const QuantRecipe& q,
 
 // One decoder layer's ops for `t` new tokens attending to a context of `ctx` (them included).
 void decoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe& q, int64_t t, int64_t ctx,
-                   int64_t count) {
+                   int64_t capacity, int64_t count) {
     const int64_t d = m.hidden, hd = m.head_dim, h = m.heads, hk = m.kv_heads;
     const int kv_bits = q.kv_bits;
     ops.push_back({"layer.input_norm", "rms_norm", {{"t", t}, {"d", d}}, count});
@@ -46,7 +46,14 @@ void decoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe
         ops.push_back({std::string("layer.") + kv + "_cache_append", "kv_quantize", s, count});
     }
     ops.push_back({"layer.attention", "attention",
-                   {{"t", t}, {"ctx", ctx}, {"h", h}, {"hk", hk}, {"d", hd}, {"kv_bits", kv_bits}, {"causal", 1}},
+                   {{"t", t},
+                    {"ctx", ctx},
+                    {"cap", std::max(capacity, ctx)},
+                    {"h", h},
+                    {"hk", hk},
+                    {"d", hd},
+                    {"kv_bits", kv_bits},
+                    {"causal", 1}},
                    count});
     linear(ops, "layer.o_proj", q, q.w_bits, t, d, h * hd, count);
     ops.push_back({"layer.attn_residual", "residual_add", {{"t", t}, {"d", d}}, count});
@@ -132,7 +139,8 @@ std::string QuantRecipe::name() const {
     return s;
 }
 
-std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk) {
+std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk,
+                            int64_t capacity) {
     if (tokens < 1) throw ModelError("prefill needs at least one token");
     if (!m.decoder) {
         // An encoder reads the whole sequence at once: word, position and token-type embeddings
@@ -152,7 +160,7 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
     for (int64_t start = 0; start < tokens; start += chunk) {
         const int64_t t = std::min(chunk, tokens - start);
-        decoder_layer(ops, m, q, t, start + t, m.layers);
+        decoder_layer(ops, m, q, t, start + t, capacity, m.layers);
     }
     // Logits only for the last token: it is the one the next step samples from.
     ops.push_back({"final_norm", "rms_norm", {{"t", 1}, {"d", m.hidden}}, 1});
@@ -160,23 +168,24 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
     return ops;
 }
 
-std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context) {
+std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context, int64_t capacity) {
     require_decoder(m);
     if (context < 1) throw ModelError("decode needs a context of at least one token");
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", 1}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
-    decoder_layer(ops, m, q, 1, context, m.layers);
+    decoder_layer(ops, m, q, 1, context, capacity, m.layers);
     ops.push_back({"final_norm", "rms_norm", {{"t", 1}, {"d", m.hidden}}, 1});
     linear(ops, "lm_head", q, q.head_w_bits, 1, m.vocab, m.hidden, 1);
     return ops;
 }
 
-std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context) {
+std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context,
+                           int64_t capacity) {
     require_decoder(m);
     if (tokens < 1 || context < tokens) throw ModelError("verification needs 1 <= tokens <= context");
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
-    decoder_layer(ops, m, q, tokens, context, m.layers);
+    decoder_layer(ops, m, q, tokens, context, capacity, m.layers);
     ops.push_back({"final_norm", "rms_norm", {{"t", tokens}, {"d", m.hidden}}, 1});
     linear(ops, "lm_head", q, q.head_w_bits, tokens, m.vocab, m.hidden, 1);
     return ops;
@@ -198,8 +207,11 @@ int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {
     int64_t layer = linear_bytes(qd + 2 * kvd, m.hidden, q.w_bits) + linear_bytes(m.hidden, qd, q.w_bits) +
                     linear_bytes(2 * m.intermediate, m.hidden, q.w_bits) +
                     linear_bytes(m.hidden, m.intermediate, q.w_bits) + 2 * m.hidden * 2;  // fp16 norm gains
-    int64_t total = m.layers * layer + m.vocab * m.hidden * 2 + m.hidden * 2;  // fp16 embeddings, final norm
+    int64_t total = m.layers * layer + m.hidden * 2;  // the final norm's gain
+    // A tied lm_head and embedding share one matrix, stored once at lm_head's precision; an
+    // untied embedding table stays fp16 (a gather reads only one row per token).
     if (m.decoder) total += linear_bytes(m.vocab, m.hidden, q.head_w_bits);
+    if (!m.decoder || !m.tied_embeddings) total += m.vocab * m.hidden * 2;
     return total;
 }
 

@@ -37,15 +37,20 @@ struct Op {
     int64_t count = 1;   // times it runs in the pass (e.g. once per layer)
 };
 
+// `capacity` is the KV cache's length in tokens (0: just the context): attention is compiled once
+// per capacity and reads the cache up to the context, as a run-time parameter.
+
 // Prefill of `tokens` tokens in chunks of `chunk` (each chunk attends to everything before it). For
 // an encoder (BERT): one bidirectional pass over the tokens (`chunk` does not apply).
-std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk);
+std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk,
+                            int64_t capacity = 0);
 // One decode step at context `context` (the new token included).
-std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context);
+std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context, int64_t capacity = 0);
 
 // The target model's verification of `tokens` drafted tokens at context `context` (them
 // included): the layers over all of them, and logits for each.
-std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context);
+std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context,
+                           int64_t capacity = 0);
 
 // Speculative decoding (Leviathan et al., ICML 2023, eq. 1): with k drafted tokens each accepted
 // with probability a (independently), the expected tokens per target step, (1 - a^(k+1)) / (1 - a).

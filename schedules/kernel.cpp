@@ -88,6 +88,14 @@ Shape complete_shape(const Kernel& k, const Shape& given) {
         if (!s.count(name))
             throw npu::ShapeError(k.name() + " has no shape dimension '" + name + "' (dimensions: " + join(names) +
                                   ")");
+    for (const RuntimeDim& r : k.runtime_dims()) {
+        int64_t& cap = s.at(r.capacity);
+        if (cap == 0) cap = s.at(r.dim);
+        if (s.at(r.dim) > cap)
+            throw npu::ShapeError(k.name() + " shape " + r.dim + " = " + std::to_string(s.at(r.dim)) + " exceeds " +
+                                  r.capacity + " = " + std::to_string(cap) + " (the largest " + r.dim +
+                                  " the program is compiled for)");
+    }
     return s;
 }
 

@@ -37,10 +37,26 @@ struct KnobSpec {
 // A scheduled pipeline for one shape: its inputs in order and its output, with the dense shapes
 // (innermost dimension first, as in Halide) the flow fixes on them.
 struct KernelInstance {
+    KernelInstance() = default;
+    KernelInstance(std::vector<Halide::ImageParam> in, std::vector<std::vector<int64_t>> in_shapes, Halide::Func out,
+                   std::vector<int64_t> out_shape, std::map<std::string, Halide::Param<int32_t>> run_params = {})
+        : inputs(std::move(in)),
+          input_shapes(std::move(in_shapes)),
+          output(std::move(out)),
+          output_shape(std::move(out_shape)),
+          params(std::move(run_params)) {}
     std::vector<Halide::ImageParam> inputs;
     std::vector<std::vector<int64_t>> input_shapes;
     Halide::Func output;
     std::vector<int64_t> output_shape;
+    // Run-time parameters by shape dimension (see Kernel::runtime_dims).
+    std::map<std::string, Halide::Param<int32_t>> params;
+};
+
+// A shape dimension the program takes as a run-time parameter instead of a constant, so one
+// compiled program serves every value up to the `capacity` dimension's (0 there: this value).
+struct RuntimeDim {
+    std::string dim, capacity;
 };
 
 class Kernel {
@@ -50,6 +66,7 @@ public:
     virtual std::string summary() const = 0;  // one line: what it computes, its numerics
     virtual std::vector<ShapeDim> shape_dims() const = 0;
     virtual std::vector<KnobSpec> knob_specs() const = 0;
+    virtual std::vector<RuntimeDim> runtime_dims() const { return {}; }
     // The schedule used when none is given, for an NPU (its preset name and parameters) and shape.
     virtual Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const = 0;
     // Checks beyond each dimension's range (divisibility, accumulator limits, step budget);
@@ -64,6 +81,7 @@ const Kernel& find_kernel(const std::string& name);
 const std::vector<const Kernel*>& all_kernels();
 
 // Fills in defaults and checks every name and value; the errors name the kernel and field.
+// A capacity left at 0 becomes its run-time dimension's value.
 Shape complete_shape(const Kernel& k, const Shape& given);
 Knobs complete_knobs(const Kernel& k, const npu::NpuConfig& npu, const Shape& shape, const Knobs& given);
 // "a=1,b=2" <-> map. `what` names the field in errors ("schedule", "shape").

@@ -65,6 +65,20 @@ void fix_dims(Dims dims_of, const std::vector<int64_t>& shape, const std::vector
 
 const char* kOutputTensor = "out";
 
+CompileStats stats;  // guarded by halide_lock()
+
+bool is_runtime_dim(const Kernel& k, const std::string& dim) {
+    for (const RuntimeDim& r : k.runtime_dims())
+        if (r.dim == dim) return true;
+    return false;
+}
+
+// The call's values of the program's run-time parameters.
+void bind_params(const KernelCall& c, npu::Program& p) {
+    for (npu::Param& q : p.params)
+        q.value = c.shape.at(q.name);
+}
+
 }  // namespace
 
 KernelCall::KernelCall(const std::string& name, const Shape& s, const Knobs& k, const npu::NpuConfig& npu,
@@ -80,7 +94,7 @@ KernelCall::KernelCall(const std::string& name, const Shape& s, const Knobs& k, 
 std::string KernelCall::key() const {
     std::string k = kernel->name() + "|";
     for (const auto& [n, v] : shape)
-        k += n + "=" + std::to_string(v) + ",";
+        if (!is_runtime_dim(*kernel, n)) k += n + "=" + std::to_string(v) + ",";
     k += "|" + fields_text(knobs) + "|";
     for (const auto& [n, p] : layout.pitch)
         k += n + "=" + std::to_string(p) + ",";
@@ -91,8 +105,13 @@ npu::Program compile_kernel(const KernelCall& c) {
     std::lock_guard<std::mutex> lock(halide_lock());
     static Lru<npu::Program> cache(64);
     const std::string key = c.key();
-    if (npu::Program* hit = cache.find(key)) return *hit;
+    if (npu::Program* hit = cache.find(key)) {
+        npu::Program p = *hit;
+        bind_params(c, p);
+        return p;
+    }
 
+    ++stats.lowerings;
     KernelInstance inst = c.kernel->build(c.shape, c.knobs);
     std::vector<npu::Tensor> tensors;
     std::vector<compiler::BufferBinding> buffers;
@@ -140,9 +159,22 @@ npu::Program compile_kernel(const KernelCall& c) {
     buffers.push_back({inst.output.name(), tensors.back()});
     std::string name = c.kernel->name();
     for (const auto& [n, v] : c.shape)
-        name += "_" + n + std::to_string(v);
-    npu::Program prog = compiler::lower_to_program(Pipeline(inst.output), args, buffers, name);
+        if (!is_runtime_dim(*c.kernel, n)) name += "_" + n + std::to_string(v);
+    std::vector<compiler::ParamBinding> params;
+    for (const RuntimeDim& r : c.kernel->runtime_dims()) {
+        Param<int32_t>& p = inst.params.at(r.dim);
+        const int64_t* lo = p.min_value().defined() ? Internal::as_const_int(p.min_value()) : nullptr;
+        params.push_back({p.name(), {r.dim, 0, lo ? *lo : 0, c.shape.at(r.capacity)}});
+        args.push_back(p);
+    }
+    npu::Program prog = compiler::lower_to_program(Pipeline(inst.output), args, buffers, name, params);
+    bind_params(c, prog);
     return cache.insert(key, std::move(prog));
+}
+
+CompileStats compile_stats() {
+    std::lock_guard<std::mutex> lock(halide_lock());
+    return stats;
 }
 
 npu::Report simulate_kernel(const KernelCall& c, const npu::NpuConfig& cfg, npu::TraceRecorder* trace) {
@@ -171,6 +203,7 @@ std::shared_ptr<HostPipeline> host_pipeline(const KernelCall& c) {
     static Lru<std::shared_ptr<HostPipeline>> cache(16);
     const std::string key = c.key();
     if (auto* hit = cache.find(key)) return *hit;
+    ++stats.host_jits;
     auto h = std::make_shared<HostPipeline>();
     h->inst = dense_instance(c);
     h->pipeline = Pipeline(h->inst.output);
@@ -227,6 +260,8 @@ Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& input
         }
         inst.inputs[i].set(b);
     }
+    for (auto& [dim, p] : inst.params)
+        p.set(static_cast<int32_t>(c.shape.at(dim)));
     std::vector<int> extents(inst.output_shape.begin(), inst.output_shape.end());
     Buffer<> out(inst.output.output_types()[0], extents);
     h->pipeline.realize(out);

@@ -30,12 +30,20 @@ struct KernelCall {
     // Defaults come from `npu` (its preset name and parameters).
     KernelCall(const std::string& name, const Shape& shape, const Knobs& knobs, const npu::NpuConfig& npu,
                const Layout& layout = {});
-    std::string key() const;  // identifies the lowered program
+    // Identifies the lowered program: every shape dimension but the run-time ones.
+    std::string key() const;
 };
 
 // The last few programs and JIT pipelines are cached, so sweeps and repeated host runs are cheap.
 npu::Program compile_kernel(const KernelCall& c);
 npu::Report simulate_kernel(const KernelCall& c, const npu::NpuConfig& cfg, npu::TraceRecorder* trace = nullptr);
+
+// Halide lowerings (compile_kernel misses) and host JIT compilations so far in this process: a
+// sweep over a run-time dimension lowers once.
+struct CompileStats {
+    uint64_t lowerings = 0, host_jits = 0;
+};
+CompileStats compile_stats();
 
 // Runs the same scheduled pipeline on the host. `inputs` are dense buffers in the kernel's input
 // order, with the instance's types and shapes (ShapeError naming the input otherwise).

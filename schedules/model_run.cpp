@@ -19,7 +19,10 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
     size_t done = 0;
     for (const models::Op& op : ops) {
         const KernelCall call(op.kernel, op.shape, {}, cfg);
-        const std::string key = call.key() + "|" + npu::params_text(cfg);
+        // The call's key leaves out run-time dimensions (one program serves them all); a result does not.
+        std::string key = call.key() + "|" + npu::params_text(cfg);
+        for (const auto& [dim, v] : call.shape)
+            key += "|" + dim + "=" + std::to_string(v);
         OpResult r;
         bool cached = false;
         {
@@ -56,6 +59,7 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     if (o.prefill < 1 || o.prefill > (1 << 20)) throw models::ModelError("prefill must be 1 to 1048576 tokens");
     if (o.decode < 0 || o.decode > (1 << 20)) throw models::ModelError("decode must be 0 to 1048576 tokens");
     if (o.kv_block < 1 || o.kv_block > (1 << 20)) throw models::ModelError("the KV block must be 1 to 1048576 tokens");
+    const uint64_t lowered_before = compile_stats().lowerings;
     ModelReport r;
     r.model = m.name;
     r.architecture = m.architecture;
@@ -70,7 +74,10 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
             if (progress) progress(what, done, total);
         });
     };
-    r.prefill = pass(models::prefill_ops(m, q, o.prefill, r.chunk), "prefill");
+    // The KV cache holds the whole run (and the drafted tokens a verification appends): attention
+    // is compiled for that capacity once and bound to each context.
+    const int64_t capacity = o.prefill + o.decode + (o.draft.empty() ? 0 : o.spec_k);
+    r.prefill = pass(models::prefill_ops(m, q, o.prefill, r.chunk, capacity), "prefill");
     r.ttft_s = r.prefill.seconds;
     r.prefill_tokens_per_s = static_cast<double>(o.prefill) / r.prefill.seconds;
     // Decode steps: every step when few, else 9 contexts evenly spaced from the first step to the
@@ -83,29 +90,33 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
         for (int i = 0; i < 9; ++i)
             r.contexts.push_back(S + 1 + (T - 1) * i / 8);
     }
-    std::vector<PassResult> steps;
     for (int64_t c : r.contexts)
-        steps.push_back(pass(models::decode_ops(m, q, c), "decode at context " + std::to_string(c)));
+        r.steps.push_back(pass(models::decode_ops(m, q, c, capacity), "decode at context " + std::to_string(c)));
+    // Every step: a simulated one as it is, the others interpolated linearly between the two
+    // simulated contexts around them.
     double decode_j = 0, decode_bytes = 0;
-    auto add = [&](const PassResult& p, double w) {
-        r.decode_s += w * p.seconds;
-        decode_j += w * p.energy_j;
-        decode_bytes += w * static_cast<double>(p.dram_bytes);
-    };
-    if (T <= 16) {
-        for (const auto& s : steps)
-            add(s, 1);
-    } else {
-        add(steps.front(), 1);  // the first step, then trapezoids over the sampled contexts
-        for (size_t i = 0; i + 1 < steps.size(); ++i) {
-            const double w = static_cast<double>(r.contexts[i + 1] - r.contexts[i]) / 2;
-            add(steps[i], w);
-            add(steps[i + 1], w);
+    for (int64_t c = S + 1, i = 0; c <= S + T; ++c) {
+        while (r.contexts[static_cast<size_t>(i)] < c)
+            ++i;
+        const PassResult& hi = r.steps[static_cast<size_t>(i)];
+        DecodeStep step{c, hi.seconds, hi.energy_j, static_cast<double>(hi.dram_bytes), static_cast<int>(i)};
+        if (r.contexts[static_cast<size_t>(i)] != c) {
+            const PassResult& lo = r.steps[static_cast<size_t>(i - 1)];
+            const int64_t c0 = r.contexts[static_cast<size_t>(i - 1)], c1 = r.contexts[static_cast<size_t>(i)];
+            const double f = static_cast<double>(c - c0) / static_cast<double>(c1 - c0);
+            step = {c, lo.seconds + f * (hi.seconds - lo.seconds), lo.energy_j + f * (hi.energy_j - lo.energy_j),
+                    static_cast<double>(lo.dram_bytes) +
+                        f * (static_cast<double>(hi.dram_bytes) - static_cast<double>(lo.dram_bytes)),
+                    -1};
         }
+        r.decode_s += step.seconds;
+        decode_j += step.energy_j;
+        decode_bytes += step.dram_bytes;
+        r.decode_steps.push_back(step);
     }
     const double bw = cfg.dram_bytes_per_cycle * cfg.dram_efficiency * cfg.clock_mhz * 1e6;  // sustained B/s
-    if (!steps.empty()) {
-        r.last_step = steps.back();
+    if (!r.steps.empty()) {
+        r.last_step = r.steps.back();
         r.decode_tokens_per_s = static_cast<double>(T) / r.decode_s;
         r.decode_tokens_per_s_last = 1.0 / r.last_step.seconds;
         r.roofline_tokens_per_s_last = bw / static_cast<double>(r.last_step.dram_bytes);
@@ -126,42 +137,21 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     if (o.max_context) r.max_context = models::max_context(m, q, r.chunk, o.kv_block, cfg.dram_capacity_bytes);
     // Speculative decoding at the last context: k draft steps, then the target verifies k + 1 tokens.
     if (!o.draft.empty()) {
-        if (steps.empty()) throw models::ModelError("speculative decoding needs at least one decode token");
+        if (r.steps.empty()) throw models::ModelError("speculative decoding needs at least one decode token");
         if (o.spec_k < 1 || o.spec_k > 64) throw models::ModelError("the draft length k must be 1 to 64");
         if (!(o.accept >= 0 && o.accept <= 1)) throw models::ModelError("the acceptance rate must be in [0, 1]");
         const models::ModelConfig draft = models::load_model(o.draft);
         const models::QuantRecipe dq = models::QuantRecipe::parse(o.draft_quant.empty() ? q.name() : o.draft_quant);
         const int64_t ctx = r.contexts.back();
         r.draft = draft.name + " (" + dq.name() + ")";
-        r.spec_draft_step_s = pass(models::decode_ops(draft, dq, ctx), "draft step").seconds;
-        r.spec_verify_s = pass(models::verify_ops(m, q, o.spec_k + 1, ctx + o.spec_k), "verify").seconds;
+        r.spec_draft_step_s = pass(models::decode_ops(draft, dq, ctx, capacity), "draft step").seconds;
+        r.spec_verify_s = pass(models::verify_ops(m, q, o.spec_k + 1, ctx + o.spec_k, capacity), "verify").seconds;
         r.spec_tokens_per_step = models::expected_tokens_per_step(o.accept, o.spec_k);
         r.spec_speedup = r.spec_tokens_per_step * r.last_step.seconds /
                          (static_cast<double>(o.spec_k) * r.spec_draft_step_s + r.spec_verify_s);
     }
+    r.kernels_lowered = compile_stats().lowerings - lowered_before;
     return r;
-}
-
-std::string ModelReport::to_json() const {
-    char buf[2048];
-    std::snprintf(
-        buf, sizeof buf,
-        "{\"model\": %s, \"architecture\": %s, \"preset\": %s, \"quant\": %s, \"parameters\": %lld, "
-        "\"prefill_tokens\": %lld, \"decode_tokens\": %lld, \"chunk\": %lld, \"ttft_s\": %.9g, "
-        "\"prefill_tokens_per_s\": %.9g, \"decode_tokens_per_s\": %.9g, \"decode_tokens_per_s_last\": %.9g, "
-        "\"decode_roofline_tokens_per_s_last\": %.9g, \"decode_dram_bytes_per_token\": %.9g, \"energy_j\": %.9g, "
-        "\"energy_per_token_j\": %.9g, \"average_power_w\": %.9g, \"weight_bytes\": %.0f, \"kv_cache_bytes\": %.0f, "
-        "\"activation_bytes\": %.0f, \"footprint_bytes\": %.0f, \"memory_budget_bytes\": %.0f, \"fits_memory\": %s, "
-        "\"kv_blocks\": %lld, \"kv_fragmentation\": %.6g, \"max_context\": %lld, "
-        "\"speculative_tokens_per_step\": %.9g, \"speculative_speedup\": %.9g}",
-        npu::json_quote(model).c_str(), npu::json_quote(architecture).c_str(), npu::json_quote(preset).c_str(),
-        npu::json_quote(quant).c_str(), static_cast<long long>(parameters), static_cast<long long>(prefill_tokens),
-        static_cast<long long>(decode_tokens), static_cast<long long>(chunk), ttft_s, prefill_tokens_per_s,
-        decode_tokens_per_s, decode_tokens_per_s_last, roofline_tokens_per_s_last, decode_dram_bytes_per_token,
-        energy_j, energy_per_token_j, average_power_w, weight_bytes, kv_cache_bytes, activation_bytes, footprint_bytes,
-        budget_bytes, fits_memory ? "true" : "false", static_cast<long long>(kv_pages.blocks), kv_pages.fragmentation(),
-        static_cast<long long>(max_context), spec_tokens_per_step, spec_speedup);
-    return buf;
 }
 
 }  // namespace npusim::schedules

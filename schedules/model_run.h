@@ -40,12 +40,23 @@ struct ModelRunOptions {
     double accept = 0.7;
 };
 
+// One decode step of the generation: simulated (`sample` indexes ModelReport::steps) or, between
+// simulated contexts, interpolated linearly in the context.
+struct DecodeStep {
+    int64_t context = 0;
+    double seconds = 0, energy_j = 0, dram_bytes = 0;
+    int sample = -1;
+};
+
 // What a phone team asks of a model on an NPU: a prefill pass and a generation, simulated.
 struct ModelReport {
     std::string model, architecture, preset, quant;
     int64_t parameters = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
-    PassResult prefill, last_step;  // the prefill pass; the decode step at the last context
-    std::vector<int64_t> contexts;  // decode contexts simulated (all steps, or 9 samples)
+    PassResult prefill, last_step;         // the prefill pass; the decode step at the last context
+    std::vector<int64_t> contexts;         // decode contexts simulated (all steps, or 9 samples)
+    std::vector<PassResult> steps;         // the decode step simulated at each of `contexts`
+    std::vector<DecodeStep> decode_steps;  // every step of the generation
+    uint64_t kernels_lowered = 0;          // Halide lowerings the run needed (the rest were cache hits)
     double ttft_s = 0, prefill_tokens_per_s = 0;
     double decode_s = 0, decode_tokens_per_s = 0, decode_tokens_per_s_last = 0, roofline_tokens_per_s_last = 0;
     double decode_dram_bytes_per_token = 0;  // averaged over the generation
@@ -56,7 +67,6 @@ struct ModelReport {
     int64_t kv_block = 0, max_context = -1;  // -1: not asked
     std::string draft;                       // speculative decoding, if asked
     double spec_tokens_per_step = 0, spec_speedup = 0, spec_draft_step_s = 0, spec_verify_s = 0;
-    std::string to_json() const;
 };
 
 // Throws ModelError / UserError for bad options. `progress(what, done, total)` after each op.

@@ -169,8 +169,17 @@ struct If {
     Block then_body, else_body;
 };
 
+// A run-time parameter: a size the program was compiled for up to `max` (the KV cache length of
+// attention), read as a variable by every expression. SRAM buffers are sized for `max`; each run
+// binds `value`, so one program serves a sweep over the parameter.
+struct Param {
+    std::string name;
+    int64_t value = 0, min = 0, max = 0;
+};
+
 struct Program {
     std::string name;
+    std::vector<Param> params;
     std::vector<Tensor> tensors;
     std::vector<SramBuffer> sram;
     Block body;

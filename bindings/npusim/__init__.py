@@ -31,7 +31,7 @@ from ._npusim import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "Npu", "Result", "gemm_host", "requant_params", "compile_gemm", "preset_names", "quantize_multiplier",
-    "kernels", "kernel_host", "compile_kernel", "tune", "TuneResult", "model_names", "ModelError",
+    "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune", "TuneResult", "model_names", "ModelError",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "InternalError",
 ]
 
@@ -140,6 +140,13 @@ def kernels() -> list:
 def compile_kernel(name: str, schedule: Knobs = None, npu: Union[str, "Npu"] = "default", **shape: int) -> str:
     """The npu::Program text a kernel lowers to (defaults for the knobs come from ``npu``)."""
     return _npusim.compile_kernel(_as_npu(npu)._params, name, shape, schedule)
+
+
+def compile_stats() -> dict:
+    """How many kernels this process has lowered to programs (``lowerings``) and JIT-compiled for
+    the host (``host_jits``); cache hits count neither. Attention takes its context as a run-time
+    parameter, so a sweep over contexts up to one ``cap`` lowers once."""
+    return _npusim.compile_stats()
 
 
 def kernel_host(name: str, inputs: Mapping[str, np.ndarray], schedule: Knobs = None,

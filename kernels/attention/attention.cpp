@@ -22,7 +22,8 @@ Expr dequant(const ImageParam& cache, const ImageParam& scale, Expr d, Expr kh, 
 
 }  // namespace
 
-Attention make_attention(int head_dim, int heads, int kv_heads, int ctx, int queries, int kv_bits, bool causal) {
+Attention make_attention(int head_dim, int heads, int kv_heads, const Expr& ctx, int queries, int kv_bits,
+                         bool causal) {
     Attention a;
     a.k = ImageParam(Int(8), 3, kv_bits == 4 ? "k4" : "k");
     a.v = ImageParam(Int(8), 3, kv_bits == 4 ? "v4" : "v");

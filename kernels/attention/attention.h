@@ -35,6 +35,8 @@ struct Attention {
     Halide::RDom rd, rj;  // over d and over the context
 };
 
-Attention make_attention(int head_dim, int heads, int kv_heads, int ctx, int queries, int kv_bits, bool causal);
+// `ctx` may be a Param: the cache is then read up to it, whatever its buffers' extent.
+Attention make_attention(int head_dim, int heads, int kv_heads, const Halide::Expr& ctx, int queries, int kv_bits,
+                         bool causal);
 
 }  // namespace npusim::kernels

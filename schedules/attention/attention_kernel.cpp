@@ -6,7 +6,7 @@
 // Knobs: tile_q, double_buffer (the next KV head's cache loads while this one computes),
 // parallel (KV heads over cores).
 //
-// Defaults: the largest tile_q (up to 256 and t) whose fp32 scores (ctx x tile_q) fill at most
+// Defaults: the largest tile_q (up to 256 and t) whose fp32 scores (cap x tile_q) fill at most
 // half the accumulator SRAM. Measured on `default`, Llama-3.2-1B shapes (32 heads, 8 KV heads, d 64):
 // decode t=1 ctx=512 and prefill t=ctx=512 are in docs/kernels.md (`npusim kernel attention`).
 #include "kernels/attention/attention.h"
@@ -29,6 +29,7 @@ public:
     std::vector<ShapeDim> shape_dims() const override {
         return {{"t", 1, 1, 1 << 16, "query tokens (1: decode; ctx: prefill)"},
                 {"ctx", 512, 1, 1 << 16, "context length (cached tokens, the queries included)"},
+                {"cap", 0, 0, 1 << 16, "KV cache capacity in tokens, the largest ctx of the program (0: ctx)"},
                 {"h", 32, 1, 1024, "query heads"},
                 {"hk", 8, 1, 1024, "KV heads (divides h)"},
                 {"d", 64, 2, 1024, "head dimension"},
@@ -40,9 +41,12 @@ public:
                 {"double_buffer", false, {"0", "1"}, "load the next KV head's cache while computing this one"},
                 {"parallel", false, {"0", "1"}, "spread KV heads over the NPU's cores"}};
     }
+    // One program serves every context up to the cache capacity: a sweep over context lengths
+    // compiles once.
+    std::vector<RuntimeDim> runtime_dims() const override { return {{"ctx", "cap"}}; }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& s) const override {
         int64_t tq = 1;
-        while (tq < 256 && tq * 2 <= s.at("t") && 2 * tq * 2 * s.at("ctx") * 4 <= npu.sram_acc_bytes / 2)
+        while (tq < 256 && tq * 2 <= s.at("t") && 2 * tq * 2 * s.at("cap") * 4 <= npu.sram_acc_bytes / 2)
             tq *= 2;
         return {{"tile_q", std::to_string(tq)}, {"double_buffer", "1"}, {"parallel", npu.cores > 1 ? "1" : "0"}};
     }
@@ -60,11 +64,12 @@ public:
                                   " must be even for an int4 cache (packed two per byte)");
     }
     KernelInstance build(const Shape& s, const Knobs& knobs) const override {
-        const int64_t t = s.at("t"), ctx = s.at("ctx"), h = s.at("h"), hk = s.at("hk"), d = s.at("d");
+        const int64_t t = s.at("t"), cap = s.at("cap"), h = s.at("h"), hk = s.at("hk"), d = s.at("d");
         const int bits = static_cast<int>(s.at("kv_bits"));
-        kernels::Attention a =
-            kernels::make_attention(static_cast<int>(d), static_cast<int>(h), static_cast<int>(hk),
-                                    static_cast<int>(ctx), static_cast<int>(t), bits, s.at("causal") != 0);
+        Param<int32_t> ctx("ctx");
+        ctx.set_range(static_cast<int32_t>(t), static_cast<int32_t>(cap));
+        kernels::Attention a = kernels::make_attention(static_cast<int>(d), static_cast<int>(h), static_cast<int>(hk),
+                                                       ctx, static_cast<int>(t), bits, s.at("causal") != 0);
         const int group = static_cast<int>(h / hk);
         const int tq = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_q"), t));
         const bool parallel = knob_flag(knobs, "parallel");
@@ -91,9 +96,10 @@ public:
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
         const int64_t dk = bits == 4 ? d / 2 : d;
         return {{a.q, a.k, a.k_scale, a.v, a.v_scale},
-                {{d, h, t}, {dk, hk, ctx}, {hk, ctx}, {dk, hk, ctx}, {hk, ctx}},
+                {{d, h, t}, {dk, hk, cap}, {hk, cap}, {dk, hk, cap}, {hk, cap}},
                 a.out,
-                {d, h, t}};
+                {d, h, t},
+                {{"ctx", ctx}}};
     }
 };
 

@@ -27,6 +27,7 @@ void Controller::start(const PreparedProgram& p, const NpuConfig& cfg, bool trac
         [this] {
             Thread root;
             root.vars.assign(static_cast<size_t>(prog_->var_slots) + 1, 0);
+            std::copy(prog_->param_values.begin(), prog_->param_values.end(), root.vars.begin());
             root.tokens.assign(static_cast<size_t>(prog_->token_slots) + 1, nullptr);
             exec(prog_->body, root);
             end_cycle_ = now_cycles();

@@ -17,7 +17,12 @@ int index_of(const std::vector<T>& v, const std::string& name, const char* what,
 
 class Preparer {
 public:
-    explicit Preparer(const Program& p) : p_(p) {}
+    // The parameters take the first variable slots, so every expression can read them.
+    explicit Preparer(const Program& p) : p_(p) {
+        for (const Param& q : p.params)
+            vars_.push_back(q.name);
+        max_vars = static_cast<int>(vars_.size());
+    }
 
     // Tokens created in a block are visible for the rest of it, so the token scope is restored
     // on leaving; loop variables likewise.
@@ -191,6 +196,17 @@ PreparedProgram prepare_program(const Program& p) {
         out.sram_level.push_back(level);
         if (s.bytes <= 0)
             throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': bytes must be positive");
+    }
+    for (const Param& q : p.params) {
+        const std::string w = "program '" + p.name + "', param " + q.name;
+        if (q.min > q.max)
+            throw ProgramError(w + ": min " + std::to_string(q.min) + " exceeds max " + std::to_string(q.max));
+        if (q.value < q.min || q.value > q.max)
+            throw ProgramError(w + " = " + std::to_string(q.value) + " is outside [" + std::to_string(q.min) + ", " +
+                               std::to_string(q.max) + "], the range the program was compiled for");
+        for (const Param& o : p.params)
+            if (&o != &q && o.name == q.name) throw ProgramError(w + " is declared twice");
+        out.param_values.push_back(q.value);
     }
     Preparer prep(p);
     out.body = prep.block(p.body);

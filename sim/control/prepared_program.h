@@ -78,6 +78,7 @@ struct PreparedProgram {
     XBlock body;
     int var_slots = 0;                  // deepest loop nesting = size of a thread's variable environment
     int token_slots = 0;                // most tokens in scope at once
+    std::vector<int64_t> param_values;  // the first variable slots: the program's parameters
     std::vector<uint64_t> tensor_span;  // bytes from each tensor's base to one past its last element
     std::vector<SramLevel> sram_level;  // level of each SRAM buffer
 };

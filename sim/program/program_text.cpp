@@ -1,6 +1,7 @@
 // Text form of npu::Program. Grammar (docs/program.md):
 //
 //   program NAME
+//   param NAME value=INT min=INT max=INT
 //   tensor NAME DTYPE shape=[INT, ...] strides=[INT, ...] base=INT (input|output)
 //   sram NAME DTYPE level=LEVEL bytes=INT
 //   stmt*
@@ -106,6 +107,8 @@ struct Printer {
 std::string to_text(const Program& p) {
     Printer pr;
     pr.out << "program " << p.name << "\n";
+    for (const Param& q : p.params)
+        pr.out << "param " << q.name << " value=" << q.value << " min=" << q.min << " max=" << q.max << "\n";
     for (const Tensor& t : p.tensors)
         pr.out << "tensor " << t.name << " " << dtype_name(t.dtype) << " shape=" << join_ints(t.shape)
                << " strides=" << join_ints(t.strides) << " base=" << t.base << (t.is_output ? " output" : " input")
@@ -196,7 +199,9 @@ public:
         expect_word("program");
         p.name = ident("program name");
         while (true) {
-            if (peek_word("tensor"))
+            if (peek_word("param"))
+                p.params.push_back(param());
+            else if (peek_word("tensor"))
                 p.tensors.push_back(tensor());
             else if (peek_word("sram"))
                 p.sram.push_back(sram());
@@ -355,6 +360,15 @@ private:
             fail("'input' or 'output'");
         ++pos_;
         return t;
+    }
+    Param param() {
+        expect_word("param");
+        Param q;
+        q.name = ident("parameter name");
+        q.value = int_field("value");
+        q.min = int_field("min");
+        q.max = int_field("max");
+        return q;
     }
     SramBuffer sram() {
         expect_word("sram");

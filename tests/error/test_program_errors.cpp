@@ -76,6 +76,25 @@ TEST(ProgramErrors, DanglingNames) {
     expect_contains(error_of("wait t count=-1\n"), "count must not be negative, got -1");
 }
 
+std::string param_error_of(const std::string& params, const std::string& body) {
+    return message_of<npu::ProgramError>([&] {
+        npu::simulate(npu::parse_program("program p\n" + params + std::string(kHeader).substr(10) + body, "p.npu"),
+                      npu::load_preset("default"));
+    });
+}
+
+TEST(ProgramErrors, RunTimeParameters) {
+    expect_contains(param_error_of("param n value=2000 min=1 max=1024\n", ""),
+                    "program 'p', param n = 2000 is outside [1, 1024], the range the program was compiled for");
+    expect_contains(param_error_of("param n value=1 min=8 max=4\n", ""), "param n: min 8 exceeds max 4");
+    expect_contains(param_error_of("param n value=1 min=1 max=4\nparam n value=2 min=1 max=4\n", ""),
+                    "param n is declared twice");
+    // A parameter bounds what the program reads: past the tensor it is an out-of-bounds box.
+    expect_contains(
+        param_error_of("param n value=2048 min=1 max=4096\n", "dma_in x offset=0 box=[n:1] -> a offset=0\n"),
+        "spans [0, 1024)");
+}
+
 TEST(ProgramErrors, OutOfBoundsBoxes) {
     expect_contains(error_of("loop i min=0 extent=5 {\n dma_in x offset=(i*256) box=[256:1] -> a offset=0\n}\n"),
                     "box covers bytes [1024, 1280) of tensor 'x', which spans [0, 1024)");

@@ -73,12 +73,45 @@ def test_simulated_attention_reads_the_cache_once_per_kv_head():
     assert r.dram_bytes_read - four.dram_bytes_read == ctx * hk * d  # half the K and V bytes
 
 
+def test_one_program_serves_every_context_up_to_the_cache_capacity():
+    # The context is a run-time parameter of the program: tokens past it are never read, so a
+    # cache of `cap` tokens full of garbage past ctx gives the same bits as a cache of ctx tokens.
+    t, ctx, cap, h, hk, d = 3, 20, 48, 4, 2, 16
+    q = RNG.standard_normal((t, h, d)).astype(np.float16)
+    k, ks, _ = make_cache(ctx, hk, d, 8)
+    v, vs, _ = make_cache(ctx, hk, d, 8)
+    pad = lambda a, fill: np.concatenate([a, np.full((cap - ctx,) + a.shape[1:], fill, a.dtype)])
+    exact = npusim.kernel_host("attention", {"q": q, "k": k, "k_scale": ks, "v": v, "v_scale": vs},
+                               t=t, ctx=ctx, h=h, hk=hk, d=d)
+    big = npusim.kernel_host("attention", {"q": q, "k": pad(k, 127), "k_scale": pad(ks, np.inf), "v": pad(v, -128),
+                                           "v_scale": pad(vs, np.nan)}, t=t, ctx=ctx, cap=cap, h=h, hk=hk, d=d)
+    np.testing.assert_array_equal(big.view(np.int16), exact.view(np.int16))
+
+    # A sweep over contexts lowers once, and each run costs what a program compiled for that
+    # exact context costs.
+    npu = npusim.Npu("default")
+    shape = dict(t=1, h=8, hk=2, d=64, cap=1024)
+    npu.kernel("attention", ctx=1000, **shape)
+    before = npusim.compile_stats()["lowerings"]
+    runs = {c: npu.kernel("attention", ctx=c, **shape) for c in (100, 400, 700, 1024)}
+    assert npusim.compile_stats()["lowerings"] == before
+    for c, r in runs.items():
+        exact = npu.kernel("attention", t=1, ctx=c, h=8, hk=2, d=64)
+        assert (r.cycles, r.dram_bytes_read, r.mac_ops) == (exact.cycles, exact.dram_bytes_read, exact.mac_ops)
+    assert runs[100].cycles < runs[400].cycles < runs[700].cycles < runs[1024].cycles
+    text = npusim.compile_kernel("attention", ctx=100, **shape)
+    assert "param ctx value=100 min=1 max=1024" in text and "box=[64:1, ctx:128]" in text
+    assert text.replace("value=100", "value=700") == npusim.compile_kernel("attention", ctx=700, **shape)
+
+
 def test_attention_shape_errors():
     npu = npusim.Npu("default")
     with pytest.raises(npusim.ShapeError, match="attention shape hk = 3 must divide h = 8"):
         npu.kernel("attention", h=8, hk=3)
     with pytest.raises(npusim.ShapeError, match="attention shape t = 9 exceeds ctx = 8"):
         npu.kernel("attention", t=9, ctx=8)
+    with pytest.raises(npusim.ShapeError, match=r"attention shape ctx = 600 exceeds cap = 512 \(the largest ctx"):
+        npu.kernel("attention", ctx=600, cap=512)
     with pytest.raises(npusim.ShapeError, match="kv_bits must be 4 or 8, got 6"):
         npu.kernel("attention", kv_bits=6)
     with pytest.raises(npusim.ScheduleError, match="SRAM level 'l1' overflows"):

@@ -73,6 +73,63 @@ def test_memory_budget_pages_and_longest_context():
     assert "DOES NOT FIT" in p.stdout
 
 
+def test_llama_1b_w4_footprint_is_within_10_percent_of_the_analytic_value():
+    r = model("--model", "llama-3.2-1b", "--quant", "w4a8", "--prefill", "512", "--decode", "128")
+    # Published parameters (1,235,814,400) at 4 bits; the int8 KV cache of 640 tokens:
+    # 16 layers x (K, V) x 8 KV heads x 64 x 1 byte per token; the activations of 512 tokens.
+    analytic = 1235814400 * 0.5 + 640 * 16 * 2 * 8 * 64 + 512 * (2048 + 3 * 8192) * 2
+    assert abs(r["footprint_bytes"] - analytic) <= 0.10 * analytic, (r["footprint_bytes"], analytic)
+
+
+def test_report_breakdowns_and_trace_conserve_the_totals(tmp_path):
+    trace = tmp_path / "t.json"
+    r = model("--model", "qwen2.5-0.5b", "--prefill", "48", "--decode", "40", "--trace", str(trace))
+    layers = r["layers"]
+    assert [l["name"] for l in layers] == ["embedding"] + [f"layer {i}" for i in range(24)] + ["head"]
+    assert sum(l["prefill_s"] for l in layers) == pytest.approx(r["ttft_s"], rel=1e-9)
+    last = r["decode_steps_simulated"][-1]
+    assert last["context"] == 88
+    assert sum(l["decode_s"] for l in layers) == pytest.approx(last["seconds"], rel=1e-9)
+    assert sum(o["seconds"] * o["count"] for o in r["prefill_ops"]) == pytest.approx(r["ttft_s"], rel=1e-9)
+    events = json.loads(trace.read_text())["traceEvents"]
+    steps = [e for e in events if e.get("tid") == 1 and e["ph"] == "X"]
+    assert len(steps) == 1 + 40 and steps[0]["name"] == "prefill 48 tokens"
+    assert steps[0]["dur"] == pytest.approx(r["ttft_s"] * 1e6, rel=1e-6)
+    decode_us = sum(s["dur"] for s in steps[1:])
+    assert decode_us == pytest.approx(40 / r["decode_tokens_per_s"] * 1e6, rel=1e-6)
+    assert sum(s["args"]["simulated"] for s in steps[1:]) == 9
+    # Op slices of the simulated steps fill them exactly; steps never overlap.
+    ops = [e for e in events if e.get("tid") == 3 and e["ph"] == "X"]
+    assert sum(e["dur"] for e in ops) == pytest.approx(
+        r["ttft_s"] * 1e6 + sum(s["seconds"] for s in r["decode_steps_simulated"]) * 1e6, rel=1e-6)
+    for a, b in zip(steps, steps[1:]):
+        assert b["ts"] == pytest.approx(a["ts"] + a["dur"], abs=1e-3)
+
+
+def test_a_sweep_over_contexts_lowers_each_kernel_once():
+    # Nine decode contexts, one attention program: the run lowers no more kernels than it has
+    # distinct (kernel, shape without the context) ops.
+    r = model("--model", "qwen2.5-0.5b", "--prefill", "37", "--decode", "50")
+    distinct = {(o["kernel"], ",".join(f for f in o["shape"].split(",") if not f.startswith("ctx=")))
+                for o in r["prefill_ops"] + r["decode_ops_last_step"]}
+    assert 0 < r["kernels_lowered"] <= len(distinct)
+
+
+def test_breakdown_plot(tmp_path):
+    r = model("--model", "qwen2.5-0.5b", "--prefill", "16", "--decode", "2")
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(r))
+    import sys
+    p = subprocess.run([sys.executable, "-m", "npusim.plots", str(report), str(tmp_path / "b.png")],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report.write_text('{"model": 1}')
+    p = subprocess.run([sys.executable, "-m", "npusim.plots", str(report), str(tmp_path / "c.png")],
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "not a model report (KeyError" in p.stderr
+
+
 def test_python_api_matches_the_cli():
     import npusim
     r = npusim.Npu("default").model("qwen2.5-0.5b", quant="w8a16", prefill=32, decode=4)

@@ -1,9 +1,10 @@
-"""The README's usage examples stay runnable: every `build/bin/npusim ...` line of its command-line
-block and its Python block run without error (in a scratch directory)."""
+"""The README's usage examples stay runnable: every `build/bin/npusim ...` and `.venv/bin/python ...`
+line of its command-line block and its Python block run without error (in a scratch directory)."""
 import os
 import re
 import shlex
 import subprocess
+import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NPUSIM = os.path.abspath(os.environ.get("NPUSIM_BIN", os.path.join(ROOT, "build", "bin", "npusim")))
@@ -21,16 +22,17 @@ def scratch(tmp_path):
 
 def test_command_line_examples(tmp_path):
     cwd = scratch(tmp_path)
-    lines = [ln for b in blocks("sh") for ln in b.replace("\\\n", " ").splitlines() if ln.startswith("build/bin/npusim")]
+    lines = [ln for b in blocks("sh") for ln in b.replace("\\\n", " ").splitlines()
+             if ln.startswith(("build/bin/npusim", ".venv/bin/python"))]
     assert len(lines) >= 10
     for line in lines:
         argv = shlex.split(line.split("#")[0].split(">")[0])
-        argv[0] = NPUSIM
+        argv[0] = NPUSIM if argv[0] == "build/bin/npusim" else sys.executable
         out = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
         assert out.returncode == 0, f"{line}\n{out.stderr}"
         if "--print-program" in line:  # the next example runs what this one prints
             (cwd / "gemm.npu").write_text(out.stdout)
-    assert (cwd / "gemm.json").exists()
+    assert (cwd / "gemm.json").exists() and (cwd / "run.png").exists()
 
 
 def test_python_example(tmp_path):

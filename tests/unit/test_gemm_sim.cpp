@@ -147,7 +147,9 @@ TEST(GemmSim, TwoHundredRunsWithDifferentPresetsAndShapes) {
         ASSERT_GE(r.mac_ops, static_cast<uint64_t>(m) * n * k);
         std::string key = std::to_string(i % 24) + "/" + std::to_string(i % 5);
         auto [it, fresh] = first.emplace(key, r.cycles);
-        if (!fresh) ASSERT_EQ(it->second, r.cycles) << "run " << i << " differs from an identical earlier run";
+        if (!fresh) {
+            ASSERT_EQ(it->second, r.cycles) << "run " << i << " differs from an identical earlier run";
+        }
     }
 }
 

@@ -94,7 +94,9 @@ TEST(Models, OpListsCoverEveryWeightOnce) {
     const int64_t bert_layer = 4 * b.hidden * b.hidden + 2 * b.hidden * b.intermediate;
     EXPECT_EQ(gemm_macs(prefill_ops(b, QuantRecipe::parse("w8a8"), 128, 128)), 128 * b.layers * bert_layer);
     for (const Op& op : prefill_ops(b, QuantRecipe::parse("w8a8"), 128, 128))
-        if (op.kernel == "attention") EXPECT_EQ(op.shape.at("causal"), 0);
+        if (op.kernel == "attention") {
+            EXPECT_EQ(op.shape.at("causal"), 0);
+        }
     // KV cache bytes per token: 16 layers x (K and V) x 8 heads x (64 int8 + an fp16 scale).
     EXPECT_EQ(kv_bytes_per_token(m, q), 16 * 2 * 8 * (64 + 2));
 }
@@ -102,6 +104,25 @@ TEST(Models, OpListsCoverEveryWeightOnce) {
 }  // namespace
 
 namespace {
+
+TEST(Models, WeightBytesFollowTheRecipeAndTying) {
+    // Llama-3.2-1B ties lm_head to the embedding: one 4-bit copy. Per linear at int8
+    // activations: packed weights plus 12 bytes per output channel (multiplier, shift, bias).
+    const ModelConfig m = load_model("llama-3.2-1b");
+    const int64_t d = 2048, f = 8192, kv = 512, L = 16, V = 128256;
+    const int64_t per_layer = (d + 2 * kv) * d / 2 + (d + 2 * kv) * 12 + d * d / 2 + d * 12 + 2 * f * d / 2 +
+                              2 * f * 12 + d * f / 2 + d * 12 + 2 * d * 2;
+    EXPECT_EQ(weight_bytes(m, QuantRecipe::parse("w4a8")), L * per_layer + d * 2 + V * d / 2 + V * 12);
+    // Within 1 % of parameters x 4 bits: the scales and fp16 norm gains are the rest.
+    EXPECT_NEAR(static_cast<double>(weight_bytes(m, QuantRecipe::parse("w4a8"))), 1235814400 * 0.5,
+                0.01 * 1235814400 * 0.5);
+    // Llama-2-7B does not tie: its fp16 embedding table is stored besides the quantized lm_head.
+    const ModelConfig l2 = load_model("llama-2-7b");
+    const QuantRecipe w8 = QuantRecipe::parse("w8a8");
+    EXPECT_EQ(weight_bytes(l2, w8) - weight_bytes(l2, QuantRecipe::parse("w8a8+head4")),
+              32000 * 4096 / 2);                                 // only lm_head follows +head4
+    EXPECT_GT(weight_bytes(l2, w8), 6738415616 + 32000 * 4096);  // every weight at 8 bits, plus the fp16 table
+}
 
 TEST(Models, SpeculativeExpectedTokens) {
     // Leviathan et al. 2023, eq. 1: (1 - a^(k+1)) / (1 - a).

@@ -13,11 +13,12 @@ namespace {
 
 const char* kHandWritten = R"(
 program two_tiles   # a comment
+param n value=4 min=1 max=4
 tensor x int8 shape=[256, 4] strides=[1, 256] base=4096 input
 tensor y int8 shape=[256, 4] strides=[1, 256] base=8192 output
 sram buf int8 level=l1 bytes=512
 token ready init=0
-loop t min=0 extent=4 {
+loop t min=0 extent=n {
   fork {
     thread {
       dma_in x offset=(t*256) box=[min(256, (1000 - (t*256))):1] -> buf offset=((t % 2)*256)
@@ -39,6 +40,9 @@ loop t min=0 extent=4 {
 TEST(ProgramText, ParsesHandWrittenProgram) {
     npu::Program p = npu::parse_program(kHandWritten);
     EXPECT_EQ(p.name, "two_tiles");
+    ASSERT_EQ(p.params.size(), 1u);
+    EXPECT_EQ(p.params[0].name, "n");
+    EXPECT_EQ(p.params[0].max, 4);
     ASSERT_EQ(p.tensors.size(), 2u);
     EXPECT_EQ(p.tensors[0].base, 4096u);
     EXPECT_TRUE(p.tensors[1].is_output);
@@ -57,6 +61,18 @@ TEST(ProgramText, RoundTripOfHandWrittenProgram) {
     std::string once = npu::to_text(p);
     std::string twice = npu::to_text(npu::parse_program(once));
     EXPECT_EQ(once, twice);
+}
+
+TEST(ProgramText, ParameterBindsPerRun) {
+    // The loop runs `n` tiles: binding n = 2 moves half the bytes of n = 4, with no other change.
+    npu::Program p = npu::parse_program(kHandWritten);
+    const npu::NpuConfig cfg = npu::load_preset("default");
+    const npu::Report four = npu::simulate(p, cfg);
+    p.params[0].value = 2;
+    const npu::Report two = npu::simulate(p, cfg);
+    EXPECT_EQ(four.dram_bytes_written, 4u * 256u);
+    EXPECT_EQ(two.dram_bytes_written, 2u * 256u);
+    EXPECT_LT(two.cycles, four.cycles);
 }
 
 TEST(ProgramText, RoundTripOfCompiledGemm) {

@@ -1,0 +1,89 @@
+"""Plots of npusim reports (matplotlib, drawn off-screen).
+
+    python -m npusim.plots REPORT.json OUT.png
+
+draws the breakdown of a ``npusim model --save REPORT.json`` report.
+"""
+import json
+import sys
+from collections import OrderedDict
+from typing import Mapping
+
+# Op kinds, in stacking order: what each kernel of the library is, for a breakdown by role.
+_KIND = OrderedDict([
+    ("GEMM", ("gemm_w8a8", "gemm_w4a8", "gemm_w8a16", "gemm_w4a16", "gemm_w8a8_dynamic", "lm_head")),
+    ("attention", ("attention",)),
+    ("KV cache", ("kv_scale", "kv_quantize")),
+    ("(de)quantize", ("quantize", "dequantize", "requantize")),
+    ("norms", ("rms_norm", "layer_norm")),
+    ("activations, RoPE", ("silu", "gelu", "swiglu", "geglu", "rope")),
+    ("residual, embedding", ("residual_add", "embedding")),
+])
+
+
+def _kind(kernel: str) -> str:
+    for kind, kernels in _KIND.items():
+        if kernel in kernels:
+            return kind
+    return "other"
+
+
+def _by_kind(ops) -> "OrderedDict[str, float]":
+    out = OrderedDict((k, 0.0) for k in list(_KIND) + ["other"])
+    for op in ops:
+        out[_kind(op["kernel"])] += op["seconds"] * op["count"]
+    return out
+
+
+def model_breakdown(report: Mapping, path: str) -> None:
+    """Saves a PNG: prefill time and one decode step's time (at the last context), stacked by op
+    kind, each beside its share; ``report`` is ``Npu.model(...)`` or ``npusim model --json``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    passes = [("prefill", report["prefill_ops"], 1e3, "ms")]
+    if report["decode_ops_last_step"]:
+        passes.append((f"decode step at context {report['prefill_tokens'] + report['decode_tokens']}",
+                       report["decode_ops_last_step"], 1e3, "ms"))
+    fig, axes = plt.subplots(len(passes), 1, figsize=(9, 1.9 * len(passes) + 1.2), squeeze=False)
+    colors = plt.get_cmap("tab10").colors
+    for ax, (label, ops, scale, unit) in zip(axes[:, 0], passes):
+        kinds = _by_kind(ops)
+        total = sum(kinds.values())
+        left = 0.0
+        for i, (kind, seconds) in enumerate(kinds.items()):
+            if seconds <= 0:
+                continue
+            ax.barh(0, seconds * scale, left=left, color=colors[i % len(colors)],
+                    label=f"{kind} {100 * seconds / total:.1f}%")
+            left += seconds * scale
+        ax.set_yticks([])
+        ax.set_xlabel(f"{label}: {total * scale:.4g} {unit}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55), ncol=4, fontsize=8, frameon=False)
+    title = (f"{report['model']} {report['quant']} on {report['preset']}: prefill {report['prefill_tokens']}, "
+             f"decode {report['decode_tokens']} ({report['decode_tokens_per_s']:.3g} tokens/s)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2 or argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    try:
+        with open(argv[0]) as f:
+            report = json.load(f)
+        model_breakdown(report, argv[1])
+    except (OSError, ValueError, KeyError) as e:
+        print(f"npusim.plots: {argv[0]}: not a model report ({type(e).__name__}: {e})", file=sys.stderr)
+        return 1
+    print(f"wrote {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+#include "schedules/model_breakdown.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "schedules/kernel.h"
+#include "sim/report/json_text.h"
+
+namespace npusim::schedules {
+
+namespace {
+
+bool in_layer(const OpResult& r) {
+    return r.op.name.rfind("layer.", 0) == 0;
+}
+
+// Layer ops carry count = the model's layers; the rest run once per pass.
+int64_t layer_count(const ModelReport& r) {
+    for (const OpResult& o : r.prefill.ops)
+        if (in_layer(o)) return o.op.count;
+    return 0;
+}
+
+void add_pass(std::vector<LayerCost>& rows, const PassResult& p, bool decode) {
+    for (const OpResult& o : p.ops) {
+        auto charge = [&](LayerCost& row, double times) {
+            (decode ? row.decode_s : row.prefill_s) += o.seconds * times;
+            (decode ? row.decode_j : row.prefill_j) += o.energy_j * times;
+            row.dram_bytes += static_cast<double>(o.dram_bytes) * times;
+        };
+        if (in_layer(o)) {
+            for (size_t l = 1; l + 1 < rows.size(); ++l)
+                charge(rows[l], 1);
+        } else {
+            charge(o.op.name.rfind("embedding", 0) == 0 ? rows.front() : rows.back(), static_cast<double>(o.op.count));
+        }
+    }
+}
+
+std::string num(double x) {
+    std::ostringstream s;
+    s.precision(9);
+    s << x;
+    return s.str();
+}
+
+// Trace times: microseconds to the nanosecond, whatever the run's length.
+std::string micros(double us) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", us);
+    return b;
+}
+
+std::string ops_json(const PassResult& p) {
+    std::string s = "[";
+    for (const OpResult& o : p.ops) {
+        std::map<std::string, std::string> shape;
+        for (const auto& [k, v] : o.op.shape)
+            shape[k] = std::to_string(v);
+        s += std::string(s.size() > 1 ? ", " : "") + "{\"name\": " + npu::json_quote(o.op.name) +
+             ", \"kernel\": " + npu::json_quote(o.op.kernel) + ", \"shape\": " + npu::json_quote(fields_text(shape)) +
+             ", \"schedule\": " + npu::json_quote(o.schedule) + ", \"count\": " + std::to_string(o.op.count) +
+             ", \"seconds\": " + num(o.seconds) + ", \"energy_j\": " + num(o.energy_j) +
+             ", \"dram_bytes\": " + std::to_string(o.dram_bytes) + "}";
+    }
+    return s + "]";
+}
+
+}  // namespace
+
+std::vector<LayerCost> layer_costs(const ModelReport& r) {
+    std::vector<LayerCost> rows;
+    rows.push_back({"embedding"});
+    for (int64_t l = 0; l < layer_count(r); ++l)
+        rows.push_back({"layer " + std::to_string(l)});
+    rows.push_back({"head"});
+    add_pass(rows, r.prefill, false);
+    add_pass(rows, r.last_step, true);
+    if (rows.back().prefill_s == 0 && rows.back().decode_s == 0) rows.pop_back();  // an encoder has no head
+    return rows;
+}
+
+std::string model_report_json(const ModelReport& r) {
+    std::ostringstream o;
+    auto field = [&](const char* k, const std::string& v) {
+        o << (o.tellp() > 1 ? ", " : "") << '"' << k << "\": " << v;
+    };
+    o << "{";
+    field("model", npu::json_quote(r.model));
+    field("architecture", npu::json_quote(r.architecture));
+    field("preset", npu::json_quote(r.preset));
+    field("quant", npu::json_quote(r.quant));
+    field("parameters", std::to_string(r.parameters));
+    field("prefill_tokens", std::to_string(r.prefill_tokens));
+    field("decode_tokens", std::to_string(r.decode_tokens));
+    field("chunk", std::to_string(r.chunk));
+    field("ttft_s", num(r.ttft_s));
+    field("prefill_tokens_per_s", num(r.prefill_tokens_per_s));
+    field("decode_tokens_per_s", num(r.decode_tokens_per_s));
+    field("decode_tokens_per_s_last", num(r.decode_tokens_per_s_last));
+    field("decode_roofline_tokens_per_s_last", num(r.roofline_tokens_per_s_last));
+    field("decode_dram_bytes_per_token", num(r.decode_dram_bytes_per_token));
+    field("energy_j", num(r.energy_j));
+    field("energy_per_token_j", num(r.energy_per_token_j));
+    field("average_power_w", num(r.average_power_w));
+    field("weight_bytes", num(r.weight_bytes));
+    field("kv_cache_bytes", num(r.kv_cache_bytes));
+    field("activation_bytes", num(r.activation_bytes));
+    field("footprint_bytes", num(r.footprint_bytes));
+    field("memory_budget_bytes", num(r.budget_bytes));
+    field("fits_memory", r.fits_memory ? "true" : "false");
+    field("kv_blocks", std::to_string(r.kv_pages.blocks));
+    field("kv_fragmentation", num(r.kv_pages.fragmentation()));
+    field("max_context", std::to_string(r.max_context));
+    field("speculative_tokens_per_step", num(r.spec_tokens_per_step));
+    field("speculative_speedup", num(r.spec_speedup));
+    field("kernels_lowered", std::to_string(r.kernels_lowered));
+    std::string steps = "[";
+    for (size_t i = 0; i < r.steps.size(); ++i)
+        steps += std::string(i ? ", " : "") + "{\"context\": " + std::to_string(r.contexts[i]) +
+                 ", \"seconds\": " + num(r.steps[i].seconds) + ", \"energy_j\": " + num(r.steps[i].energy_j) +
+                 ", \"dram_bytes\": " + std::to_string(r.steps[i].dram_bytes) + "}";
+    field("decode_steps_simulated", steps + "]");
+    std::string layers = "[";
+    for (const LayerCost& l : layer_costs(r))
+        layers += std::string(layers.size() > 1 ? ", " : "") + "{\"name\": " + npu::json_quote(l.name) +
+                  ", \"prefill_s\": " + num(l.prefill_s) + ", \"prefill_energy_j\": " + num(l.prefill_j) +
+                  ", \"decode_s\": " + num(l.decode_s) + ", \"decode_energy_j\": " + num(l.decode_j) +
+                  ", \"dram_bytes\": " + num(l.dram_bytes) + "}";
+    field("layers", layers + "]");
+    field("prefill_ops", ops_json(r.prefill));
+    field("decode_ops_last_step", ops_json(r.last_step));
+    o << "}";
+    return o.str();
+}
+
+namespace {
+
+class TraceWriter {
+public:
+    std::string events;
+    double now_us = 0;
+
+    void slice(int row, const std::string& name, double start_us, double dur_us, const std::string& args) {
+        events += std::string(events.empty() ? "" : ",\n") +
+                  "{\"ph\": \"X\", \"pid\": 1, \"tid\": " + std::to_string(row) +
+                  ", \"name\": " + npu::json_quote(name) + ", \"ts\": " + micros(start_us) +
+                  ", \"dur\": " + micros(dur_us) + ", \"args\": {" + args + "}}";
+    }
+    // A pass's ops in run order: each block of layer ops repeats once per layer.
+    void pass(const PassResult& p) {
+        for (size_t i = 0; i < p.ops.size();) {
+            if (!in_layer(p.ops[i])) {
+                op(p.ops[i], static_cast<double>(p.ops[i].op.count));
+                ++i;
+                continue;
+            }
+            size_t end = i;
+            while (end < p.ops.size() && in_layer(p.ops[end]))
+                ++end;
+            for (int64_t l = 0; l < p.ops[i].op.count; ++l) {
+                const double start = now_us;
+                for (size_t j = i; j < end; ++j)
+                    op(p.ops[j], 1);
+                slice(2, "layer " + std::to_string(l), start, now_us - start, "");
+            }
+            i = end;
+        }
+    }
+
+private:
+    void op(const OpResult& o, double times) {
+        std::map<std::string, std::string> shape;
+        for (const auto& [k, v] : o.op.shape)
+            shape[k] = std::to_string(v);
+        const double dur = o.seconds * 1e6 * times;
+        slice(3, o.op.name, now_us, dur,
+              "\"kernel\": " + npu::json_quote(o.op.kernel) + ", \"shape\": " + npu::json_quote(fields_text(shape)) +
+                  ", \"energy_j\": " + num(o.energy_j * times) +
+                  ", \"dram_bytes\": " + num(static_cast<double>(o.dram_bytes) * times));
+        now_us += dur;
+    }
+};
+
+}  // namespace
+
+std::string model_trace_json(const ModelReport& r) {
+    TraceWriter w;
+    w.pass(r.prefill);
+    w.slice(1, "prefill " + std::to_string(r.prefill_tokens) + " tokens", 0, w.now_us, "\"simulated\": true");
+    for (const DecodeStep& s : r.decode_steps) {
+        const double start = w.now_us;
+        if (s.sample >= 0) w.pass(r.steps[static_cast<size_t>(s.sample)]);
+        w.now_us = start + s.seconds * 1e6;
+        w.slice(1, "decode at context " + std::to_string(s.context), start, s.seconds * 1e6,
+                std::string("\"simulated\": ") + (s.sample >= 0 ? "true" : "false"));
+    }
+    std::string meta = "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", \"args\": {\"name\": " +
+                       npu::json_quote(r.model + " " + r.quant + " on " + r.preset) + "}}";
+    const char* rows[] = {"", "pass / step", "layer", "op"};
+    for (int t = 1; t <= 3; ++t)
+        meta += ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": " + std::to_string(t) +
+                ", \"name\": \"thread_name\", \"args\": {\"name\": \"" + rows[t] + "\"}}";
+    return "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n" + meta + ",\n" + w.events + "\n]}\n";
+}
+
+}  // namespace npusim::schedules

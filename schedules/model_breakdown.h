@@ -1,0 +1,27 @@
+#pragma once
+// Views of a ModelReport: the cost per layer, the JSON report, and a Chrome trace of the run.
+#include <string>
+#include <vector>
+
+#include "schedules/model_run.h"
+
+namespace npusim::schedules {
+
+// One row of the per-layer table: "embedding", "layer N" or "head" (final norm and lm_head).
+struct LayerCost {
+    std::string name;
+    double prefill_s = 0, prefill_j = 0;
+    double decode_s = 0, decode_j = 0;  // one decode step at the last context
+    double dram_bytes = 0;              // prefill plus that decode step
+};
+std::vector<LayerCost> layer_costs(const ModelReport& r);
+
+// Everything in the report as one JSON object (the CLI's --json, the Python API's dict).
+std::string model_report_json(const ModelReport& r);
+
+// A Chrome trace (chrome://tracing, Perfetto) of the run: prefill then every decode step, on three
+// rows (pass or step, layer, op); times in microseconds. Decode steps between simulated contexts
+// carry their interpolated time and no op detail ("simulated": false).
+std::string model_trace_json(const ModelReport& r);
+
+}  // namespace npusim::schedules
