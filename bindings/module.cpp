@@ -125,6 +125,8 @@ py::dict step_dict(const TuneStep& s) {
 
 extern "C" __attribute__((visibility("default"))) int sc_main(int, char**);
 
+void bind_encoder(py::module_& m);  // encoder_module.cpp
+
 PYBIND11_MODULE(_npusim, m) {
     m.doc() = "npusim compiled core (use the `npusim` package)";
     auto user = py::register_exception<npu::UserError>(m, "UserError", PyExc_ValueError);
@@ -135,6 +137,7 @@ PYBIND11_MODULE(_npusim, m) {
     py::register_exception<npu::InternalError>(m, "InternalError", PyExc_RuntimeError);
     py::register_exception<npusim::models::ModelError>(m, "ModelError", user.ptr());
 
+    bind_encoder(m);
     m.def("preset_names", &npu::preset_names, "Names of the shipped NPU presets.");
     m.def("param_specs", [] {
         py::list out;

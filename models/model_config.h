@@ -35,6 +35,7 @@ struct ModelConfig {
     bool tied_embeddings = false; // lm_head shares the embedding matrix
     std::string activation;       // "silu" or "gelu"
     std::string norm;             // "rms" or "layer"
+    double norm_eps = 1e-6;       // layer_norm_eps / rms_norm_eps
 
     // Parameters, counted from the architecture (embeddings, every linear and bias, norms).
     int64_t parameter_count() const;

@@ -23,9 +23,10 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   /usr/bin/python3 -m venv .venv
 fi
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing Python packages from requirements.txt"
+  echo "setup: installing Python packages from requirements.txt and requirements-nodeps.txt"
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
   echo "$want" > .venv/.requirements.sha256
 fi

