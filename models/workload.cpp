@@ -9,35 +9,48 @@ namespace {
 
 using Shape = std::map<std::string, int64_t>;
 
-[[noreturn]] void bad_recipe(const std::string& text, const std::string& why) {
-    throw ModelError("quantization recipe '" + text + "': " + why +
-                     " (recipes: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, each optionally +kv4 or +kv8 and +head4 or "
-                     "+head8)");
-}
+// Where a layer's linears stand: `layer` names them for the recipe's overrides (layer.3.down_proj).
+struct LayerCtx {
+    const ModelConfig& m;
+    const QuantRecipe& q;
+    int64_t layer;  // -1: outside the layers (lm_head)
+};
 
-// A linear layer y[t][n] = x[t][k] W^T at the recipe's precision, with the conversions its
-// integer form needs around it. `w_bits` may differ from the recipe's (the lm_head).
-void linear(std::vector<Op>& ops, const std::string& name, const QuantRecipe& q, int w_bits, int64_t t, int64_t n,
+// A linear layer y[t][n] = x[t][k] W^T + bias at the recipe's precision (after its per-layer
+// overrides), with the conversions its integer form needs around it. `w_bits` may differ from the
+// recipe's (the lm_head). A static int8 GEMM folds the bias into its requantization; the others
+// add it after.
+void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, int w_bits, int64_t t, int64_t n,
             int64_t k, int64_t count) {
-    if (q.a_bits == 16) {
-        ops.push_back({name, w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16",
-                       {{"m", t}, {"n", n}, {"k", k}, {"group", k % q.group ? k : q.group}}, count});
+    const QuantRecipe& q = c.q;
+    const int a_bits =
+        c.layer < 0 ? q.a_bits : q.a_bits_of("layer." + std::to_string(c.layer) + "." + name.substr(name.find('.') + 1));
+    const std::string op = a_bits == q.a_bits ? name : name + "[a16]";
+    const bool bias = c.m.all_bias || (c.m.qkv_bias && name == "layer.qkv_proj");
+    if (a_bits == 16) {
+        const int64_t group = q.granularity == quant::Granularity::Group && k % q.group == 0 ? q.group : k;
+        ops.push_back({op, w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16", {{"m", t}, {"n", n}, {"k", k}, {"group", group}},
+                       count});
+        if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else if (q.dynamic) {
-        ops.push_back({name, "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}}, count});
+        ops.push_back({op, "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}}, count});
+        if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else {
-        ops.push_back({name + ".quantize", "quantize", {{"t", t}, {"d", k}}, count});
-        ops.push_back({name, w_bits == 4 ? "gemm_w4a8" : "gemm_w8a8", {{"m", t}, {"n", n}, {"k", k}}, count});
-        ops.push_back({name + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count});
+        ops.push_back({op + ".quantize", "quantize", {{"t", t}, {"d", k}}, count});
+        ops.push_back({op, w_bits == 4 ? "gemm_w4a8" : "gemm_w8a8", {{"m", t}, {"n", n}, {"k", k}}, count});
+        ops.push_back({op + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count});
     }
 }
 
 // One decoder layer's ops for `t` new tokens attending to a context of `ctx` (them included).
-void decoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe& q, int64_t t, int64_t ctx,
-                   int64_t capacity, int64_t count) {
+void decoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t ctx, int64_t capacity,
+                   int64_t count) {
+    const ModelConfig& m = c.m;
+    const QuantRecipe& q = c.q;
     const int64_t d = m.hidden, hd = m.head_dim, h = m.heads, hk = m.kv_heads;
     const int kv_bits = q.kv_bits;
     ops.push_back({"layer.input_norm", "rms_norm", {{"t", t}, {"d", d}}, count});
-    linear(ops, "layer.qkv_proj", q, q.w_bits, t, (h + 2 * hk) * hd, d, count);
+    linear(ops, c, "layer.qkv_proj", q.w_bits, t, (h + 2 * hk) * hd, d, count);
     ops.push_back({"layer.rope_q", "rope", {{"t", t}, {"h", h}, {"d", hd}}, count});
     ops.push_back({"layer.rope_k", "rope", {{"t", t}, {"h", hk}, {"d", hd}}, count});
     for (const char* kv : {"k", "v"}) {
@@ -55,22 +68,24 @@ void decoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe
                     {"kv_bits", kv_bits},
                     {"causal", 1}},
                    count});
-    linear(ops, "layer.o_proj", q, q.w_bits, t, d, h * hd, count);
+    linear(ops, c, "layer.o_proj", q.w_bits, t, d, h * hd, count);
     ops.push_back({"layer.attn_residual", "residual_add", {{"t", t}, {"d", d}}, count});
     ops.push_back({"layer.post_norm", "rms_norm", {{"t", t}, {"d", d}}, count});
-    linear(ops, "layer.gate_up_proj", q, q.w_bits, t, 2 * m.intermediate, d, count);
+    linear(ops, c, "layer.gate_up_proj", q.w_bits, t, 2 * m.intermediate, d, count);
     ops.push_back({"layer.mlp_act", m.activation == "gelu" ? "geglu" : "swiglu", {{"t", t}, {"d", m.intermediate}},
                    count});
-    linear(ops, "layer.down_proj", q, q.w_bits, t, d, m.intermediate, count);
+    linear(ops, c, "layer.down_proj", q.w_bits, t, d, m.intermediate, count);
     ops.push_back({"layer.mlp_residual", "residual_add", {{"t", t}, {"d", d}}, count});
 }
 
 // One encoder (BERT) layer over `t` tokens: bidirectional attention, post-norm, a plain GELU MLP.
 // K and V go through the same int8/int4 quantization as a decoder's cache, since the attention
 // kernel reads them in that form.
-void encoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe& q, int64_t t, int64_t count) {
+void encoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t count) {
+    const ModelConfig& m = c.m;
+    const QuantRecipe& q = c.q;
     const int64_t d = m.hidden, hd = m.head_dim, h = m.heads, hk = m.kv_heads;
-    linear(ops, "layer.qkv_proj", q, q.w_bits, t, (h + 2 * hk) * hd, d, count);
+    linear(ops, c, "layer.qkv_proj", q.w_bits, t, (h + 2 * hk) * hd, d, count);
     for (const char* kv : {"k", "v"}) {
         const Shape s = {{"t", t}, {"hk", hk}, {"d", hd}, {"kv_bits", q.kv_bits}};
         ops.push_back({std::string("layer.") + kv + "_scale", "kv_scale", s, count});
@@ -79,14 +94,40 @@ void encoder_layer(std::vector<Op>& ops, const ModelConfig& m, const QuantRecipe
     ops.push_back({"layer.attention", "attention",
                    {{"t", t}, {"ctx", t}, {"h", h}, {"hk", hk}, {"d", hd}, {"kv_bits", q.kv_bits}, {"causal", 0}},
                    count});
-    linear(ops, "layer.o_proj", q, q.w_bits, t, d, h * hd, count);
+    linear(ops, c, "layer.o_proj", q.w_bits, t, d, h * hd, count);
     ops.push_back({"layer.attn_residual", "residual_add", {{"t", t}, {"d", d}}, count});
     ops.push_back({"layer.attn_norm", "layer_norm", {{"t", t}, {"d", d}}, count});
-    linear(ops, "layer.up_proj", q, q.w_bits, t, m.intermediate, d, count);
+    linear(ops, c, "layer.up_proj", q.w_bits, t, m.intermediate, d, count);
     ops.push_back({"layer.mlp_act", "gelu", {{"t", t}, {"d", m.intermediate}}, count});
-    linear(ops, "layer.down_proj", q, q.w_bits, t, d, m.intermediate, count);
+    linear(ops, c, "layer.down_proj", q.w_bits, t, d, m.intermediate, count);
     ops.push_back({"layer.mlp_residual", "residual_add", {{"t", t}, {"d", d}}, count});
     ops.push_back({"layer.mlp_norm", "layer_norm", {{"t", t}, {"d", d}}, count});
+}
+
+// Runs of consecutive layers whose linears run at the same precisions (all of them, without
+// per-layer overrides): each run's ops are emitted once, with count = its layers.
+template <typename F>
+void for_layer_runs(const ModelConfig& m, const QuantRecipe& q, F emit) {
+    if (q.promote_percent > 0)
+        throw ModelError("quantization recipe '" + q.name() +
+                         "': +mpP picks the promoted linears from calibration data; npusim quant-eval resolves it "
+                         "into +a16@ overrides");
+    const std::vector<std::string> names = m.decoder
+                                               ? std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}
+                                               : std::vector<std::string>{"qkv_proj", "o_proj", "up_proj", "down_proj"};
+    auto signature = [&](int64_t l) {
+        std::string s;
+        for (const auto& n : names)
+            s += std::to_string(q.a_bits_of("layer." + std::to_string(l) + "." + n)) + ",";
+        return s;
+    };
+    for (int64_t first = 0; first < m.layers;) {
+        int64_t end = first + 1;
+        while (end < m.layers && signature(end) == signature(first))
+            ++end;
+        emit(LayerCtx{m, q, first}, end - first);
+        first = end;
+    }
 }
 
 void require_decoder(const ModelConfig& m) {
@@ -97,47 +138,6 @@ void require_decoder(const ModelConfig& m) {
 }
 
 }  // namespace
-
-QuantRecipe QuantRecipe::parse(const std::string& text) {
-    QuantRecipe q;
-    std::string base = text;
-    std::vector<std::string> extras;
-    for (auto plus = base.find('+'); plus != std::string::npos; plus = base.find('+')) {
-        auto next = base.find('+', plus + 1);
-        extras.push_back(base.substr(plus + 1, next == std::string::npos ? std::string::npos : next - plus - 1));
-        base.erase(plus, next == std::string::npos ? std::string::npos : next - plus);
-    }
-    if (base == "w8a8") {
-        q.w_bits = 8, q.a_bits = 8;
-    } else if (base == "w8a8-dynamic") {
-        q.w_bits = 8, q.a_bits = 8, q.dynamic = true;
-    } else if (base == "w4a8") {
-        q.w_bits = 4, q.a_bits = 8;
-    } else if (base == "w8a16") {
-        q.w_bits = 8, q.a_bits = 16;
-    } else if (base == "w4a16") {
-        q.w_bits = 4, q.a_bits = 16;
-    } else {
-        bad_recipe(text, "unknown base '" + base + "'");
-    }
-    q.head_w_bits = q.dynamic ? 8 : q.w_bits;
-    for (const std::string& e : extras) {
-        if (e == "kv8" || e == "kv4")
-            q.kv_bits = e == "kv8" ? 8 : 4;
-        else if ((e == "head8" || e == "head4") && !(q.dynamic && e == "head4"))
-            q.head_w_bits = e == "head8" ? 8 : 4;
-        else
-            bad_recipe(text, "unknown or unsupported option '+" + e + "'");
-    }
-    return q;
-}
-
-std::string QuantRecipe::name() const {
-    std::string s = "w" + std::to_string(w_bits) + "a" + std::to_string(a_bits) + (dynamic ? "-dynamic" : "");
-    s += "+kv" + std::to_string(kv_bits);
-    if (head_w_bits != w_bits) s += "+head" + std::to_string(head_w_bits);
-    return s;
-}
 
 std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk,
                             int64_t capacity) {
@@ -152,7 +152,7 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
         ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
         ops.push_back({"embedding.positions", "residual_add", {{"t", tokens}, {"d", m.hidden}}, 2});
         ops.push_back({"embedding.norm", "layer_norm", {{"t", tokens}, {"d", m.hidden}}, 1});
-        encoder_layer(ops, m, q, tokens, m.layers);
+        for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { encoder_layer(ops, c, tokens, n); });
         return ops;
     }
     if (chunk < 1) throw ModelError("the prefill chunk must be at least one token");
@@ -160,11 +160,11 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
     for (int64_t start = 0; start < tokens; start += chunk) {
         const int64_t t = std::min(chunk, tokens - start);
-        decoder_layer(ops, m, q, t, start + t, capacity, m.layers);
+        for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { decoder_layer(ops, c, t, start + t, capacity, n); });
     }
     // Logits only for the last token: it is the one the next step samples from.
     ops.push_back({"final_norm", "rms_norm", {{"t", 1}, {"d", m.hidden}}, 1});
-    linear(ops, "lm_head", q, q.head_w_bits, 1, m.vocab, m.hidden, 1);
+    linear(ops, LayerCtx{m, q, -1}, "lm_head", q.head_w_bits, 1, m.vocab, m.hidden, 1);
     return ops;
 }
 
@@ -173,9 +173,9 @@ std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t c
     if (context < 1) throw ModelError("decode needs a context of at least one token");
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", 1}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
-    decoder_layer(ops, m, q, 1, context, capacity, m.layers);
+    for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { decoder_layer(ops, c, 1, context, capacity, n); });
     ops.push_back({"final_norm", "rms_norm", {{"t", 1}, {"d", m.hidden}}, 1});
-    linear(ops, "lm_head", q, q.head_w_bits, 1, m.vocab, m.hidden, 1);
+    linear(ops, LayerCtx{m, q, -1}, "lm_head", q.head_w_bits, 1, m.vocab, m.hidden, 1);
     return ops;
 }
 
@@ -185,9 +185,9 @@ std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t t
     if (tokens < 1 || context < tokens) throw ModelError("verification needs 1 <= tokens <= context");
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
-    decoder_layer(ops, m, q, tokens, context, capacity, m.layers);
+    for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { decoder_layer(ops, c, tokens, context, capacity, n); });
     ops.push_back({"final_norm", "rms_norm", {{"t", tokens}, {"d", m.hidden}}, 1});
-    linear(ops, "lm_head", q, q.head_w_bits, tokens, m.vocab, m.hidden, 1);
+    linear(ops, LayerCtx{m, q, -1}, "lm_head", q.head_w_bits, tokens, m.vocab, m.hidden, 1);
     return ops;
 }
 

@@ -14,21 +14,12 @@
 #include <vector>
 
 #include "models/model_config.h"
+#include "quant/recipe.h"
 
 namespace npusim::models {
 
-// Weight and activation bits of the linear layers, static or dynamic activation scales, the KV
-// cache bits, the lm_head's weight bits. Names: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, with
-// optional "+kv4" / "+kv8" and "+head8" / "+head4" suffixes (defaults: kv8, the head like the rest).
-struct QuantRecipe {
-    int w_bits = 8, a_bits = 8;
-    bool dynamic = false;
-    int kv_bits = 8;
-    int head_w_bits = 8;
-    int group = 128;  // weight-only variants: K elements per scale
-    static QuantRecipe parse(const std::string& text);
-    std::string name() const;
-};
+// The recipe (quant/recipe.h) the simulated cost follows.
+using QuantRecipe = quant::Recipe;
 
 struct Op {
     std::string name;    // e.g. "layer.q_proj"

@@ -1,6 +1,7 @@
 #include "schedules/model_breakdown.h"
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "schedules/kernel.h"
@@ -14,27 +15,46 @@ bool in_layer(const OpResult& r) {
     return r.op.name.rfind("layer.", 0) == 0;
 }
 
-// Layer ops carry count = the model's layers; the rest run once per pass.
-int64_t layer_count(const ModelReport& r) {
-    for (const OpResult& o : r.prefill.ops)
-        if (in_layer(o)) return o.op.count;
-    return 0;
+// Walks a pass in run order: `single(op)` for an op outside the layers (run op.count times),
+// `layers(begin, end, first)` for a run of one layer's ops repeated over layers first ..
+// first + count - 1 (count = the ops' count: consecutive layers at the same precisions).
+template <typename Single, typename Layers>
+void walk_pass(const PassResult& p, int64_t n_layers, Single single, Layers layers) {
+    int64_t next_layer = 0;
+    for (size_t i = 0; i < p.ops.size();) {
+        if (!in_layer(p.ops[i])) {
+            single(p.ops[i]);
+            ++i;
+            continue;
+        }
+        std::set<std::string> seen;
+        size_t end = i;
+        while (end < p.ops.size() && in_layer(p.ops[end]) && p.ops[end].op.count == p.ops[i].op.count &&
+               seen.insert(p.ops[end].op.name).second)
+            ++end;
+        layers(i, end, next_layer);
+        next_layer = (next_layer + p.ops[i].op.count) % std::max<int64_t>(n_layers, 1);
+        i = end;
+    }
 }
 
-void add_pass(std::vector<LayerCost>& rows, const PassResult& p, bool decode) {
-    for (const OpResult& o : p.ops) {
-        auto charge = [&](LayerCost& row, double times) {
-            (decode ? row.decode_s : row.prefill_s) += o.seconds * times;
-            (decode ? row.decode_j : row.prefill_j) += o.energy_j * times;
-            row.dram_bytes += static_cast<double>(o.dram_bytes) * times;
-        };
-        if (in_layer(o)) {
-            for (size_t l = 1; l + 1 < rows.size(); ++l)
-                charge(rows[l], 1);
-        } else {
-            charge(o.op.name.rfind("embedding", 0) == 0 ? rows.front() : rows.back(), static_cast<double>(o.op.count));
-        }
-    }
+void add_pass(std::vector<LayerCost>& rows, const PassResult& p, int64_t n_layers, bool decode) {
+    auto charge = [&](LayerCost& row, const OpResult& o, double times) {
+        (decode ? row.decode_s : row.prefill_s) += o.seconds * times;
+        (decode ? row.decode_j : row.prefill_j) += o.energy_j * times;
+        row.dram_bytes += static_cast<double>(o.dram_bytes) * times;
+    };
+    walk_pass(
+        p, n_layers,
+        [&](const OpResult& o) {
+            charge(o.op.name.rfind("embedding", 0) == 0 ? rows.front() : rows.back(), o,
+                   static_cast<double>(o.op.count));
+        },
+        [&](size_t begin, size_t end, int64_t first) {
+            for (int64_t l = first; l < first + p.ops[begin].op.count; ++l)
+                for (size_t j = begin; j < end; ++j)
+                    charge(rows[static_cast<size_t>(l + 1)], p.ops[j], 1);
+        });
 }
 
 std::string num(double x) {
@@ -71,11 +91,11 @@ std::string ops_json(const PassResult& p) {
 std::vector<LayerCost> layer_costs(const ModelReport& r) {
     std::vector<LayerCost> rows;
     rows.push_back({"embedding"});
-    for (int64_t l = 0; l < layer_count(r); ++l)
+    for (int64_t l = 0; l < r.layers; ++l)
         rows.push_back({"layer " + std::to_string(l)});
     rows.push_back({"head"});
-    add_pass(rows, r.prefill, false);
-    add_pass(rows, r.last_step, true);
+    add_pass(rows, r.prefill, r.layers, false);
+    add_pass(rows, r.last_step, r.layers, true);
     if (rows.back().prefill_s == 0 && rows.back().decode_s == 0) rows.pop_back();  // an encoder has no head
     return rows;
 }
@@ -147,25 +167,18 @@ public:
                   ", \"name\": " + npu::json_quote(name) + ", \"ts\": " + micros(start_us) +
                   ", \"dur\": " + micros(dur_us) + ", \"args\": {" + args + "}}";
     }
-    // A pass's ops in run order: each block of layer ops repeats once per layer.
-    void pass(const PassResult& p) {
-        for (size_t i = 0; i < p.ops.size();) {
-            if (!in_layer(p.ops[i])) {
-                op(p.ops[i], static_cast<double>(p.ops[i].op.count));
-                ++i;
-                continue;
-            }
-            size_t end = i;
-            while (end < p.ops.size() && in_layer(p.ops[end]))
-                ++end;
-            for (int64_t l = 0; l < p.ops[i].op.count; ++l) {
-                const double start = now_us;
-                for (size_t j = i; j < end; ++j)
-                    op(p.ops[j], 1);
-                slice(2, "layer " + std::to_string(l), start, now_us - start, "");
-            }
-            i = end;
-        }
+    // A pass's ops in run order, each layer's ops once per layer.
+    void pass(const PassResult& p, int64_t n_layers) {
+        walk_pass(
+            p, n_layers, [&](const OpResult& o) { op(o, static_cast<double>(o.op.count)); },
+            [&](size_t begin, size_t end, int64_t first) {
+                for (int64_t l = first; l < first + p.ops[begin].op.count; ++l) {
+                    const double start = now_us;
+                    for (size_t j = begin; j < end; ++j)
+                        op(p.ops[j], 1);
+                    slice(2, "layer " + std::to_string(l), start, now_us - start, "");
+                }
+            });
     }
 
 private:
@@ -186,11 +199,11 @@ private:
 
 std::string model_trace_json(const ModelReport& r) {
     TraceWriter w;
-    w.pass(r.prefill);
+    w.pass(r.prefill, r.layers);
     w.slice(1, "prefill " + std::to_string(r.prefill_tokens) + " tokens", 0, w.now_us, "\"simulated\": true");
     for (const DecodeStep& s : r.decode_steps) {
         const double start = w.now_us;
-        if (s.sample >= 0) w.pass(r.steps[static_cast<size_t>(s.sample)]);
+        if (s.sample >= 0) w.pass(r.steps[static_cast<size_t>(s.sample)], r.layers);
         w.now_us = start + s.seconds * 1e6;
         w.slice(1, "decode at context " + std::to_string(s.context), start, s.seconds * 1e6,
                 std::string("\"simulated\": ") + (s.sample >= 0 ? "true" : "false"));

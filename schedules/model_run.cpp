@@ -66,6 +66,7 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     r.preset = cfg.name;
     r.quant = q.name();
     r.parameters = m.parameter_count();
+    r.layers = m.layers;
     r.prefill_tokens = o.prefill;
     r.decode_tokens = o.decode;
     r.chunk = o.chunk > 0 ? std::min(o.chunk, o.prefill) : o.prefill;

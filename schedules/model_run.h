@@ -51,7 +51,7 @@ struct DecodeStep {
 // What a phone team asks of a model on an NPU: a prefill pass and a generation, simulated.
 struct ModelReport {
     std::string model, architecture, preset, quant;
-    int64_t parameters = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
+    int64_t parameters = 0, layers = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
     PassResult prefill, last_step;         // the prefill pass; the decode step at the last context
     std::vector<int64_t> contexts;         // decode contexts simulated (all steps, or 9 samples)
     std::vector<PassResult> steps;         // the decode step simulated at each of `contexts`

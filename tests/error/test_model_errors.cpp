@@ -55,9 +55,9 @@ TEST(ModelErrors, ArchitectureAndFields) {
 }
 
 TEST(ModelErrors, Recipes) {
-    expect_contains(message_of<ModelError>([] { npusim::models::QuantRecipe::parse("w3a8"); }),
+    expect_contains(message_of<npu::UserError>([] { npusim::models::QuantRecipe::parse("w3a8"); }),
                     "quantization recipe 'w3a8': unknown base 'w3a8' (recipes: w8a8, w8a8-dynamic, w4a8");
-    expect_contains(message_of<ModelError>([] { npusim::models::QuantRecipe::parse("w4a8+kv2"); }),
+    expect_contains(message_of<npu::UserError>([] { npusim::models::QuantRecipe::parse("w4a8+kv2"); }),
                     "unknown or unsupported option '+kv2'");
     EXPECT_EQ(npusim::models::QuantRecipe::parse("w4a16+kv4+head8").name(), "w4a16+kv4+head8");
 }

@@ -1,0 +1,204 @@
+#include "quant/recipe.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "sim/config/yaml_subset.h"
+#include "sim/errors.h"
+
+namespace npusim::quant {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& text, const std::string& why) {
+    throw npu::UserError("quantization recipe '" + text + "': " + why +
+                         " (recipes: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, with -gN, -per-channel, -per-tensor, "
+                         "-minmax, -pctP, -mse, +kv4, +kv8, +head4, +head8, +a16@PATTERN, +mpP; or a .yaml file)");
+}
+
+bool number(const std::string& s, double lo, double hi, double* out) {
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end || errno || !(v >= lo && v <= hi)) return false;
+    *out = v;
+    return true;
+}
+
+void set_base(Recipe& q, const std::string& base, const std::string& text) {
+    if (base == "w8a8" || base == "w4a8" || base == "w8a16" || base == "w4a16") {
+        q.w_bits = base[1] - '0';
+        q.a_bits = base == "w8a16" || base == "w4a16" ? 16 : 8;
+    } else {
+        bad(text, "unknown base '" + base + "'");
+    }
+    q.granularity = q.a_bits == 16 ? Granularity::Group : Granularity::Channel;
+    q.head_w_bits = q.w_bits;
+}
+
+void set_option(Recipe& q, const std::string& opt, const std::string& text) {
+    double v = 0;
+    if (opt == "dynamic" && q.a_bits == 8 && q.w_bits == 8) {
+        q.dynamic = true;
+    } else if (opt == "asym" || opt == "asymmetric") {
+        bad(text, "asymmetric quantization is not supported: the GEMM kernels take symmetric weights and "
+                  "activations (no zero points)");
+    } else if (opt.size() > 1 && opt[0] == 'g' && number(opt.substr(1), 2, 1 << 16, &v) && v == static_cast<int>(v)) {
+        if (q.a_bits != 16) bad(text, "-" + opt + ": per-group weight scales need fp16 activations (w8a16, w4a16)");
+        q.granularity = Granularity::Group;
+        q.group = static_cast<int>(v);
+    } else if (opt == "per-channel" || opt == "per-tensor") {
+        q.granularity = opt == "per-tensor" ? Granularity::Tensor : Granularity::Channel;
+    } else if (opt == "minmax" || opt == "mse") {
+        q.observer = opt == "mse" ? Observer::Mse : Observer::MinMax;
+    } else if (opt.rfind("pct", 0) == 0 && number(opt.substr(3), 50, 100, &v)) {
+        q.observer = Observer::Percentile;
+        q.percentile = v;
+    } else {
+        bad(text, "unknown or unsupported option '-" + opt + "'");
+    }
+}
+
+void set_extra(Recipe& q, const std::string& e, const std::string& text) {
+    double v = 0;
+    if (e == "kv8" || e == "kv4") {
+        q.kv_bits = e == "kv8" ? 8 : 4;
+    } else if ((e == "head8" || e == "head4") && !(q.dynamic && e == "head4")) {
+        q.head_w_bits = e == "head8" ? 8 : 4;
+    } else if (e.rfind("a16@", 0) == 0 && e.size() > 4) {
+        q.a16_patterns.push_back(e.substr(4));
+    } else if (e.rfind("mp", 0) == 0 && number(e.substr(2), 0, 100, &v)) {
+        q.promote_percent = v;
+    } else {
+        bad(text, "unknown or unsupported option '+" + e + "'");
+    }
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, sep))
+        out.push_back(item);
+    return out;
+}
+
+Recipe from_yaml(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw npu::UserError(path + ": cannot read the quantization recipe");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const auto kv = npu::parse_yaml_subset(ss.str(), path);
+    auto get = [&](const std::string& key) -> const npu::YamlScalar* {
+        auto it = kv.find(key);
+        return it == kv.end() ? nullptr : &it->second;
+    };
+    auto fail = [&](const std::string& key, const std::string& why) {
+        const npu::YamlScalar* s = get(key);
+        throw npu::UserError(path + ":" + std::to_string(s ? s->line : 0) + ": " + key + " " + why);
+    };
+    const npu::YamlScalar* base = get("base");
+    if (!base) throw npu::UserError(path + ": the recipe needs `base:` (w8a8, w4a8, w8a16, w4a16)");
+    Recipe q;
+    set_base(q, base->value, path);
+    for (const auto& [key, s] : kv) {
+        const std::string& v = s.value;
+        if (key == "base") continue;
+        if (key.rfind("a16.", 0) == 0) {  // a16: {NAME: PATTERN}
+            q.a16_patterns.push_back(v);
+            continue;
+        }
+        std::string opt;
+        if (key == "activations" && (v == "dynamic" || v == "static")) {
+            if (v == "dynamic") set_option(q, "dynamic", path);
+            continue;
+        }
+        if (key == "group") opt = "g" + v;
+        else if (key == "granularity" && (v == "per-channel" || v == "per-tensor")) opt = v;
+        else if (key == "observer" && (v == "minmax" || v == "mse")) opt = v;
+        else if (key == "percentile") opt = "pct" + v;
+        if (!opt.empty()) {
+            try {
+                set_option(q, opt, path);
+            } catch (const npu::UserError&) {
+                fail(key, "= '" + v + "' is not allowed here");
+            }
+            continue;
+        }
+        std::string extra;
+        if (key == "kv_bits" && (v == "4" || v == "8")) extra = "kv" + v;
+        else if (key == "lm_head_bits" && (v == "4" || v == "8")) extra = "head" + v;
+        else if (key == "promote_percent") extra = "mp" + v;
+        if (extra.empty()) fail(key, "= '" + v + "' is not a recipe field or value");
+        try {
+            set_extra(q, extra, path);
+        } catch (const npu::UserError&) {
+            fail(key, "= '" + v + "' is not allowed here");
+        }
+    }
+    return q;
+}
+
+}  // namespace
+
+bool glob_match(const std::string& p, const std::string& t) {
+    size_t pi = 0, ti = 0, star = std::string::npos, mark = 0;
+    while (ti < t.size()) {
+        if (pi < p.size() && p[pi] == '*') {
+            star = pi++;
+            mark = ti;
+        } else if (pi < p.size() && p[pi] == t[ti]) {
+            ++pi;
+            ++ti;
+        } else if (star != std::string::npos) {
+            pi = star + 1;
+            ti = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (pi < p.size() && p[pi] == '*')
+        ++pi;
+    return pi == p.size();
+}
+
+Recipe Recipe::parse(const std::string& text) {
+    if (text.size() > 5 && text.substr(text.size() - 5) == ".yaml") return from_yaml(text);
+    std::vector<std::string> plus = split(text, '+');
+    if (plus.empty() || plus[0].empty()) bad(text, "empty recipe");
+    std::vector<std::string> dash = split(plus[0], '-');
+    Recipe q;
+    set_base(q, dash[0], text);
+    for (size_t i = 1; i < dash.size(); ++i)
+        set_option(q, dash[i], text);
+    for (size_t i = 1; i < plus.size(); ++i)
+        set_extra(q, plus[i], text);
+    if (q.dynamic) q.head_w_bits = 8;
+    return q;
+}
+
+std::string Recipe::name() const {
+    std::ostringstream s;
+    s << "w" << w_bits << "a" << a_bits << (dynamic ? "-dynamic" : "");
+    if (granularity == Granularity::Group && group != 128) s << "-g" << group;
+    if (granularity == Granularity::Tensor) s << "-per-tensor";
+    if (a_bits == 16 && granularity == Granularity::Channel) s << "-per-channel";
+    if (observer == Observer::Mse) s << "-mse";
+    if (observer == Observer::Percentile) s << "-pct" << percentile;
+    s << "+kv" << kv_bits;
+    if (head_w_bits != w_bits) s << "+head" << head_w_bits;
+    for (const std::string& p : a16_patterns)
+        s << "+a16@" << p;
+    if (promote_percent > 0) s << "+mp" << promote_percent;
+    return s.str();
+}
+
+int Recipe::a_bits_of(const std::string& op) const {
+    for (const std::string& p : a16_patterns)
+        if (glob_match(p, op)) return 16;
+    return a_bits;
+}
+
+}  // namespace npusim::quant

@@ -1,0 +1,51 @@
+#pragma once
+// A quantization recipe as data: what the simulator charges (models/workload) and what the
+// accuracy passes compute (quant/) read the same fields.
+//
+// Short names: BASE[-OPTION...][+EXTRA...]
+//   BASE     w8a8, w4a8 (static int8 activations), w8a16, w4a16 (weight-only, fp16 activations),
+//            w8a8-dynamic (activation scales per token at run time)
+//   -gN      weight scales per group of N input channels (weight-only bases; default 128)
+//   -per-channel / -per-tensor   weight scale granularity (-per-channel is the default of a8)
+//   -minmax / -pctP / -mse        activation observer (static bases): max |x|, the P-th percentile
+//            of |x| (e.g. -pct99.99), or the clip that minimises the quantization MSE
+//   +kv4 / +kv8                   KV cache bits (default 8)
+//   +head4 / +head8               lm_head weight bits (default: the weights')
+//   +a16@PATTERN                  linears whose name matches PATTERN (`*` any run of characters,
+//                                 names like layer.3.down_proj) keep fp16 activations
+//   +mpP                          promote the P % most quantization-sensitive linears to fp16
+//                                 activations (mixed precision; needs calibration data)
+// or a path to a YAML file (*.yaml) with the same fields spelled out (docs/quantization.md).
+// Asymmetric (zero-point) quantization is refused: the GEMM kernels are symmetric.
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace npusim::quant {
+
+enum class Granularity { Tensor, Channel, Group };
+enum class Observer { MinMax, Percentile, Mse };
+
+struct Recipe {
+    int w_bits = 8, a_bits = 8;
+    bool dynamic = false;
+    int kv_bits = 8;
+    int head_w_bits = 8;
+    Granularity granularity = Granularity::Channel;
+    int group = 128;  // K elements per weight scale, for Granularity::Group
+    Observer observer = Observer::MinMax;
+    double percentile = 99.99;
+    std::vector<std::string> a16_patterns;  // linears kept at fp16 activations
+    double promote_percent = 0;             // mixed precision: share of linears promoted to a16
+
+    // Throws npu::UserError "quantization recipe '<text>': <why> (recipes: ...)".
+    static Recipe parse(const std::string& text_or_yaml_path);
+    std::string name() const;
+    // Activation bits of the linear named `op` (e.g. "layer.3.down_proj") after the overrides.
+    int a_bits_of(const std::string& op) const;
+};
+
+// `*` matches any run of characters.
+bool glob_match(const std::string& pattern, const std::string& text);
+
+}  // namespace npusim::quant
