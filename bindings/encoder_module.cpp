@@ -3,8 +3,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <functional>
+
 #include "models/bert_reference.h"
 #include "models/wordpiece.h"
+#include "quant/accuracy.h"
+#include "quant/encoder_pass.h"
 
 namespace py = pybind11;
 using namespace npusim::models;
@@ -19,7 +23,7 @@ py::array_t<float> to_numpy(const Matrix& m) {
 
 }  // namespace
 
-void bind_encoder(py::module_& m) {
+void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::dict&)>& config_of) {
     py::class_<WordPiece>(m, "WordPiece")
         .def(py::init<const std::string&>(), py::arg("vocab_path"))
         .def("encode", &WordPiece::encode, py::arg("text"), py::arg("max_tokens") = 256)
@@ -44,6 +48,36 @@ void bind_encoder(py::module_& m) {
                      out.append(to_numpy(h));
                  return out;
              })
+        .def(
+            "quant_eval",
+            [config_of](const BertReference& b, const py::dict& params, const std::string& recipe,
+                        const std::vector<std::vector<int32_t>>& ids,
+                        const std::vector<std::vector<int32_t>>& calib_ids, const std::string& calibration_in,
+                        const std::string& calibration_out) {
+                const npu::NpuConfig cfg = config_of(params);
+                const npusim::quant::Recipe r = npusim::quant::Recipe::parse(recipe);
+                npusim::quant::Calibration cal;
+                npusim::quant::Accuracy acc;
+                {
+                    py::gil_scoped_release release;
+                    cal = calibration_in.empty() ? npusim::quant::calibrate(b, r, calib_ids)
+                                                 : npusim::quant::Calibration::load(calibration_in);
+                    if (!calibration_out.empty()) cal.save(calibration_out);
+                    acc = npusim::quant::compare(npusim::quant::float_pass(b, ids),
+                                                 npusim::quant::quantized_pass(b, r, cal, cfg, ids));
+                }
+                py::dict d;
+                d["recipe"] = npusim::quant::resolve(r, cal).name();
+                d["layer_sqnr_db"] = acc.layer_sqnr_db;
+                d["mean_cosine"] = acc.mean_cosine;
+                d["min_cosine"] = acc.min_cosine;
+                d["retrieval_agreement"] = acc.retrieval_agreement;
+                d["sentences"] = acc.sentences;
+                d["promoted"] = cal.promoted;
+                return d;
+            },
+            py::arg("params"), py::arg("recipe"), py::arg("ids"), py::arg("calib_ids"), py::arg("calibration_in") = "",
+            py::arg("calibration_out") = "")
         .def("sentence_embedding", [](const BertReference& b, const std::vector<int32_t>& ids) {
             Vector e;
             {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "models/model_config.h"
 #include "schedules/gemm/gemm_flow.h"
@@ -125,7 +126,8 @@ py::dict step_dict(const TuneStep& s) {
 
 extern "C" __attribute__((visibility("default"))) int sc_main(int, char**);
 
-void bind_encoder(py::module_& m);  // encoder_module.cpp
+void bind_encoder(py::module_& m,
+                  const std::function<npu::NpuConfig(const py::dict&)>& config_of);  // encoder_module.cpp
 
 PYBIND11_MODULE(_npusim, m) {
     m.doc() = "npusim compiled core (use the `npusim` package)";
@@ -137,7 +139,7 @@ PYBIND11_MODULE(_npusim, m) {
     py::register_exception<npu::InternalError>(m, "InternalError", PyExc_RuntimeError);
     py::register_exception<npusim::models::ModelError>(m, "ModelError", user.ptr());
 
-    bind_encoder(m);
+    bind_encoder(m, config_of);
     m.def("preset_names", &npu::preset_names, "Names of the shipped NPU presets.");
     m.def("param_specs", [] {
         py::list out;

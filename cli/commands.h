@@ -14,6 +14,7 @@ int cmd_kernel(const std::vector<std::string>& argv);
 int cmd_kernels(const std::vector<std::string>& argv);
 int cmd_tune(const std::vector<std::string>& argv);
 int cmd_model(const std::vector<std::string>& argv);
+int cmd_quant_eval(const std::vector<std::string>& argv);
 int cmd_info(const std::vector<std::string>& argv);
 int cmd_program(const std::vector<std::string>& argv);
 

@@ -18,6 +18,7 @@ commands:
   kernel    simulate any kernel of the library (norms, activations, RoPE, quantize, ...) on a preset
   kernels   list the kernel library: numerics, shape dimensions, schedule knobs
   model     a whole transformer (config.json) on a preset: time to first token, tokens/s, energy
+  quant-eval  accuracy (real weights) against simulated cost of quantization recipes
   tune      search a kernel's schedule knobs on a preset with the simulator as the cost function
   program   run a hand-written npu::Program text file on a preset
   info      list presets (`info presets`) or every preset parameter (`info params`)
@@ -40,11 +41,12 @@ int main(int argc, char** argv) {
         if (cmd == "kernel") return npusim::cli::cmd_kernel(args);
         if (cmd == "kernels") return npusim::cli::cmd_kernels(args);
         if (cmd == "model") return npusim::cli::cmd_model(args);
+        if (cmd == "quant-eval") return npusim::cli::cmd_quant_eval(args);
         if (cmd == "tune") return npusim::cli::cmd_tune(args);
         if (cmd == "info") return npusim::cli::cmd_info(args);
         if (cmd == "program") return npusim::cli::cmd_program(args);
         std::cerr << "npusim: unknown command '" << cmd
-                  << "' (commands: gemm, kernel, kernels, model, tune, program, info; see --help)\n";
+                  << "' (commands: gemm, kernel, kernels, model, quant-eval, tune, program, info; see --help)\n";
         return 2;
     } catch (const npusim::cli::UsageError& e) {
         std::cerr << "npusim " << cmd << ": " << e.what() << "\n";

@@ -57,13 +57,13 @@ BertReference::BertReference(const ModelConfig& cfg, const SafeTensors& st) : cf
     for (int64_t l = 0; l < cfg.layers; ++l) {
         const std::string p = "encoder.layer." + std::to_string(l), n = "layer." + std::to_string(l);
         BertLayer L;
-        L.query = linear(st, p + ".attention.self.query", n + ".attention.query", d, d);
-        L.key = linear(st, p + ".attention.self.key", n + ".attention.key", d, d);
-        L.value = linear(st, p + ".attention.self.value", n + ".attention.value", d, d);
-        L.attn_out = linear(st, p + ".attention.output.dense", n + ".attention.output", d, d);
+        L.query = linear(st, p + ".attention.self.query", n + ".qkv_proj.q", d, d);
+        L.key = linear(st, p + ".attention.self.key", n + ".qkv_proj.k", d, d);
+        L.value = linear(st, p + ".attention.self.value", n + ".qkv_proj.v", d, d);
+        L.attn_out = linear(st, p + ".attention.output.dense", n + ".o_proj", d, d);
         L.attn_norm = layer_norm(st, p + ".attention.output.LayerNorm", d);
-        L.up = linear(st, p + ".intermediate.dense", n + ".mlp.up", f, d);
-        L.down = linear(st, p + ".output.dense", n + ".mlp.down", d, f);
+        L.up = linear(st, p + ".intermediate.dense", n + ".up_proj", f, d);
+        L.down = linear(st, p + ".output.dense", n + ".down_proj", d, f);
         L.out_norm = layer_norm(st, p + ".output.LayerNorm", d);
         layers_.push_back(std::move(L));
     }

@@ -23,7 +23,8 @@ using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 using Vector = Eigen::VectorXf;
 
 struct Linear {
-    std::string name;  // e.g. "layer.2.attention.query"
+    std::string name;  // as the workload names the linear: layer.2.qkv_proj.q (q, k, v are one fused
+                       // qkv_proj on the NPU), layer.2.o_proj, layer.2.up_proj, layer.2.down_proj
     Matrix w;          // out x in
     Vector b;          // out
 };
@@ -53,7 +54,10 @@ public:
 
     const ModelConfig& config() const { return cfg_; }
     const std::vector<BertLayer>& layers() const { return layers_; }
-    std::vector<BertLayer>& layers() { return layers_; }
+    const Matrix& word_embeddings() const { return word_; }
+    const Matrix& position_embeddings() const { return position_; }
+    const Matrix& token_type_embeddings() const { return token_type_; }
+    const LayerNorm& embedding_norm() const { return emb_norm_; }
 
 private:
     ModelConfig cfg_;

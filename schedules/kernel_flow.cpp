@@ -200,7 +200,7 @@ KernelInstance dense_instance(const KernelCall& c) {
 
 // The call's pipeline JIT-compiled for the host; the last few are kept. Call with halide_lock held.
 std::shared_ptr<HostPipeline> host_pipeline(const KernelCall& c) {
-    static Lru<std::shared_ptr<HostPipeline>> cache(16);
+    static Lru<std::shared_ptr<HostPipeline>> cache(48);  // a whole quantized model's kernels
     const std::string key = c.key();
     if (auto* hit = cache.find(key)) return *hit;
     ++stats.host_jits;

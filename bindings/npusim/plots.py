@@ -1,8 +1,8 @@
 """Plots of npusim reports (matplotlib, drawn off-screen).
 
-    python -m npusim.plots REPORT.json OUT.png
-
-draws the breakdown of a ``npusim model --save REPORT.json`` report.
+    python -m npusim.plots REPORT.json OUT.png          breakdown of `npusim model --save REPORT.json`
+    python -m npusim.plots pareto TABLE.json OUT.png    accuracy against latency of
+                                                        `npusim quant-eval --save TABLE.json`
 """
 import json
 import sys
@@ -69,17 +69,47 @@ def model_breakdown(report: Mapping, path: str) -> None:
     plt.close(fig)
 
 
+def pareto(table: Mapping, path: str) -> None:
+    """Saves a PNG: each recipe's embedding cosine against its simulated latency (marker area:
+    weight bytes), with the Pareto front (no other recipe both faster and more accurate) joined."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = table["recipes"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    wmax = max(r["weight_bytes"] for r in rows)
+    for r in rows:
+        ax.scatter(r["latency_s"] * 1e3, r["mean_cosine"], s=40 + 300 * r["weight_bytes"] / wmax, alpha=0.7)
+        ax.annotate(r["recipe"], (r["latency_s"] * 1e3, r["mean_cosine"]), fontsize=7, xytext=(4, 4),
+                    textcoords="offset points")
+    front = sorted((r for r in rows if not any(o["latency_s"] <= r["latency_s"] and o["mean_cosine"] > r["mean_cosine"]
+                                               or o["latency_s"] < r["latency_s"] and o["mean_cosine"] >= r["mean_cosine"]
+                                               for o in rows)), key=lambda r: r["latency_s"])
+    ax.plot([r["latency_s"] * 1e3 for r in front], [r["mean_cosine"] for r in front], "k--", lw=1, label="Pareto front")
+    ax.set_xlabel(f"simulated latency of a {table['tokens']}-token pass on {table['preset']} (ms)")
+    ax.set_ylabel("mean cosine to float32 embeddings")
+    ax.set_title(f"{table['model']}: accuracy against cost", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    draw, what = model_breakdown, "model report"
+    if argv and argv[0] == "pareto":
+        draw, what, argv = pareto, "quant-eval table", argv[1:]
     if len(argv) != 2 or argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     try:
         with open(argv[0]) as f:
             report = json.load(f)
-        model_breakdown(report, argv[1])
+        draw(report, argv[1])
     except (OSError, ValueError, KeyError) as e:
-        print(f"npusim.plots: {argv[0]}: not a model report ({type(e).__name__}: {e})", file=sys.stderr)
+        print(f"npusim.plots: {argv[0]}: not a {what} ({type(e).__name__}: {e})", file=sys.stderr)
         return 1
     print(f"wrote {argv[1]}")
     return 0

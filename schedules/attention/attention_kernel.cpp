@@ -54,7 +54,9 @@ public:
         if (s.at("h") % s.at("hk"))
             throw npu::ShapeError("attention shape hk = " + std::to_string(s.at("hk")) +
                                   " must divide h = " + std::to_string(s.at("h")));
-        if (s.at("t") > s.at("ctx"))
+        // Causal queries are the last t cached positions. Without the mask, t may exceed ctx: rows
+        // past ctx are padding a caller drops (one program for sentences of any length).
+        if (s.at("causal") && s.at("t") > s.at("ctx"))
             throw npu::ShapeError("attention shape t = " + std::to_string(s.at("t")) +
                                   " exceeds ctx = " + std::to_string(s.at("ctx")) + " (the queries are cached too)");
         if (s.at("kv_bits") != 4 && s.at("kv_bits") != 8)
@@ -67,7 +69,7 @@ public:
         const int64_t t = s.at("t"), cap = s.at("cap"), h = s.at("h"), hk = s.at("hk"), d = s.at("d");
         const int bits = static_cast<int>(s.at("kv_bits"));
         Param<int32_t> ctx("ctx");
-        ctx.set_range(static_cast<int32_t>(t), static_cast<int32_t>(cap));
+        ctx.set_range(static_cast<int32_t>(s.at("causal") ? t : 1), static_cast<int32_t>(cap));
         kernels::Attention a = kernels::make_attention(static_cast<int>(d), static_cast<int>(h), static_cast<int>(hk),
                                                        ctx, static_cast<int>(t), bits, s.at("causal") != 0);
         const int group = static_cast<int>(h / hk);

@@ -1,11 +1,14 @@
-// Quantization recipes: short names and YAML files read into the same data, per-layer overrides
-// reach the simulated op list, and bad recipes name what is wrong.
+// Quantization recipes (short names and YAML files read into the same data, per-layer overrides
+// reach the simulated op list, bad recipes name what is wrong), observers and calibration files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "models/model_config.h"
 #include "models/workload.h"
+#include "quant/calibration.h"
 #include "quant/recipe.h"
 #include "sim/errors.h"
 #include "tests/support/expect_message.h"
@@ -81,6 +84,66 @@ TEST(QuantRecipe, OverridesReachTheSimulatedOps) {
     EXPECT_EQ(mixed.at("quantize"), base.at("quantize") - 7);
     expect_contains(message_of<ModelError>([&] { decode_ops(m, Recipe::parse("w8a8+mp10"), 64); }),
                     "+mpP picks the promoted linears from calibration data");
+}
+
+TEST(QuantObserver, ClipsFollowTheObserver) {
+    // A Laplace distribution (|x| = -ln(1 - u) on an even grid of u): a long tail, as activations.
+    const int n = 100000;
+    std::vector<float> x;
+    for (int i = 0; i < n; ++i) {
+        const float a = -std::log(1.0f - (static_cast<float>(i) + 0.5f) / n);
+        x.push_back(i % 2 ? a : -a);
+    }
+    TensorObserver o("t");
+    o.add(x.data(), x.size());
+    std::vector<float> sorted;
+    for (float v : x)
+        sorted.push_back(std::fabs(v));
+    std::sort(sorted.begin(), sorted.end());
+    const float max = sorted.back();
+    EXPECT_EQ(o.clip(Recipe::parse("w8a8"), 8), max);
+    EXPECT_EQ(o.clip(Recipe::parse("w8a8-pct99"), 8), sorted[98999]);  // floor(0.99 x (n - 1))
+    // MSE clips the tail for resolution on the bulk (about 10 for Laplace at 8 bits) and loses
+    // less than the max; fewer bits clip harder.
+    const float mse8 = o.clip(Recipe::parse("w8a8-mse"), 8), mse4 = o.clip(Recipe::parse("w8a8-mse"), 4);
+    EXPECT_LT(mse8, max);
+    EXPECT_GT(mse8, 0.6f * max);
+    EXPECT_LT(mse4, mse8);
+    EXPECT_LT(o.relative_error(mse8, 8), o.relative_error(max, 8));
+    EXPECT_GT(o.relative_error(max, 4), o.relative_error(max, 8));
+}
+
+TEST(QuantObserver, NanInCalibrationDataNamesTheTensor) {
+    TensorObserver o("layer.2.up_proj.in");
+    const float bad[] = {1.0f, std::nanf(""), 2.0f};
+    expect_contains(message_of<npu::UserError>([&] { o.add(bad, 3); }),
+                    "calibration data of tensor 'layer.2.up_proj.in' holds a NaN or inf (value 1)");
+    TensorObserver empty("e");
+    expect_contains(message_of<npu::UserError>([&] { empty.clip(Recipe::parse("w8a8"), 8); }),
+                    "tensor 'e' saw no calibration data");
+}
+
+TEST(QuantCalibration, FileRoundTripAndErrors) {
+    Calibration c;
+    c.recipe = "w8a8+kv8";
+    c.scales = {{"layer.0.qkv_proj.in", 0.0123456789f}, {"layer.0.qkv_proj.out", 3.5f}};
+    c.promoted = {"layer.5.down_proj"};
+    const std::string path = testing::TempDir() + "c.calib";
+    c.save(path);
+    const Calibration back = Calibration::load(path);
+    EXPECT_EQ(back.recipe, c.recipe);
+    EXPECT_EQ(back.scales, c.scales);  // %.9g: float scales round-trip exactly
+    EXPECT_EQ(back.promoted, c.promoted);
+    expect_contains(message_of<npu::UserError>([&] { back.scale("layer.9.o_proj.in"); }),
+                    "no scale for tensor 'layer.9.o_proj.in'");
+    std::ofstream(path) << "recipe w8a8\nscale a -1\n";
+    expect_contains(message_of<npu::UserError>([&] { Calibration::load(path); }),
+                    "c.calib:2: the scale of 'a' must be a positive finite number, got '-1'");
+    std::ofstream(path) << "scale a 1\n";
+    expect_contains(message_of<npu::UserError>([&] { Calibration::load(path); }), "no 'recipe' line");
+    std::ofstream(path) << "recipe w8a8\nscales a 1\n";
+    expect_contains(message_of<npu::UserError>([&] { Calibration::load(path); }),
+                    "c.calib:2: expected 'recipe NAME', 'scale TENSOR VALUE' or 'promote LINEAR'");
 }
 
 }  // namespace

