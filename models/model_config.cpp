@@ -42,11 +42,11 @@ struct Reader {
         if (v->kind != JsonValue::Kind::Bool) fail(field, "must be true or false");
         return v->boolean;
     }
-    double positive_or(const std::string& field, double fallback) const {
+    double number_or(const std::string& field, double fallback, double lo, double hi) const {
         const JsonValue* v = root.find(field);
         if (!v) return fallback;
-        if (v->kind != JsonValue::Kind::Number || !(v->number > 0 && v->number < 1))
-            fail(field, "must be a number in (0, 1)");
+        if (v->kind != JsonValue::Kind::Number || !(v->number > lo && v->number < hi))
+            fail(field, "must be a number in (" + std::to_string(lo) + ", " + std::to_string(hi) + ")");
         return v->number;
     }
     std::string string_or(const std::string& field, const std::string& fallback) const {
@@ -117,11 +117,12 @@ ModelConfig parse_model(const std::string& json_text, const std::string& source,
         c.qkv_bias = c.all_bias = true;
         c.norm = "layer";
         c.type_vocab = r.integer_or("type_vocab_size", 2, 0, kBig);
-        c.norm_eps = r.positive_or("layer_norm_eps", 1e-12);
+        c.norm_eps = r.number_or("layer_norm_eps", 1e-12, 0, 1);
         if (c.max_positions == 0) r.fail("max_position_embeddings", "is missing (BERT learns its positions)");
     } else {
         c.norm = "rms";
-        c.norm_eps = r.positive_or("rms_norm_eps", 1e-6);
+        c.norm_eps = r.number_or("rms_norm_eps", 1e-6, 0, 1);
+        c.rope_theta = r.number_or("rope_theta", 10000, 0, 1e12);
         c.qkv_bias = c.family == Family::Qwen2 || r.boolean_or("attention_bias", false);
         // Hugging Face's defaults: Gemma ties its lm_head to the embeddings, the others do not.
         c.tied_embeddings = r.boolean_or("tie_word_embeddings", c.family == Family::Gemma);

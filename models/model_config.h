@@ -36,6 +36,7 @@ struct ModelConfig {
     std::string activation;       // "silu" or "gelu"
     std::string norm;             // "rms" or "layer"
     double norm_eps = 1e-6;       // layer_norm_eps / rms_norm_eps
+    double rope_theta = 10000;    // RoPE base (decoders)
 
     // Parameters, counted from the architecture (embeddings, every linear and bias, norms).
     int64_t parameter_count() const;
