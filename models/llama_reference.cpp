@@ -19,8 +19,8 @@ Vector load_vector(const SafeTensors& st, const std::string& name, int64_t n) {
     return Eigen::Map<Vector>(t.data.data(), n);
 }
 
-Linear linear(const SafeTensors& st, const std::string& name, int64_t out, int64_t in) {
-    return {name, load(st, name + ".weight", out, in), Vector::Zero(out)};
+Linear linear(const SafeTensors& st, const std::string& tensor, const std::string& name, int64_t out, int64_t in) {
+    return {name, load(st, tensor + ".weight", out, in), Vector::Zero(out)};
 }
 
 // Rotate-half RoPE on each head of x (tokens x heads*hd), position = row index.
@@ -58,17 +58,17 @@ LlamaReference::LlamaReference(const ModelConfig& cfg, const SafeTensors& st) : 
     const int64_t d = cfg.hidden, f = cfg.intermediate, qd = cfg.heads * cfg.head_dim, kvd = cfg.kv_heads * cfg.head_dim;
     w_.embed = load(st, "model.embed_tokens.weight", cfg.vocab, d);
     for (int64_t l = 0; l < cfg.layers; ++l) {
-        const std::string p = "model.layers." + std::to_string(l);
+        const std::string p = "model.layers." + std::to_string(l), n = "layer." + std::to_string(l);
         LlamaLayer L;
         L.input_norm = load_vector(st, p + ".input_layernorm.weight", d);
         L.post_norm = load_vector(st, p + ".post_attention_layernorm.weight", d);
-        L.q = linear(st, p + ".self_attn.q_proj", qd, d);
-        L.k = linear(st, p + ".self_attn.k_proj", kvd, d);
-        L.v = linear(st, p + ".self_attn.v_proj", kvd, d);
-        L.o = linear(st, p + ".self_attn.o_proj", d, qd);
-        L.gate = linear(st, p + ".mlp.gate_proj", f, d);
-        L.up = linear(st, p + ".mlp.up_proj", f, d);
-        L.down = linear(st, p + ".mlp.down_proj", d, f);
+        L.q = linear(st, p + ".self_attn.q_proj", n + ".qkv_proj.q", qd, d);
+        L.k = linear(st, p + ".self_attn.k_proj", n + ".qkv_proj.k", kvd, d);
+        L.v = linear(st, p + ".self_attn.v_proj", n + ".qkv_proj.v", kvd, d);
+        L.o = linear(st, p + ".self_attn.o_proj", n + ".o_proj", d, qd);
+        L.gate = linear(st, p + ".mlp.gate_proj", n + ".gate_up_proj.gate", f, d);
+        L.up = linear(st, p + ".mlp.up_proj", n + ".gate_up_proj.up", f, d);
+        L.down = linear(st, p + ".mlp.down_proj", n + ".down_proj", d, f);
         w_.layers.push_back(std::move(L));
     }
     w_.final_norm = load_vector(st, "model.norm.weight", d);
@@ -79,7 +79,7 @@ LlamaReference::LlamaReference(const ModelConfig& cfg, const SafeTensors& st) : 
 LlamaReference::LlamaReference(const ModelConfig& cfg, LlamaWeights weights)
     : cfg_(cfg), w_(std::move(weights)), rope_theta_(cfg.rope_theta) {}
 
-Matrix LlamaReference::forward(const std::vector<int32_t>& ids, std::vector<Matrix>* res) const {
+Matrix LlamaReference::forward(const std::vector<int32_t>& ids, std::vector<Matrix>* res, const LinearFn& lin) const {
     const auto T = static_cast<Eigen::Index>(ids.size());
     if (T == 0) throw npu::UserError("the decoder needs at least one token");
     const int64_t H = cfg_.heads, Hk = cfg_.kv_heads, hd = cfg_.head_dim, group = H / Hk;
@@ -93,8 +93,8 @@ Matrix LlamaReference::forward(const std::vector<int32_t>& ids, std::vector<Matr
     for (const LlamaLayer& L : w_.layers) {
         if (res) res->push_back(x);
         const Matrix h = rms_norm(x, L.input_norm, cfg_.norm_eps);
-        Matrix q = float_linear(h, L.q), k = float_linear(h, L.k);
-        const Matrix v = float_linear(h, L.v);
+        Matrix q = lin(h, L.q), k = lin(h, L.k);
+        const Matrix v = lin(h, L.v);
         rope(q, H, hd, rope_theta_);
         rope(k, Hk, hd, rope_theta_);
         Matrix ctx(T, H * hd);
@@ -111,23 +111,24 @@ Matrix LlamaReference::forward(const std::vector<int32_t>& ids, std::vector<Matr
             }
             ctx.middleCols(qc, n) = s * v.middleCols(kc, n);
         }
-        x += float_linear(ctx, L.o);
+        x += lin(ctx, L.o);
         const Matrix p = rms_norm(x, L.post_norm, cfg_.norm_eps);
-        Matrix g = float_linear(p, L.gate);
+        Matrix g = lin(p, L.gate);
         g = g.unaryExpr([](float z) { return z / (1.0f + std::exp(-z)); });
-        x += float_linear(Matrix(g.cwiseProduct(float_linear(p, L.up))), L.down);
+        x += lin(Matrix(g.cwiseProduct(lin(p, L.up))), L.down);
     }
     if (res) res->push_back(x);
-    return rms_norm(x, w_.final_norm, cfg_.norm_eps) * w_.lm_head.transpose();
+    const Linear head{"lm_head", w_.lm_head, Vector::Zero(w_.lm_head.rows())};
+    return lin(rms_norm(x, w_.final_norm, cfg_.norm_eps), head);
 }
 
-Matrix LlamaReference::logits(const std::vector<int32_t>& ids) const {
-    return forward(ids, nullptr);
+Matrix LlamaReference::logits(const std::vector<int32_t>& ids, const LinearFn& linear) const {
+    return forward(ids, nullptr, linear);
 }
 
 std::vector<Matrix> LlamaReference::residuals(const std::vector<int32_t>& ids) const {
     std::vector<Matrix> r;
-    forward(ids, &r);
+    forward(ids, &r, float_linear);
     return r;
 }
 

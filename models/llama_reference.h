@@ -32,8 +32,10 @@ public:
     LlamaReference(const ModelConfig& cfg, const SafeTensors& weights);
     LlamaReference(const ModelConfig& cfg, LlamaWeights weights);
 
-    // Logits of every position, tokens x vocab.
-    Matrix logits(const std::vector<int32_t>& ids) const;
+    // Logits of every position, tokens x vocab. Linears named as the NPU runs them
+    // (layer.N.qkv_proj.q/k/v, layer.N.o_proj, layer.N.gate_up_proj.gate/up, layer.N.down_proj,
+    // lm_head) go through `linear`.
+    Matrix logits(const std::vector<int32_t>& ids, const LinearFn& linear = float_linear) const;
     // The residual stream entering each layer and after the last (tokens x hidden), layers + 1.
     std::vector<Matrix> residuals(const std::vector<int32_t>& ids) const;
 
@@ -41,7 +43,7 @@ public:
     const LlamaWeights& weights() const { return w_; }
 
 private:
-    Matrix forward(const std::vector<int32_t>& ids, std::vector<Matrix>* residuals) const;
+    Matrix forward(const std::vector<int32_t>& ids, std::vector<Matrix>* residuals, const LinearFn& linear) const;
     ModelConfig cfg_;
     LlamaWeights w_;
     double rope_theta_ = 10000;

@@ -11,9 +11,6 @@ namespace npusim::quant {
 
 namespace {
 
-float qmax_of(int bits) {
-    return static_cast<float>((1 << (bits - 1)) - 1);
-}
 
 // Quantization error of one value at `scale`, symmetric, round half to even (as the kernels).
 float roundtrip(float x, float scale, float qmax) {
@@ -22,6 +19,10 @@ float roundtrip(float x, float scale, float qmax) {
 }
 
 }  // namespace
+
+float qmax_of(int bits) {
+    return static_cast<float>((1 << (bits - 1)) - 1);
+}
 
 void TensorObserver::add(const float* x, size_t n) {
     for (size_t i = 0; i < n; ++i) {
@@ -69,6 +70,25 @@ double TensorObserver::relative_error(float clip, int bits) const {
         den += a;
     }
     return num / (den + 1e-12);
+}
+
+Calibration calibration_from(const std::map<std::string, TensorObserver>& obs, const Recipe& r) {
+    Calibration c;
+    c.recipe = r.name();
+    std::vector<std::pair<double, std::string>> sensitivity;
+    for (const auto& [name, o] : obs) {
+        c.scales[name] = o.clip(r, 8) / qmax_of(8);
+        if (name.size() > 3 && name.compare(name.size() - 3, 3, ".in") == 0)
+            sensitivity.emplace_back(o.relative_error(o.clip(r, 8), 8), name.substr(0, name.size() - 3));
+    }
+    if (r.promote_percent > 0) {
+        std::sort(sensitivity.rbegin(), sensitivity.rend());
+        const auto n =
+            static_cast<size_t>(std::ceil(r.promote_percent / 100.0 * static_cast<double>(sensitivity.size())));
+        for (size_t i = 0; i < n && i < sensitivity.size(); ++i)
+            c.promoted.push_back(sensitivity[i].second);
+    }
+    return c;
 }
 
 float Calibration::scale(const std::string& tensor) const {

@@ -16,6 +16,9 @@
 
 namespace npusim::quant {
 
+// The largest magnitude of a symmetric `bits`-bit integer: 127, 7.
+float qmax_of(int bits);
+
 class TensorObserver {
 public:
     explicit TensorObserver(std::string tensor) : name_(std::move(tensor)) {}
@@ -31,6 +34,11 @@ private:
     std::vector<float> abs_;
     float max_ = 0;
 };
+
+struct Calibration;
+// Scales from observers named "<linear>.in" / "<linear>.out" (scale = clip / 127); with +mpP the
+// recipe's share of linears with the largest input relative_error are promoted.
+Calibration calibration_from(const std::map<std::string, TensorObserver>& observers, const Recipe& r);
 
 // Calibrated scales by tensor name (e.g. "layer.3.down_proj.in"), and the linears mixed
 // precision promoted. Text file: "# npusim calibration", "recipe NAME", then "scale NAME VALUE"

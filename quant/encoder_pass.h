@@ -12,6 +12,7 @@
 
 #include "models/bert_reference.h"
 #include "quant/calibration.h"
+#include "quant/host_kernels.h"
 #include "quant/recipe.h"
 #include "sim/config/npu_config.h"
 
@@ -24,8 +25,6 @@ struct EncoderStates {
     std::vector<models::Matrix> hidden;
     models::Vector sentence_embedding(size_t s) const;  // mean of the last layer's rows, L2-normalised
 };
-
-using Progress = std::function<void(const std::string& what, size_t done, size_t total)>;
 
 EncoderStates float_pass(const models::BertReference& ref, const std::vector<std::vector<int32_t>>& ids);
 

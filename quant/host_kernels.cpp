@@ -1,0 +1,168 @@
+#include "quant/host_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "schedules/gemm/requant_params.h"
+#include "schedules/kernel_flow.h"
+
+namespace npusim::quant {
+
+using models::Linear;
+using models::Matrix;
+using models::Vector;
+using schedules::KernelCall;
+using schedules::Shape;
+
+// A tokens x features matrix as a Halide buffer (features innermost), rounded to fp16.
+Halide::Buffer<F16> to_fp16(const Matrix& m) {
+    Halide::Buffer<F16> b(static_cast<int>(m.cols()), static_cast<int>(m.rows()));
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            b(static_cast<int>(c), static_cast<int>(r)) = F16(m(r, c));
+    return b;
+}
+
+Matrix to_matrix(const Halide::Buffer<F16>& b) {
+    Matrix m(b.dim(1).extent(), b.dim(0).extent());
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            m(r, c) = static_cast<float>(b(static_cast<int>(c), static_cast<int>(r)));
+    return m;
+}
+
+Halide::Buffer<F16> vector_fp16(const Vector& v) {
+    Halide::Buffer<F16> b(static_cast<int>(v.size()));
+    for (Eigen::Index i = 0; i < v.size(); ++i)
+        b(static_cast<int>(i)) = F16(v(i));
+    return b;
+}
+
+Halide::Buffer<float> scalar(float v) {
+    Halide::Buffer<float> b(1);
+    b(0) = v;
+    return b;
+}
+
+
+
+namespace {
+
+// Symmetric integer weights, `per` consecutive elements of a row sharing a scale.
+std::vector<int8_t> quantize_rows(const Matrix& w, int bits, int64_t per, bool per_tensor, std::vector<float>& scales,
+                                  bool fp16_scales) {
+    const float qmax = qmax_of(bits);
+    const float global = w.cwiseAbs().maxCoeff();
+    std::vector<int8_t> q(static_cast<size_t>(w.size()));
+    scales.clear();
+    for (Eigen::Index r = 0; r < w.rows(); ++r)
+        for (Eigen::Index g = 0; g < w.cols(); g += per) {
+            float m = per_tensor ? global : w.row(r).segment(g, per).cwiseAbs().maxCoeff();
+            float s = std::max(m, 1e-8f) / qmax;
+            if (fp16_scales) s = static_cast<float>(F16(s));
+            scales.push_back(s);
+            for (Eigen::Index c = g; c < g + per; ++c)
+                q[static_cast<size_t>(r * w.cols() + c)] =
+                    static_cast<int8_t>(std::clamp(std::nearbyint(w(r, c) / s), -qmax, qmax));
+        }
+    return q;
+}
+
+// [n][k] int8 values as the kernel's weight tensor: int8 (k, n), or int4 packed two per byte
+// along k (even k in the low nibble) as (k / 2, n).
+Halide::Buffer<> weight_buffer(const std::vector<int8_t>& q, int64_t n, int64_t k, int bits) {
+    const int64_t kb = bits == 4 ? k / 2 : k;
+    Halide::Buffer<int8_t> b(static_cast<int>(kb), static_cast<int>(n));
+    for (int64_t r = 0; r < n; ++r)
+        for (int64_t c = 0; c < kb; ++c) {
+            if (bits == 4) {
+                const int lo = q[static_cast<size_t>(r * k + 2 * c)] & 0xf, hi = q[static_cast<size_t>(r * k + 2 * c + 1)] & 0xf;
+                b(static_cast<int>(c), static_cast<int>(r)) = static_cast<int8_t>(static_cast<uint8_t>(hi << 4 | lo));
+            } else {
+                b(static_cast<int>(c), static_cast<int>(r)) = q[static_cast<size_t>(r * k + c)];
+            }
+        }
+    return b;
+}
+
+}  // namespace
+
+QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const Calibration& cal) {
+    QLinear q;
+    q.name = name;
+    q.n = l.w.rows();
+    q.k = l.w.cols();
+    const int a_bits = r.a_bits_of(name), w_bits = r.w_bits;
+    const bool per_tensor = r.granularity == Granularity::Tensor;
+    std::vector<float> s;
+    if (a_bits == 16) {
+        q.group = r.granularity == Granularity::Group && q.k % r.group == 0 ? r.group : q.k;
+        q.kernel = w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16";
+        const auto ints = quantize_rows(l.w, w_bits, q.group, per_tensor, s, true);
+        q.w = weight_buffer(ints, q.n, q.k, w_bits);
+        Halide::Buffer<F16> scales(static_cast<int>(q.k / q.group), static_cast<int>(q.n));
+        for (int64_t i = 0; i < q.n * (q.k / q.group); ++i)
+            scales(static_cast<int>(i % (q.k / q.group)), static_cast<int>(i / (q.k / q.group))) = F16(s[static_cast<size_t>(i)]);
+        q.side = scales;
+    } else if (r.dynamic) {
+        q.kernel = "gemm_w8a8_dynamic";
+        const auto ints = quantize_rows(l.w, 8, q.k, per_tensor, s, false);
+        q.w = weight_buffer(ints, q.n, q.k, 8);
+        Halide::Buffer<float> ws(static_cast<int>(q.n));
+        for (int64_t i = 0; i < q.n; ++i)
+            ws(static_cast<int>(i)) = s[static_cast<size_t>(i)];
+        q.side = ws;
+    } else {
+        q.kernel = w_bits == 4 ? "gemm_w4a8" : "gemm_w8a8";
+        q.in_scale = cal.scale(name + ".in");
+        q.out_scale = cal.scale(name + ".out");
+        const auto ints = quantize_rows(l.w, w_bits, q.k, per_tensor, s, false);
+        q.w = weight_buffer(ints, q.n, q.k, w_bits);
+        // The bias and every scale fold into the int32 requantization: no float at run time.
+        Halide::Buffer<int32_t> qp(static_cast<int>(q.n), 3);
+        for (int64_t i = 0; i < q.n; ++i) {
+            const double acc_scale = static_cast<double>(q.in_scale) * s[static_cast<size_t>(i)];
+            const auto fp = schedules::quantize_multiplier(acc_scale / q.out_scale);
+            qp(static_cast<int>(i), 0) = static_cast<int32_t>(std::llround(l.b(static_cast<Eigen::Index>(i)) / acc_scale));
+            qp(static_cast<int>(i), 1) = fp.multiplier;
+            qp(static_cast<int>(i), 2) = fp.shift;
+        }
+        q.side = qp;
+    }
+    const bool has_bias = l.b.size() && l.b.cwiseAbs().maxCoeff() > 0;
+    if ((a_bits == 16 || r.dynamic) && has_bias) q.bias_rows = to_fp16(Matrix(l.b.transpose()));
+    return q;
+}
+
+std::string linear_name(const std::string& part_name) {
+    for (const std::string part : {".q", ".k", ".v", ".gate", ".up"})
+        if (part_name.size() > part.size() && part_name.compare(part_name.size() - part.size(), part.size(), part) == 0)
+            return part_name.substr(0, part_name.size() - part.size());
+    return part_name;
+}
+
+Halide::Buffer<> HostNpu::run(const std::string& kernel, const Shape& shape, const std::vector<Halide::Buffer<>>& in) {
+    Halide::Buffer<> out = schedules::run_kernel_host(KernelCall(kernel, shape, {}, cfg_), in);
+    if (progress_) progress_(kernel, ++done_, total_);
+    return out;
+}
+
+Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>& x) {
+    const int64_t m = x.dim(1).extent();
+    if (q.kernel == "gemm_w8a8" || q.kernel == "gemm_w4a8") {
+        Halide::Buffer<> a = run("quantize", {{"t", m}, {"d", q.k}}, {x, scalar(q.in_scale)});
+        Halide::Buffer<> y = run(q.kernel, {{"m", m}, {"n", q.n}, {"k", q.k}}, {a, q.w, q.side});
+        return run("dequantize", {{"t", m}, {"d", q.n}}, {y, scalar(q.out_scale)});
+    }
+    Shape s = {{"m", m}, {"n", q.n}, {"k", q.k}};
+    if (q.group) s["group"] = q.group;
+    Halide::Buffer<F16> y = run(q.kernel, s, {x, q.w, q.side});
+    if (!q.bias_rows.defined()) return y;
+    Halide::Buffer<F16> bias(static_cast<int>(q.n), static_cast<int>(m));
+    for (int r = 0; r < m; ++r)
+        for (int c = 0; c < q.n; ++c)
+            bias(c, r) = q.bias_rows(c, 0);
+    return run("residual_add", {{"t", m}, {"d", q.n}}, {y, bias});
+}
+
+}  // namespace npusim::quant

@@ -1,0 +1,69 @@
+#pragma once
+// Running a quantized network's ops as kernels of the library on the host: fp16 buffers from and
+// to Eigen matrices, a linear's weights quantized into the form its GEMM kernel takes, and the
+// kernel calls (schedules::run_kernel_host: the same scheduled Halide pipelines the simulator
+// lowers), counted for progress.
+#include <Halide.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/bert_reference.h"
+#include "quant/calibration.h"
+#include "quant/recipe.h"
+#include "schedules/kernel.h"
+#include "sim/config/npu_config.h"
+
+namespace npusim::quant {
+
+using F16 = Halide::float16_t;
+using Progress = std::function<void(const std::string& what, size_t done, size_t total)>;
+
+// A tokens x features matrix as a buffer (features innermost), rounded to fp16; and back.
+Halide::Buffer<F16> to_fp16(const models::Matrix& m);
+Halide::Buffer<F16> vector_fp16(const models::Vector& v);
+models::Matrix to_matrix(const Halide::Buffer<F16>& b);
+Halide::Buffer<float> scalar(float v);
+// Elements [min, min + extent) of dimension `dim` as a dense buffer starting at 0.
+template <typename T>
+Halide::Buffer<T> slice(const Halide::Buffer<T>& b, int dim, int min, int extent) {
+    Halide::Buffer<T> view = b;
+    view.crop(dim, min, extent);
+    Halide::Buffer<T> out = view.copy();
+    out.translate(dim, -min);
+    return out;
+}
+
+// One linear's weights in the form its kernel takes, quantized once per pass. Static a8:
+// per-channel (or per-tensor) int8/int4 weights, the bias and every scale folded into the int32
+// requantization (no float at run time); weight-only: per-group fp16 scales; dynamic: fp32
+// per-channel scales. A bias of a weight-only or dynamic linear is added after, by residual_add.
+struct QLinear {
+    std::string name, kernel;
+    int64_t n = 0, k = 0, group = 0;
+    Halide::Buffer<> w, side;           // int8 (or packed int4) weights; qparams / scales / w_scale
+    Halide::Buffer<F16> bias_rows;      // the bias, one row (undefined: none, or folded)
+    float in_scale = 0, out_scale = 0;  // static a8
+};
+QLinear prepare(const models::Linear& l, const std::string& name, const Recipe& r, const Calibration& cal);
+
+// "layer.2.qkv_proj.q" -> "layer.2.qkv_proj", "layer.2.gate_up_proj.up" -> "layer.2.gate_up_proj":
+// the NPU's fused linear a part belongs to.
+std::string linear_name(const std::string& part_name);
+
+class HostNpu {
+public:
+    HostNpu(const npu::NpuConfig& cfg, const Progress& p, size_t total) : cfg_(cfg), progress_(p), total_(total) {}
+    Halide::Buffer<> run(const std::string& kernel, const schedules::Shape& shape,
+                         const std::vector<Halide::Buffer<>>& in);
+    // x (k, tokens) fp16 -> (n, tokens) fp16, as the workload runs a linear of the recipe.
+    Halide::Buffer<F16> linear(const QLinear& q, const Halide::Buffer<F16>& x);
+
+private:
+    const npu::NpuConfig& cfg_;
+    const Progress& progress_;
+    size_t total_, done_ = 0;
+};
+
+}  // namespace npusim::quant

@@ -1,0 +1,54 @@
+"""The shipped decoder LM (data/tiny-llama-kjv, trained by scripts/train_tiny_llama.py): npusim's
+float32 forward pass against the training script's own (JAX) held-out perplexity, rotation that
+leaves it unchanged, and quantized perplexity through the kernel library on the host."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import npusim
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LM = os.path.join(ROOT, "data", "tiny-llama-kjv")
+HELDOUT = open(os.path.join(ROOT, "data", "kjv-heldout.txt"), "rb").read().decode()
+CALIB = open(os.path.join(ROOT, "data", "sentences-kjv.txt"), "rb").read().decode()
+W = 8  # held-out windows the quantized passes score (one batch shape for all)
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return npusim._npusim.LlamaReference(os.path.join(LM, "config.json"), os.path.join(LM, "model.safetensors"))
+
+
+def test_shipped_model_is_small_and_documented():
+    assert os.path.getsize(os.path.join(LM, "model.safetensors")) < 20 * 2**20
+    log = json.load(open(os.path.join(LM, "train_log.json")))
+    assert log["log"][-1]["loss"] < log["log"][0]["loss"] / 3  # it learned
+    assert os.path.exists(os.path.join(ROOT, "scripts", "train_tiny_llama.py"))
+
+
+def test_float_perplexity_matches_the_training_script(lm):
+    # Two independent forward passes (JAX in training, Eigen here) over the same 243 windows.
+    log = json.load(open(os.path.join(LM, "train_log.json")))
+    ppl = lm.perplexity(HELDOUT, window=log["heldout_window"] - 1)
+    assert ppl == pytest.approx(log["heldout_ppl_per_byte"], rel=1e-4)
+    assert ppl < 8  # far below the 256 of a uniform guess over bytes
+
+
+def test_rotation_keeps_the_float_model(lm):
+    rot = lm.rotated(seed=3)
+    ids = list(HELDOUT[:200].encode())
+    a, b = lm.logits(ids), rot.logits(ids)
+    assert np.abs(a - b).max() <= 1e-4 * np.abs(a).max()
+    assert rot.perplexity(HELDOUT, max_windows=W) == pytest.approx(lm.perplexity(HELDOUT, max_windows=W), rel=1e-5)
+
+
+def test_quantized_perplexity_follows_the_recipe(lm):
+    params = npusim.Npu()._params
+    fp = lm.perplexity(HELDOUT, max_windows=W)
+    q = {r: lm.perplexity(HELDOUT, max_windows=W, recipe=r, params=params, calib_text=CALIB)
+         for r in ("w8a16", "w4a16", "w8a8-dynamic")}
+    assert fp <= q["w8a16"] < fp * 1.02
+    assert q["w8a16"] < q["w4a16"]
+    assert q["w8a8-dynamic"] < fp * 1.10
