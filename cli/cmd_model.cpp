@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "models/workload.h"
+#include "quant/calibration.h"
 #include "schedules/model_breakdown.h"
 #include "schedules/model_run.h"
 #include "sim/errors.h"
@@ -98,6 +99,8 @@ int cmd_model(const std::vector<std::string>& argv) {
                   {"prefill", "INT", "512", "prompt tokens"},
                   {"decode", "INT", "128", "generated tokens"},
                   {"chunk", "INT", "0", "prefill chunk in tokens (0: the whole prompt at once)"},
+                  {"calibration", "FILE", "",
+                   "a calibration file (npusim quant-eval --calibration-dir): its promoted linears resolve +mpP"},
                   {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
                   {"kv-block", "INT", "16", "tokens per KV cache page"},
                   {"max-context", "", "", "report the longest context that fits the preset's memory budget"},
@@ -114,7 +117,8 @@ int cmd_model(const std::vector<std::string>& argv) {
     if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const npu::NpuConfig cfg = preset_from_args(args);
     const models::ModelConfig m = models::load_model(args.get("model"));
-    const models::QuantRecipe q = models::QuantRecipe::parse(args.get("quant"));
+    models::QuantRecipe q = models::QuantRecipe::parse(args.get("quant"));
+    if (!args.get("calibration").empty()) q = quant::resolve(q, quant::Calibration::load(args.get("calibration")));
     schedules::ModelRunOptions o;
     o.prefill = args.get_int("prefill");
     o.decode = args.get_int("decode");

@@ -91,6 +91,16 @@ Calibration calibration_from(const std::map<std::string, TensorObserver>& obs, c
     return c;
 }
 
+Recipe resolve(const Recipe& r, const Calibration& c) {
+    Recipe out = r;
+    if (r.promote_percent > 0) {
+        out.promote_percent = 0;
+        for (const std::string& p : c.promoted)
+            out.a16_patterns.push_back(p);
+    }
+    return out;
+}
+
 float Calibration::scale(const std::string& tensor) const {
     auto it = scales.find(tensor);
     if (it == scales.end())

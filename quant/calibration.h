@@ -53,4 +53,7 @@ struct Calibration {
     static Calibration load(const std::string& path);  // UserError naming file:line
 };
 
+// The recipe with mixed precision resolved: the calibration's promoted linears as +a16@ overrides.
+Recipe resolve(const Recipe& r, const Calibration& c);
+
 }  // namespace npusim::quant

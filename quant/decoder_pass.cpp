@@ -4,6 +4,7 @@
 #include <map>
 
 #include "quant/encoder_pass.h"
+#include "quant/rotation.h"
 #include "sim/errors.h"
 
 namespace npusim::quant {
@@ -49,6 +50,11 @@ std::vector<std::vector<int32_t>> byte_windows(const std::string& text, int64_t 
     return out;
 }
 
+models::LlamaReference model_for(const models::LlamaReference& ref, const Recipe& r) {
+    if (!r.rotate) return ref;
+    return models::LlamaReference(ref.config(), rotate(ref.weights(), randomized_hadamard(ref.config().hidden, 1)));
+}
+
 double float_perplexity(const models::LlamaReference& ref, const std::vector<std::vector<int32_t>>& windows) {
     double nll = 0;
     for (const auto& w : windows)
@@ -83,8 +89,7 @@ double quantized_perplexity(const models::LlamaReference& ref, const Recipe& rec
     const int64_t d = m.hidden, H = m.heads, Hk = m.kv_heads, hd = m.head_dim, f = m.intermediate;
     const auto S = static_cast<int64_t>(windows.size()), T = static_cast<int64_t>(windows.front().size()) - 1;
     const int64_t N = S * T;
-    const bool a8 = r.a_bits == 8 && !r.dynamic;
-    HostNpu host(npu, progress, static_cast<size_t>(3 + (a8 ? 3 : 1) + m.layers * (12 + 4 * (a8 ? 3 : 1) + S)));
+    HostNpu host(npu);
     using schedules::Shape;
 
     Halide::Buffer<int32_t> ids(static_cast<int>(N));
@@ -146,6 +151,7 @@ double quantized_perplexity(const models::LlamaReference& ref, const Recipe& rec
         const Halide::Buffer<F16> gate = slice(g, 0, 0, static_cast<int>(f)), up = slice(g, 0, static_cast<int>(f), static_cast<int>(f));
         const Halide::Buffer<F16> act = host.run("swiglu", {{"t", N}, {"d", f}}, {gate, up});
         x = host.run("residual_add", {{"t", N}, {"d", d}}, {x, host.linear(down, act)});
+        if (progress) progress("layer", static_cast<size_t>(l + 1), static_cast<size_t>(m.layers));
     }
     const Linear head{"lm_head", W.lm_head, Vector::Zero(W.lm_head.rows())};
     Recipe head_recipe = r;  // lm_head at its own weight bits

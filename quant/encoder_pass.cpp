@@ -58,7 +58,19 @@ EncoderStates float_pass(const BertReference& ref, const std::vector<std::vector
     return st;
 }
 
+namespace {
+
+void refuse_rotation(const Recipe& r) {
+    if (r.rotate)
+        throw npu::UserError("quantization recipe '" + r.name() +
+                             "': +rot rotates a pre-norm decoder's residual stream; a post-LayerNorm encoder "
+                             "(BERT) has no rotation-invariant residual stream");
+}
+
+}  // namespace
+
 Calibration calibrate(const BertReference& ref, const Recipe& r, const std::vector<std::vector<int32_t>>& ids) {
+    refuse_rotation(r);
     if (ids.empty()) throw npu::UserError("calibration needs at least one sentence");
     std::map<std::string, TensorObserver> obs;
     auto observer = [&](const std::string& name) -> TensorObserver& {
@@ -76,19 +88,11 @@ Calibration calibrate(const BertReference& ref, const Recipe& r, const std::vect
     return calibration_from(obs, r);
 }
 
-Recipe resolve(const Recipe& r, const Calibration& c) {
-    Recipe out = r;
-    if (r.promote_percent > 0) {
-        out.promote_percent = 0;
-        for (const std::string& p : c.promoted)
-            out.a16_patterns.push_back(p);
-    }
-    return out;
-}
 
 EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, const Calibration& cal,
                              const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& ids,
                              const Progress& progress) {
+    refuse_rotation(recipe);
     if (ids.empty()) throw npu::UserError("the quantized pass needs at least one sentence");
     const Recipe r = resolve(recipe, cal);
     const models::ModelConfig& m = ref.config();
@@ -101,9 +105,7 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
         longest = std::max<int64_t>(longest, static_cast<int64_t>(s.size()));
     }
     const int64_t N = st.offsets.back(), S = static_cast<int64_t>(ids.size()), cap = round_up(longest, 8);
-    const bool a8 = r.a_bits == 8 && !r.dynamic;
-    const size_t per_linear = a8 ? 3 : 2;
-    HostNpu host(npu, progress, static_cast<size_t>(4 + L * (6 + 4 * static_cast<int64_t>(per_linear) + 4 + S)));
+    HostNpu host(npu);
 
     // Embeddings: word and position rows gathered, the token-type row added, LayerNorm.
     Halide::Buffer<int32_t> word_ids(static_cast<int>(N)), pos_ids(static_cast<int>(N));
@@ -196,6 +198,7 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
         const Halide::Buffer<F16> g = host.run("gelu", {{"t", N}, {"d", m.intermediate}}, {host.linear(up, a)});
         x = norm(host.run("residual_add", {{"t", N}, {"d", d}}, {host.linear(down, g), a}), Lw.out_norm);
         st.hidden.push_back(to_matrix(x));
+        if (progress) progress("layer", static_cast<size_t>(l + 1), static_cast<size_t>(L));
     }
     return st;
 }

@@ -35,9 +35,6 @@ EncoderStates float_pass(const models::BertReference& ref, const std::vector<std
 Calibration calibrate(const models::BertReference& ref, const Recipe& r,
                       const std::vector<std::vector<int32_t>>& ids);
 
-// The recipe with mixed precision resolved: the calibration's promoted linears as +a16@ overrides.
-Recipe resolve(const Recipe& r, const Calibration& c);
-
 EncoderStates quantized_pass(const models::BertReference& ref, const Recipe& r, const Calibration& c,
                              const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& ids,
                              const Progress& progress = {});

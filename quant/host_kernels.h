@@ -2,7 +2,7 @@
 // Running a quantized network's ops as kernels of the library on the host: fp16 buffers from and
 // to Eigen matrices, a linear's weights quantized into the form its GEMM kernel takes, and the
 // kernel calls (schedules::run_kernel_host: the same scheduled Halide pipelines the simulator
-// lowers), counted for progress.
+// lowers).
 #include <Halide.h>
 
 #include <functional>
@@ -18,6 +18,7 @@
 namespace npusim::quant {
 
 using F16 = Halide::float16_t;
+// Called after each layer of a pass: ("layer", layers done, layers).
 using Progress = std::function<void(const std::string& what, size_t done, size_t total)>;
 
 // A tokens x features matrix as a buffer (features innermost), rounded to fp16; and back.
@@ -54,7 +55,7 @@ std::string linear_name(const std::string& part_name);
 
 class HostNpu {
 public:
-    HostNpu(const npu::NpuConfig& cfg, const Progress& p, size_t total) : cfg_(cfg), progress_(p), total_(total) {}
+    explicit HostNpu(const npu::NpuConfig& cfg) : cfg_(cfg) {}
     Halide::Buffer<> run(const std::string& kernel, const schedules::Shape& shape,
                          const std::vector<Halide::Buffer<>>& in);
     // x (k, tokens) fp16 -> (n, tokens) fp16, as the workload runs a linear of the recipe.
@@ -62,8 +63,6 @@ public:
 
 private:
     const npu::NpuConfig& cfg_;
-    const Progress& progress_;
-    size_t total_, done_ = 0;
 };
 
 }  // namespace npusim::quant

@@ -15,7 +15,7 @@ namespace {
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
     throw npu::UserError("quantization recipe '" + text + "': " + why +
                          " (recipes: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, with -gN, -per-channel, -per-tensor, "
-                         "-minmax, -pctP, -mse, +kv4, +kv8, +head4, +head8, +a16@PATTERN, +mpP; or a .yaml file)");
+                         "-minmax, -pctP, -mse, +kv4, +kv8, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
 }
 
 bool number(const std::string& s, double lo, double hi, double* out) {
@@ -69,6 +69,8 @@ void set_extra(Recipe& q, const std::string& e, const std::string& text) {
         q.head_w_bits = e == "head8" ? 8 : 4;
     } else if (e.rfind("a16@", 0) == 0 && e.size() > 4) {
         q.a16_patterns.push_back(e.substr(4));
+    } else if (e == "rot") {
+        q.rotate = true;
     } else if (e.rfind("mp", 0) == 0 && number(e.substr(2), 0, 100, &v)) {
         q.promote_percent = v;
     } else {
@@ -131,6 +133,10 @@ Recipe from_yaml(const std::string& path) {
         if (key == "kv_bits" && (v == "4" || v == "8")) extra = "kv" + v;
         else if (key == "lm_head_bits" && (v == "4" || v == "8")) extra = "head" + v;
         else if (key == "promote_percent") extra = "mp" + v;
+        else if (key == "rotate" && (v == "true" || v == "false")) {
+            q.rotate = v == "true";
+            continue;
+        }
         if (extra.empty()) fail(key, "= '" + v + "' is not a recipe field or value");
         try {
             set_extra(q, extra, path);
@@ -192,6 +198,7 @@ std::string Recipe::name() const {
     for (const std::string& p : a16_patterns)
         s << "+a16@" << p;
     if (promote_percent > 0) s << "+mp" << promote_percent;
+    if (rotate) s << "+rot";
     return s.str();
 }
 

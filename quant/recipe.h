@@ -15,6 +15,8 @@
 //                                 names like layer.3.down_proj) keep fp16 activations
 //   +mpP                          promote the P % most quantization-sensitive linears to fp16
 //                                 activations (mixed precision; needs calibration data)
+//   +rot                          rotate a decoder's residual stream offline first (QuaRot R1,
+//                                 quant/rotation.h): folded into the weights, no run-time cost
 // or a path to a YAML file (*.yaml) with the same fields spelled out (docs/quantization.md).
 // Asymmetric (zero-point) quantization is refused: the GEMM kernels are symmetric.
 #include <string>
@@ -37,6 +39,7 @@ struct Recipe {
     double percentile = 99.99;
     std::vector<std::string> a16_patterns;  // linears kept at fp16 activations
     double promote_percent = 0;             // mixed precision: share of linears promoted to a16
+    bool rotate = false;                    // residual-stream rotation before quantization
 
     // Throws npu::UserError "quantization recipe '<text>': <why> (recipes: ...)".
     static Recipe parse(const std::string& text_or_yaml_path);

@@ -69,28 +69,40 @@ def model_breakdown(report: Mapping, path: str) -> None:
     plt.close(fig)
 
 
+def _front(rows, key, better):
+    """Rows no other row beats on both latency and `key` (better: +1 higher is better, -1 lower)."""
+    def beats(o, r):
+        return (o["latency_s"] <= r["latency_s"] and better * o[key] >= better * r[key]
+                and (o["latency_s"] < r["latency_s"] or better * o[key] > better * r[key]))
+    return sorted((r for r in rows if not any(beats(o, r) for o in rows)), key=lambda r: r["latency_s"])
+
+
 def pareto(table: Mapping, path: str) -> None:
-    """Saves a PNG: each recipe's embedding cosine against its simulated latency (marker area:
-    weight bytes), with the Pareto front (no other recipe both faster and more accurate) joined."""
+    """Saves a PNG: each recipe's encoder embedding cosine (and the decoder LM's perplexity, when
+    measured) against its simulated latency, with the Pareto front joined (no other recipe both
+    faster and more accurate); marker area follows the weight bytes."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = table["recipes"]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    panels = [("mean_cosine", "mean cosine to float32 embeddings (all-MiniLM-L6-v2)", 1)]
+    if any(r.get("perplexity") for r in rows):
+        panels.append(("perplexity", "held-out perplexity per byte (decoder LM)", -1))
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), squeeze=False)
     wmax = max(r["weight_bytes"] for r in rows)
-    for r in rows:
-        ax.scatter(r["latency_s"] * 1e3, r["mean_cosine"], s=40 + 300 * r["weight_bytes"] / wmax, alpha=0.7)
-        ax.annotate(r["recipe"], (r["latency_s"] * 1e3, r["mean_cosine"]), fontsize=7, xytext=(4, 4),
-                    textcoords="offset points")
-    front = sorted((r for r in rows if not any(o["latency_s"] <= r["latency_s"] and o["mean_cosine"] > r["mean_cosine"]
-                                               or o["latency_s"] < r["latency_s"] and o["mean_cosine"] >= r["mean_cosine"]
-                                               for o in rows)), key=lambda r: r["latency_s"])
-    ax.plot([r["latency_s"] * 1e3 for r in front], [r["mean_cosine"] for r in front], "k--", lw=1, label="Pareto front")
-    ax.set_xlabel(f"simulated latency of a {table['tokens']}-token pass on {table['preset']} (ms)")
-    ax.set_ylabel("mean cosine to float32 embeddings")
-    ax.set_title(f"{table['model']}: accuracy against cost", fontsize=10)
-    ax.legend(fontsize=8)
+    for ax, (key, label, better) in zip(axes[0], panels):
+        have = [r for r in rows if r.get(key)]
+        for r in have:
+            ax.scatter(r["latency_s"] * 1e3, r[key], s=40 + 300 * r["weight_bytes"] / wmax, alpha=0.7)
+            ax.annotate(r["recipe"], (r["latency_s"] * 1e3, r[key]), fontsize=7, xytext=(4, 4),
+                        textcoords="offset points")
+        front = _front(have, key, better)
+        ax.plot([r["latency_s"] * 1e3 for r in front], [r[key] for r in front], "k--", lw=1, label="Pareto front")
+        ax.set_xlabel(f"simulated latency of a {table['tokens']}-token encoder pass on {table['preset']} (ms)")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    fig.suptitle("accuracy against cost", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -53,18 +53,30 @@ def test_static_activation_outliers_and_mixed_precision(minilm, ids, tmp_path):
     text = (tmp_path / "w8a8.calib").read_text()
     assert "scale layer.5.down_proj.in " in text and "scale layer.0.qkv_proj.out " in text
     # Promoting the most sensitive quarter of the linears to fp16 activations helps.
-    mixed = evaluate(minilm, ids, "w8a8+mp25")
+    mixed = evaluate(minilm, ids, "w8a8+mp25", calibration_out=str(tmp_path / "mp.calib"))
     assert len(mixed["promoted"]) == 6 and "+a16@" in mixed["recipe"]
     assert mixed["mean_cosine"] > static["mean_cosine"]
+    # The simulator charges the promoted linears at fp16 activations, read from the same file.
+    p = subprocess.run([NPUSIM, "model", "--model", "all-minilm-l6-v2", "--quant", "w8a8+mp25", "--calibration",
+                        str(tmp_path / "mp.calib"), "--prefill", "32", "--decode", "0", "--json", "--quiet"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    ops = json.loads(p.stdout)["prefill_ops"]
+    assert sum(o["count"] for o in ops if o["kernel"] == "gemm_w8a16") == 6
+    with pytest.raises(npusim.UserError, match=r"\+rot rotates a pre-norm decoder"):
+        evaluate(minilm, ids, "w8a8+rot")
 
 
 def test_quant_eval_cli_table_and_pareto_plot(tmp_path):
     table = tmp_path / "t.json"
     p = subprocess.run([NPUSIM, "quant-eval", "--recipes", "w8a8,w8a8-dynamic", "--sentences", str(N), "--calib", "8",
-                        "--tokens", "64", "--quiet", "--save", str(table)], capture_output=True, text=True)
+                        "--tokens", "64", "--lm-windows", "4", "--quiet", "--save", str(table)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "w8a8-dynamic+kv8" in p.stdout and "retrieval" in p.stdout
-    rows = {r["recipe"]: r for r in json.loads(table.read_text())["recipes"]}
+    data = json.loads(table.read_text())
+    rows = {r["recipe"]: r for r in data["recipes"]}
+    # The decoder LM's perplexity per recipe, beside its float32 value.
+    assert 1 < data["float_perplexity"] < min(r["perplexity"] for r in rows.values())
     static, dyn = rows["w8a8+kv8"], rows["w8a8-dynamic+kv8"]
     # Static against dynamic: dynamic is more accurate and pays its run-time reductions in latency.
     assert dyn["mean_cosine"] > static["mean_cosine"]
@@ -83,4 +95,7 @@ def test_quant_eval_errors():
                        text=True)
     assert p.returncode == 1 and "asymmetric quantization is not supported" in p.stderr
     p = subprocess.run([NPUSIM, "quant-eval", "--weights", "/nonexistent"], capture_output=True, text=True)
+    assert p.returncode == 1 and "/nonexistent/config.json" in p.stderr
+    p = subprocess.run([NPUSIM, "quant-eval", "--lm", "/nonexistent", "--sentences", "2"], capture_output=True,
+                       text=True)
     assert p.returncode == 1 and "/nonexistent/config.json" in p.stderr
