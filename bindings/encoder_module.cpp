@@ -93,7 +93,8 @@ void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::d
         });
     py::class_<LlamaReference>(m, "LlamaReference")
         .def(py::init([](const std::string& config_path, const std::string& weights_path) {
-                 return LlamaReference(load_model(config_path), SafeTensors(weights_path));
+                 const ModelConfig cfg = load_model(config_path);
+                 return LlamaReference(cfg, SafeTensors(weights_path));
              }),
              py::arg("config_path"), py::arg("weights_path"))
         .def("logits",

@@ -161,8 +161,8 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
     std::vector<std::vector<int32_t>> lm_windows, lm_calib;
     double float_ppl = 0;
     if (lm_dir != "none") {
-        lm = std::make_unique<models::LlamaReference>(models::load_model(lm_dir + "/config.json"),
-                                                      models::SafeTensors(lm_dir + "/model.safetensors"));
+        const models::ModelConfig lm_config = models::load_model(lm_dir + "/config.json");  // first: its errors first
+        lm = std::make_unique<models::LlamaReference>(lm_config, models::SafeTensors(lm_dir + "/model.safetensors"));
         const long long w = args.get_int("lm-windows");
         if (w < 1 || w > 243) throw UsageError("--lm-windows must be 1 to 243");
         lm_windows = quant::byte_windows(read_all(data + "kjv-heldout.txt"), 255, static_cast<size_t>(w));

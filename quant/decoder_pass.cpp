@@ -26,14 +26,6 @@ double window_nll(const Matrix& logits, const std::vector<int32_t>& w) {
     return sum / static_cast<double>(w.size() - 1);
 }
 
-Linear stack(const std::string& name, const Linear& a, const Linear& b, const Linear* c = nullptr) {
-    Linear f{name, Matrix(a.w.rows() + b.w.rows() + (c ? c->w.rows() : 0), a.w.cols()),
-             Vector::Zero(a.w.rows() + b.w.rows() + (c ? c->w.rows() : 0))};
-    f.w.topRows(a.w.rows()) = a.w;
-    f.w.middleRows(a.w.rows(), b.w.rows()) = b.w;
-    if (c) f.w.bottomRows(c->w.rows()) = c->w;
-    return f;
-}
 
 }  // namespace
 
@@ -111,9 +103,9 @@ double quantized_perplexity(const models::LlamaReference& ref, const Recipe& rec
     for (int64_t l = 0; l < m.layers; ++l) {
         const models::LlamaLayer& L = W.layers[static_cast<size_t>(l)];
         const std::string p = "layer." + std::to_string(l);
-        const QLinear qkv = prepare(stack(p + ".qkv_proj", L.q, L.k, &L.v), p + ".qkv_proj", r, cal);
+        const QLinear qkv = prepare(stack_linears(p + ".qkv_proj", {&L.q, &L.k, &L.v}), p + ".qkv_proj", r, cal);
         const QLinear o = prepare(L.o, p + ".o_proj", r, cal);
-        const QLinear gu = prepare(stack(p + ".gate_up_proj", L.gate, L.up), p + ".gate_up_proj", r, cal);
+        const QLinear gu = prepare(stack_linears(p + ".gate_up_proj", {&L.gate, &L.up}), p + ".gate_up_proj", r, cal);
         const QLinear down = prepare(L.down, p + ".down_proj", r, cal);
 
         const Halide::Buffer<F16> y = host.linear(qkv, norm(x, L.input_norm));

@@ -18,17 +18,6 @@ using schedules::Shape;
 
 namespace {
 
-// Fuses q, k and v into one linear (rows stacked), as the NPU runs them.
-Linear fuse(const BertLayer& L, const std::string& name) {
-    Linear f;
-    f.name = name;
-    f.w.resize(L.query.w.rows() * 3, L.query.w.cols());
-    f.w << L.query.w, L.key.w, L.value.w;
-    f.b.resize(L.query.b.size() * 3);
-    f.b << L.query.b, L.key.b, L.value.b;
-    return f;
-}
-
 int64_t round_up(int64_t x, int64_t a) {
     return (x + a - 1) / a * a;
 }
@@ -131,7 +120,7 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
     for (int64_t l = 0; l < L; ++l) {
         const BertLayer& Lw = ref.layers()[static_cast<size_t>(l)];
         const std::string p = "layer." + std::to_string(l);
-        const QLinear qkv = prepare(fuse(Lw, p + ".qkv_proj"), p + ".qkv_proj", r, cal);
+        const QLinear qkv = prepare(stack_linears(p + ".qkv_proj", {&Lw.query, &Lw.key, &Lw.value}), p + ".qkv_proj", r, cal);
         const QLinear o = prepare(Lw.attn_out, p + ".o_proj", r, cal);
         const QLinear up = prepare(Lw.up, p + ".up_proj", r, cal);
         const QLinear down = prepare(Lw.down, p + ".down_proj", r, cal);

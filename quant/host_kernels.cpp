@@ -134,6 +134,20 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
     return q;
 }
 
+Linear stack_linears(const std::string& name, const std::vector<const Linear*>& parts) {
+    Eigen::Index rows = 0;
+    for (const Linear* p : parts)
+        rows += p->w.rows();
+    Linear f{name, Matrix(rows, parts.front()->w.cols()), Vector(rows)};
+    Eigen::Index at = 0;
+    for (const Linear* p : parts) {
+        f.w.middleRows(at, p->w.rows()) = p->w;
+        f.b.segment(at, p->w.rows()) = p->b;
+        at += p->w.rows();
+    }
+    return f;
+}
+
 std::string linear_name(const std::string& part_name) {
     for (const std::string part : {".q", ".k", ".v", ".gate", ".up"})
         if (part_name.size() > part.size() && part_name.compare(part_name.size() - part.size(), part.size(), part) == 0)

@@ -49,6 +49,9 @@ struct QLinear {
 };
 QLinear prepare(const models::Linear& l, const std::string& name, const Recipe& r, const Calibration& cal);
 
+// Linears run as one on the NPU (q, k, v; gate, up): weights and biases stacked in order.
+models::Linear stack_linears(const std::string& name, const std::vector<const models::Linear*>& parts);
+
 // "layer.2.qkv_proj.q" -> "layer.2.qkv_proj", "layer.2.gate_up_proj.up" -> "layer.2.gate_up_proj":
 // the NPU's fused linear a part belongs to.
 std::string linear_name(const std::string& part_name);
