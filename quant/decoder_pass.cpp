@@ -27,6 +27,12 @@ double window_nll(const Matrix& logits, const std::vector<int32_t>& w) {
 }
 
 
+// The model the recipe quantizes: rotated first for +rot (quant/rotation.h, seed 1).
+models::LlamaReference model_for(const models::LlamaReference& ref, const Recipe& r) {
+    if (!r.rotate) return ref;
+    return models::LlamaReference(ref.config(), rotate(ref.weights(), randomized_hadamard(ref.config().hidden, 1)));
+}
+
 }  // namespace
 
 std::vector<std::vector<int32_t>> byte_windows(const std::string& text, int64_t window, size_t max) {
@@ -42,11 +48,6 @@ std::vector<std::vector<int32_t>> byte_windows(const std::string& text, int64_t 
     return out;
 }
 
-models::LlamaReference model_for(const models::LlamaReference& ref, const Recipe& r) {
-    if (!r.rotate) return ref;
-    return models::LlamaReference(ref.config(), rotate(ref.weights(), randomized_hadamard(ref.config().hidden, 1)));
-}
-
 double float_perplexity(const models::LlamaReference& ref, const std::vector<std::vector<int32_t>>& windows) {
     double nll = 0;
     for (const auto& w : windows)
@@ -54,9 +55,10 @@ double float_perplexity(const models::LlamaReference& ref, const std::vector<std
     return std::exp(nll / static_cast<double>(windows.size()));
 }
 
-Calibration calibrate_decoder(const models::LlamaReference& ref, const Recipe& r,
+Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe& r,
                               const std::vector<std::vector<int32_t>>& windows) {
     if (windows.empty()) throw npu::UserError("calibration needs at least one window");
+    const models::LlamaReference ref = model_for(model, r);
     std::map<std::string, TensorObserver> obs;
     auto observer = [&](const std::string& name) -> TensorObserver& { return obs.try_emplace(name, name).first->second; };
     const models::LinearFn observe = [&](const Matrix& x, const Linear& l) {
@@ -72,10 +74,11 @@ Calibration calibrate_decoder(const models::LlamaReference& ref, const Recipe& r
     return calibration_from(obs, r);
 }
 
-double quantized_perplexity(const models::LlamaReference& ref, const Recipe& recipe, const Calibration& cal,
+double quantized_perplexity(const models::LlamaReference& model, const Recipe& recipe, const Calibration& cal,
                             const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& windows,
                             const Progress& progress) {
     const Recipe r = resolve(recipe, cal);
+    const models::LlamaReference ref = model_for(model, r);
     const models::ModelConfig& m = ref.config();
     const models::LlamaWeights& W = ref.weights();
     const int64_t d = m.hidden, H = m.heads, Hk = m.kv_heads, hd = m.head_dim, f = m.intermediate;

@@ -20,13 +20,11 @@ namespace npusim::quant {
 // Byte-level windows of a text (the tiny LM's vocabulary is the 256 byte values), at most `max`.
 std::vector<std::vector<int32_t>> byte_windows(const std::string& text, int64_t window, size_t max);
 
-// The model the recipe quantizes: rotated (+rot, quant/rotation.h, seed 1) or as it is.
-models::LlamaReference model_for(const models::LlamaReference& ref, const Recipe& r);
-
 double float_perplexity(const models::LlamaReference& ref, const std::vector<std::vector<int32_t>>& windows);
 
 // Static scales of every linear's input and output over the calibration windows (float pass);
-// with +mpP the most sensitive linears are promoted, as for the encoder.
+// with +mpP the most sensitive linears are promoted, as for the encoder. With +rot, both this and
+// quantized_perplexity work on the rotated model (quant/rotation.h, seed 1).
 Calibration calibrate_decoder(const models::LlamaReference& ref, const Recipe& r,
                               const std::vector<std::vector<int32_t>>& windows);
 

@@ -52,3 +52,7 @@ def test_quantized_perplexity_follows_the_recipe(lm):
     assert fp <= q["w8a16"] < fp * 1.02
     assert q["w8a16"] < q["w4a16"]
     assert q["w8a8-dynamic"] < fp * 1.10
+    # +rot quantizes the rotated model: the same as rotating by hand, then quantizing.
+    rotated = lm.rotated(seed=1).perplexity(HELDOUT, max_windows=W, recipe="w8a8", params=params, calib_text=CALIB)
+    assert lm.perplexity(HELDOUT, max_windows=W, recipe="w8a8+rot", params=params, calib_text=CALIB) == rotated
+    assert rotated != lm.perplexity(HELDOUT, max_windows=W, recipe="w8a8", params=params, calib_text=CALIB)
