@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/args.h"
@@ -39,14 +38,6 @@ std::vector<std::pair<std::string, Row>> by_op(const schedules::PassResult& p) {
         it->second.dram += r.dram_bytes * static_cast<uint64_t>(r.op.count);
     }
     return rows;
-}
-
-void write_file(const std::string& path, const std::string& text, const char* what) {
-    if (path.empty()) return;
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw npu::UserError(path + ": cannot write the " + what);
-    out << text;
-    if (!out.flush()) throw npu::UserError(path + ": writing the " + what + " failed");
 }
 
 // A bar redrawn in place on a terminal; one line per pass otherwise (logs stay readable).

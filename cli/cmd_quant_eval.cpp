@@ -210,10 +210,7 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
         rows.push_back(row);
     }
     const std::string json = json_of(rows, cfg.name, tokens, float_ppl);
-    if (!args.get("save").empty()) {
-        std::ofstream out(args.get("save"));
-        if (!(out << json << "\n")) throw npu::UserError(args.get("save") + ": cannot write the table");
-    }
+    write_file(args.get("save"), json + "\n", "table");
     if (args.flag("json")) {
         std::cout << json << "\n";
         return 0;

@@ -23,6 +23,8 @@ class Args;
 npu::NpuConfig preset_from_args(const Args& args);
 // --print-program, or simulate with --trace and print the report (--json, or `header` and a table).
 int run_call(const Args& args, const schedules::KernelCall& call, const npu::NpuConfig& cfg, const std::string& header);
+// Writes `text` to `path` (nothing when empty); a UserError names the file and `what` it holds.
+void write_file(const std::string& path, const std::string& text, const char* what);
 // Writes the recorded trace to --trace's file, if one was asked for.
 void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz);
 

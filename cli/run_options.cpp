@@ -35,13 +35,16 @@ int run_call(const Args& args, const schedules::KernelCall& call, const npu::Npu
     return 0;
 }
 
-void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz) {
-    const std::string path = args.get("trace");
+void write_file(const std::string& path, const std::string& text, const char* what) {
     if (path.empty()) return;
     std::ofstream out(path, std::ios::binary);
-    if (!out) throw npu::UserError(path + ": cannot write the trace file");
-    out << trace.to_chrome_json(clock_mhz, report.program, report.preset);
-    if (!out.flush()) throw npu::UserError(path + ": writing the trace failed");
+    if (!out) throw npu::UserError(path + ": cannot write the " + what);
+    out << text;
+    if (!out.flush()) throw npu::UserError(path + ": writing the " + what + " failed");
+}
+
+void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz) {
+    write_file(args.get("trace"), trace.to_chrome_json(clock_mhz, report.program, report.preset), "trace");
 }
 
 }  // namespace npusim::cli

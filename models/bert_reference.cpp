@@ -6,24 +6,24 @@
 
 namespace npusim::models {
 
-namespace {
-
-Matrix matrix(const SafeTensors& st, const std::string& name, int64_t rows, int64_t cols) {
+Matrix load_matrix(const SafeTensors& st, const std::string& name, int64_t rows, int64_t cols) {
     FloatTensor t = st.floats(name, {rows, cols});
     return Eigen::Map<Matrix>(t.data.data(), rows, cols);
 }
 
-Vector vector(const SafeTensors& st, const std::string& name, int64_t n) {
+Vector load_vector(const SafeTensors& st, const std::string& name, int64_t n) {
     FloatTensor t = st.floats(name, {n});
     return Eigen::Map<Vector>(t.data.data(), n);
 }
 
+namespace {
+
 Linear linear(const SafeTensors& st, const std::string& prefix, const std::string& name, int64_t out, int64_t in) {
-    return {name, matrix(st, prefix + ".weight", out, in), vector(st, prefix + ".bias", out)};
+    return {name, load_matrix(st, prefix + ".weight", out, in), load_vector(st, prefix + ".bias", out)};
 }
 
 LayerNorm layer_norm(const SafeTensors& st, const std::string& prefix, int64_t n) {
-    return {vector(st, prefix + ".weight", n), vector(st, prefix + ".bias", n)};
+    return {load_vector(st, prefix + ".weight", n), load_vector(st, prefix + ".bias", n)};
 }
 
 Matrix apply_norm(const Matrix& x, const LayerNorm& n, double eps) {
@@ -50,9 +50,9 @@ BertReference::BertReference(const ModelConfig& cfg, const SafeTensors& st) : cf
     if (cfg.family != Family::Bert)
         throw npu::UserError(cfg.source + ": the float reference runs BERT encoders, not " + cfg.architecture);
     const int64_t d = cfg.hidden, f = cfg.intermediate;
-    word_ = matrix(st, "embeddings.word_embeddings.weight", cfg.vocab, d);
-    position_ = matrix(st, "embeddings.position_embeddings.weight", cfg.max_positions, d);
-    token_type_ = matrix(st, "embeddings.token_type_embeddings.weight", cfg.type_vocab, d);
+    word_ = load_matrix(st, "embeddings.word_embeddings.weight", cfg.vocab, d);
+    position_ = load_matrix(st, "embeddings.position_embeddings.weight", cfg.max_positions, d);
+    token_type_ = load_matrix(st, "embeddings.token_type_embeddings.weight", cfg.type_vocab, d);
     emb_norm_ = layer_norm(st, "embeddings.LayerNorm", d);
     for (int64_t l = 0; l < cfg.layers; ++l) {
         const std::string p = "encoder.layer." + std::to_string(l), n = "layer." + std::to_string(l);

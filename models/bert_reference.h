@@ -22,6 +22,11 @@ namespace npusim::models {
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;  // tokens x features
 using Vector = Eigen::VectorXf;
 
+// A stored tensor as a float32 matrix or vector of the shape the architecture expects (the reader's
+// UserError names the file and tensor otherwise).
+Matrix load_matrix(const SafeTensors& st, const std::string& name, int64_t rows, int64_t cols);
+Vector load_vector(const SafeTensors& st, const std::string& name, int64_t n);
+
 struct Linear {
     std::string name;  // as the workload names the linear: layer.2.qkv_proj.q (q, k, v are one fused
                        // qkv_proj on the NPU), layer.2.o_proj, layer.2.up_proj, layer.2.down_proj

@@ -9,18 +9,8 @@ namespace npusim::models {
 
 namespace {
 
-Matrix load(const SafeTensors& st, const std::string& name, int64_t rows, int64_t cols) {
-    FloatTensor t = st.floats(name, {rows, cols});
-    return Eigen::Map<Matrix>(t.data.data(), rows, cols);
-}
-
-Vector load_vector(const SafeTensors& st, const std::string& name, int64_t n) {
-    FloatTensor t = st.floats(name, {n});
-    return Eigen::Map<Vector>(t.data.data(), n);
-}
-
 Linear linear(const SafeTensors& st, const std::string& tensor, const std::string& name, int64_t out, int64_t in) {
-    return {name, load(st, tensor + ".weight", out, in), Vector::Zero(out)};
+    return {name, load_matrix(st, tensor + ".weight", out, in), Vector::Zero(out)};
 }
 
 // Rotate-half RoPE on each head of x (tokens x heads*hd), position = row index.
@@ -56,7 +46,7 @@ LlamaReference::LlamaReference(const ModelConfig& cfg, const SafeTensors& st) : 
         throw npu::UserError(cfg.source + ": the decoder reference runs Llama-architecture models, not " +
                              cfg.architecture);
     const int64_t d = cfg.hidden, f = cfg.intermediate, qd = cfg.heads * cfg.head_dim, kvd = cfg.kv_heads * cfg.head_dim;
-    w_.embed = load(st, "model.embed_tokens.weight", cfg.vocab, d);
+    w_.embed = load_matrix(st, "model.embed_tokens.weight", cfg.vocab, d);
     for (int64_t l = 0; l < cfg.layers; ++l) {
         const std::string p = "model.layers." + std::to_string(l), n = "layer." + std::to_string(l);
         LlamaLayer L;
@@ -72,7 +62,7 @@ LlamaReference::LlamaReference(const ModelConfig& cfg, const SafeTensors& st) : 
         w_.layers.push_back(std::move(L));
     }
     w_.final_norm = load_vector(st, "model.norm.weight", d);
-    w_.lm_head = cfg.tied_embeddings ? w_.embed : load(st, "lm_head.weight", cfg.vocab, d);
+    w_.lm_head = cfg.tied_embeddings ? w_.embed : load_matrix(st, "lm_head.weight", cfg.vocab, d);
     rope_theta_ = cfg.rope_theta;
 }
 
