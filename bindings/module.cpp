@@ -5,10 +5,10 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 
 #include "models/model_config.h"
+#include "quant/quant_eval.h"
 #include "schedules/gemm/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
 #include "schedules/kernel_flow.h"
@@ -290,12 +290,15 @@ PYBIND11_MODULE(_npusim, m) {
                 py::gil_scoped_release release;
                 out = run_kernel_host(call, inputs);
             }
-            std::vector<ssize_t> shape_out;
-            for (int d = out.dimensions() - 1; d >= 0; --d)
+            // Zero-copy: the array views the realized buffer, which its capsule keeps alive.
+            std::vector<ssize_t> shape_out, strides;
+            for (int d = out.dimensions() - 1; d >= 0; --d) {
                 shape_out.push_back(out.dim(d).extent());
-            py::array result(numpy_type(out.type()), shape_out);
-            std::memcpy(result.mutable_data(), out.data(), out.size_in_bytes());
-            return result;
+                strides.push_back(static_cast<ssize_t>(out.dim(d).stride()) * out.type().bytes());
+            }
+            auto* owned = new Halide::Buffer<>(std::move(out));
+            py::capsule base(owned, [](void* p) { delete static_cast<Halide::Buffer<>*>(p); });
+            return py::array(numpy_type(owned->type()), shape_out, strides, owned->data(), base);
         },
         py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule"), py::arg("inputs"));
     m.def(
@@ -340,7 +343,36 @@ PYBIND11_MODULE(_npusim, m) {
         d["host_jits"] = s.host_jits;
         return d;
     });
-    m.def("model_names", &npusim::models::model_names);
+    m.def("model_names", &npusim::models::model_names, "Names of the shipped model configs.");
+    m.def("config_dir", &npu::config_dir, "The folder of the presets (npu/) and model configs (models/).");
+    m.def(
+        "quant_eval",
+        [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,
+           const std::string& data_dir, const std::string& lm_dir, int64_t sentences, int64_t calib, int64_t tokens,
+           int64_t lm_windows, const std::string& calibration_dir, const py::object& progress) {
+            npusim::quant::QuantEvalOptions o;
+            o.recipes = recipes;
+            o.minilm_dir = minilm_dir;
+            o.data_dir = data_dir;
+            o.lm_dir = lm_dir;
+            o.sentences = sentences;
+            o.calib = calib;
+            o.tokens = tokens;
+            o.lm_windows = lm_windows;
+            o.calibration_dir = calibration_dir;
+            if (!progress.is_none())  // a borrowed handle: copies of the std::function need no GIL
+                o.progress = [fn = py::handle(progress)](const std::string& recipe, const std::string& what,
+                                                         size_t done, size_t total) {
+                    py::gil_scoped_acquire acquire;
+                    fn(recipe, what, done, total);
+                };
+            const npu::NpuConfig cfg = config_of(params);
+            py::gil_scoped_release release;
+            return npusim::quant::quant_eval(o, cfg).to_json();
+        },
+        py::arg("params"), py::arg("recipes"), py::arg("minilm_dir"), py::arg("data_dir"), py::arg("lm_dir"),
+        py::arg("sentences"), py::arg("calib"), py::arg("tokens"), py::arg("lm_windows"), py::arg("calibration_dir"),
+        py::arg("progress"), "The accuracy-against-cost table of quantization recipes, as JSON.");
     m.def(
         "run_model",
         [](const py::dict& params, const std::string& model, const std::string& quant, int64_t prefill, int64_t decode,

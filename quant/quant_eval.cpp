@@ -1,0 +1,148 @@
+#include "quant/quant_eval.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "models/bert_reference.h"
+#include "models/llama_reference.h"
+#include "models/wordpiece.h"
+#include "quant/calibration.h"
+#include "quant/decoder_pass.h"
+#include "quant/encoder_pass.h"
+#include "sim/errors.h"
+
+namespace npusim::quant {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_all(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw npu::UserError(path + ": cannot read the " + what);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<std::string> read_lines(const std::string& path, size_t limit) {
+    std::stringstream in(read_all(path, "sentences"));
+    std::vector<std::string> out;
+    std::string line;
+    while (out.size() < limit && std::getline(in, line))
+        if (!line.empty()) out.push_back(line);
+    return out;
+}
+
+void check_range(const char* name, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi)
+        throw npu::UserError(std::string(name) + " must be " + std::to_string(lo) + " to " + std::to_string(hi) +
+                             ", got " + std::to_string(v));
+}
+
+}  // namespace
+
+QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) {
+    check_range("sentences", o.sentences, 2, 256);
+    check_range("calib", o.calib, 1, 404);
+    check_range("tokens", o.tokens, 1, 512);
+    if (!o.lm_dir.empty()) check_range("lm_windows", o.lm_windows, 1, 243);
+    std::vector<Recipe> recipes;  // parsed first: a typo fails before minutes of work
+    for (const std::string& name : o.recipes)
+        recipes.push_back(Recipe::parse(name));
+    const std::string data = o.data_dir + "/";
+
+    const models::ModelConfig mc = models::load_model(o.minilm_dir + "/config.json");
+    const models::BertReference ref(mc, models::SafeTensors(o.minilm_dir + "/model.safetensors"));
+    const models::WordPiece tok(o.minilm_dir + "/vocab.txt");
+    std::vector<std::vector<int32_t>> ids, calib;
+    for (const std::string& s : read_lines(data + "sentences-kjv.txt", static_cast<size_t>(o.sentences)))
+        ids.push_back(tok.encode(s));
+    for (const std::string& s : read_lines(data + "kjv-heldout.txt", static_cast<size_t>(o.calib)))
+        calib.push_back(tok.encode(s));
+    const EncoderStates reference = float_pass(ref, ids);
+    const models::ModelConfig sim_model = models::load_model("all-minilm-l6-v2");
+
+    QuantEvalTable table;
+    table.preset = cfg.name;
+    table.tokens = o.tokens;
+    table.sentences = static_cast<int64_t>(ids.size());
+    // The decoder LM: perplexity on held-out text (Revelation), calibrated on the sentence set
+    // (verses of the training books).
+    std::unique_ptr<models::LlamaReference> lm;
+    std::vector<std::vector<int32_t>> lm_windows, lm_calib;
+    if (!o.lm_dir.empty()) {
+        const models::ModelConfig lm_config = models::load_model(o.lm_dir + "/config.json");  // its errors first
+        lm = std::make_unique<models::LlamaReference>(lm_config, models::SafeTensors(o.lm_dir + "/model.safetensors"));
+        lm_windows = byte_windows(read_all(data + "kjv-heldout.txt", "text"), 255, static_cast<size_t>(o.lm_windows));
+        lm_calib = byte_windows(read_all(data + "sentences-kjv.txt", "text"), 255, 8);
+        table.float_perplexity = float_perplexity(*lm, lm_windows);
+        table.lm_windows = lm_windows.size();
+    }
+
+    for (size_t i = 0; i < recipes.size(); ++i) {
+        const Recipe& recipe = recipes[i];
+        const std::string& name = o.recipes[i];
+        auto report = [&](const char* what) {
+            return [&, what](const std::string&, size_t done, size_t total) {
+                if (o.progress) o.progress(name, what, done, total);
+            };
+        };
+        QuantEvalRow row;
+        Recipe resolved = recipe;
+        if (!recipe.rotate) {  // an encoder cannot be rotated: its columns stay empty
+            const Calibration cal = calibrate(ref, recipe, calib);
+            if (!o.calibration_dir.empty()) {
+                fs::create_directories(o.calibration_dir);
+                cal.save(o.calibration_dir + "/" + name + ".calib");
+            }
+            resolved = resolve(recipe, cal);
+            row.acc = compare(reference, quantized_pass(ref, recipe, cal, cfg, ids, report("encoder layer")));
+        }
+        row.recipe = resolved.name();
+        if (lm) {
+            const Calibration lc = calibrate_decoder(*lm, recipe, lm_calib);
+            row.perplexity = quantized_perplexity(*lm, recipe, lc, cfg, lm_windows, report("decoder layer"));
+        }
+        schedules::ModelRunOptions run;
+        run.prefill = o.tokens;
+        run.decode = 0;
+        Recipe charged = resolved;  // the promotions picked on the decoder are not the encoder's
+        charged.promote_percent = 0;
+        charged.rotate = false;  // offline: no run-time cost
+        row.sim = schedules::run_model(sim_model, charged, cfg, run);
+        table.rows.push_back(row);
+    }
+    return table;
+}
+
+std::string QuantEvalTable::to_json() const {
+    std::ostringstream o;
+    o.precision(9);
+    o << "{\"model\": \"all-minilm-l6-v2\", \"preset\": \"" << preset << "\", \"tokens\": " << tokens
+      << ", \"sentences\": " << sentences << ", \"lm_windows\": " << lm_windows
+      << ", \"float_perplexity\": " << float_perplexity << ", \"recipes\": [";
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const QuantEvalRow& r = rows[i];
+        o << (i ? ", " : "") << "{\"recipe\": \"" << r.recipe << "\", \"perplexity\": " << r.perplexity;
+        if (r.acc.sentences) {
+            o << ", \"mean_cosine\": " << r.acc.mean_cosine << ", \"min_cosine\": " << r.acc.min_cosine
+              << ", \"retrieval_agreement\": " << r.acc.retrieval_agreement << ", \"sentences\": " << r.acc.sentences
+              << ", \"layer_sqnr_db\": [";
+            for (size_t l = 0; l < r.acc.layer_sqnr_db.size(); ++l)
+                o << (l ? ", " : "") << r.acc.layer_sqnr_db[l];
+            o << "]";
+        } else {
+            o << ", \"mean_cosine\": null, \"min_cosine\": null, \"retrieval_agreement\": null, \"sentences\": 0, "
+                 "\"layer_sqnr_db\": null";
+        }
+        o << ", \"latency_s\": " << r.sim.ttft_s << ", \"energy_j\": " << r.sim.energy_j
+          << ", \"weight_bytes\": " << r.sim.weight_bytes << "}";
+    }
+    o << "]}";
+    return o.str();
+}
+
+}  // namespace npusim::quant

@@ -1,0 +1,52 @@
+#pragma once
+// Accuracy against cost of quantization recipes: each recipe is calibrated, run through the kernel
+// library on the host on all-MiniLM-L6-v2's real weights (and, optionally, on a decoder LM for
+// held-out perplexity), compared with the float32 references, and its encoder pass simulated on
+// an NPU for latency, energy and weight bytes. `npusim quant-eval` and `npusim.quant_eval` print
+// and return this table.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "quant/accuracy.h"
+#include "schedules/model_run.h"
+#include "sim/config/npu_config.h"
+
+namespace npusim::quant {
+
+struct QuantEvalOptions {
+    std::vector<std::string> recipes;
+    std::string minilm_dir;       // config.json, model.safetensors, vocab.txt
+    std::string data_dir;         // sentences-kjv.txt (evaluation), kjv-heldout.txt (calibration)
+    std::string lm_dir;           // a Llama-architecture decoder whose perplexity is measured; "" skips it
+    int64_t sentences = 256;      // of the shipped 256
+    int64_t calib = 32;           // calibration sentences
+    int64_t tokens = 128;         // tokens of the simulated encoder pass
+    int64_t lm_windows = 64;      // held-out windows of 256 bytes
+    std::string calibration_dir;  // where each recipe's scales are saved ("" does not save)
+    // (recipe, what is running, done, total), for a progress display.
+    std::function<void(const std::string&, const std::string&, size_t, size_t)> progress;
+};
+
+struct QuantEvalRow {
+    std::string recipe;        // resolved (+mpP names its promotions)
+    Accuracy acc;              // acc.sentences == 0: the encoder was not measured (+rot)
+    double perplexity = 0;     // the decoder LM's held-out perplexity per byte (0: not measured)
+    schedules::ModelReport sim;
+};
+
+struct QuantEvalTable {
+    std::string preset;
+    int64_t tokens = 0, sentences = 0;
+    size_t lm_windows = 0;
+    double float_perplexity = 0;
+    std::vector<QuantEvalRow> rows;
+    std::string to_json() const;
+};
+
+// Throws UserError for an unknown recipe, a missing file, or option values out of range (naming
+// the option and the allowed range).
+QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg);
+
+}  // namespace npusim::quant
