@@ -65,6 +65,13 @@ std::string num(double x) {
 }
 
 // Trace times: microseconds to the nanosecond, whatever the run's length.
+std::string object(const std::map<std::string, double>& m) {
+    std::string s = "{";
+    for (const auto& [k, v] : m)
+        s += std::string(s.size() > 1 ? ", " : "") + npu::json_quote(k) + ": " + num(v);
+    return s + "}";
+}
+
 std::string micros(double us) {
     char b[32];
     std::snprintf(b, sizeof b, "%.3f", us);
@@ -81,7 +88,9 @@ std::string ops_json(const PassResult& p) {
              ", \"kernel\": " + npu::json_quote(o.op.kernel) + ", \"shape\": " + npu::json_quote(fields_text(shape)) +
              ", \"schedule\": " + npu::json_quote(o.schedule) + ", \"count\": " + std::to_string(o.op.count) +
              ", \"seconds\": " + num(o.seconds) + ", \"energy_j\": " + num(o.energy_j) +
-             ", \"dram_bytes\": " + std::to_string(o.dram_bytes) + "}";
+             ", \"dram_bytes\": " + std::to_string(o.dram_bytes) + ", \"mac_ops\": " + std::to_string(o.mac_ops) +
+             ", \"vector_ops\": " + std::to_string(o.vector_ops) + ", \"engine_busy_s\": " + object(o.engine_busy_s) +
+             ", \"energy_j_by_component\": " + object(o.energy_j_by_component) + "}";
     }
     return s + "]";
 }

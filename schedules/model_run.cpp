@@ -39,6 +39,11 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
             r.seconds = rep.seconds;
             r.energy_j = rep.energy_j;
             r.dram_bytes = rep.dram_bytes_read + rep.dram_bytes_written;
+            r.mac_ops = rep.mac_ops;
+            r.vector_ops = rep.vector_ops;
+            for (const npu::EngineUse& e : rep.engines)
+                r.engine_busy_s[e.name] += static_cast<double>(e.busy_cycles) / (cfg.clock_mhz * 1e6);
+            r.energy_j_by_component = rep.energy_j_by_component;
             r.schedule = fields_text(call.knobs);
             std::lock_guard<std::mutex> g(lock);
             cache[key] = r;
