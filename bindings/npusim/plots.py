@@ -1,13 +1,16 @@
-"""Plots of npusim reports (matplotlib, drawn off-screen).
+"""Plots of npusim results (matplotlib). Every function returns the Figure; ``save=PATH`` also
+writes it. Off a notebook, matplotlib's Agg backend draws without a display.
 
     python -m npusim.plots REPORT.json OUT.png          breakdown of `npusim model --save REPORT.json`
     python -m npusim.plots pareto TABLE.json OUT.png    accuracy against latency of
                                                         `npusim quant-eval --save TABLE.json`
 """
+from __future__ import annotations
+
 import json
 import sys
 from collections import OrderedDict
-from typing import Mapping
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 # Op kinds, in stacking order: what each kernel of the library is, for a breakdown by role.
 _KIND = OrderedDict([
@@ -21,6 +24,25 @@ _KIND = OrderedDict([
 ])
 
 
+def _pyplot():
+    import matplotlib
+    if "ipykernel" not in sys.modules and "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _data(x: Any) -> Mapping:
+    return x.to_dict() if hasattr(x, "to_dict") else x
+
+
+def _done(fig, save: Optional[str]):
+    fig.tight_layout()
+    if save:
+        fig.savefig(save, dpi=120)
+    return fig
+
+
 def _kind(kernel: str) -> str:
     for kind, kernels in _KIND.items():
         if kernel in kernels:
@@ -28,45 +50,192 @@ def _kind(kernel: str) -> str:
     return "other"
 
 
-def _by_kind(ops) -> "OrderedDict[str, float]":
-    out = OrderedDict((k, 0.0) for k in list(_KIND) + ["other"])
+def _sum_by(ops, key) -> "OrderedDict[str, float]":
+    out: "OrderedDict[str, float]" = OrderedDict()
     for op in ops:
-        out[_kind(op["kernel"])] += op["seconds"] * op["count"]
+        for name, v in key(op):
+            out[name] = out.get(name, 0.0) + v * op.get("count", 1)
     return out
 
 
-def model_breakdown(report: Mapping, path: str) -> None:
-    """Saves a PNG: prefill time and one decode step's time (at the last context), stacked by op
-    kind, each beside its share; ``report`` is ``Npu.model(...)`` or ``npusim model --json``."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _stacked(ax, parts: Mapping[str, float], scale: float, unit: str, label: str, colors) -> None:
+    total = sum(parts.values())
+    left = 0.0
+    for i, (name, v) in enumerate(parts.items()):
+        if v <= 0:
+            continue
+        ax.barh(0, v * scale, left=left, color=colors[i % len(colors)], label=f"{name} {100 * v / total:.1f}%")
+        left += v * scale
+    ax.set_yticks([])
+    ax.set_xlabel(f"{label}: {total * scale:.4g} {unit}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6), ncol=3, fontsize=7, frameon=False)
 
-    passes = [("prefill", report["prefill_ops"], 1e3, "ms")]
-    if report["decode_ops_last_step"]:
-        passes.append((f"decode step at context {report['prefill_tokens'] + report['decode_tokens']}",
-                       report["decode_ops_last_step"], 1e3, "ms"))
-    fig, axes = plt.subplots(len(passes), 1, figsize=(9, 1.9 * len(passes) + 1.2), squeeze=False)
+
+def breakdown(result: Any, save: Optional[str] = None):
+    """Where time and energy go. For a model run (``Npu.model``, or ``npusim model --json``): rows
+    for the prefill and one decode step at the last context; columns for the time by op kind
+    (GEMM, attention, norms, ...), the energy by component (MAC array, vector unit, SRAM levels,
+    DRAM, static) and each engine's busy time (engines overlap, so busy times can sum past the
+    wall time). For a kernel ``Result``: one row, its energy by component and engine busy time."""
+    plt = _pyplot()
     colors = plt.get_cmap("tab10").colors
-    for ax, (label, ops, scale, unit) in zip(axes[:, 0], passes):
-        kinds = _by_kind(ops)
-        total = sum(kinds.values())
-        left = 0.0
-        for i, (kind, seconds) in enumerate(kinds.items()):
-            if seconds <= 0:
-                continue
-            ax.barh(0, seconds * scale, left=left, color=colors[i % len(colors)],
-                    label=f"{kind} {100 * seconds / total:.1f}%")
-            left += seconds * scale
-        ax.set_yticks([])
-        ax.set_xlabel(f"{label}: {total * scale:.4g} {unit}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55), ncol=4, fontsize=8, frameon=False)
-    title = (f"{report['model']} {report['quant']} on {report['preset']}: prefill {report['prefill_tokens']}, "
-             f"decode {report['decode_tokens']} ({report['decode_tokens_per_s']:.3g} tokens/s)")
+    d = _data(result)
+    if "prefill_ops" in d:
+        rows = [("prefill", d["prefill_ops"])]
+        if d.get("decode_ops_last_step"):
+            rows.append((f"decode step at context {d['prefill_tokens'] + d['decode_tokens']}",
+                         d["decode_ops_last_step"]))
+        title = (f"{d['model']} {d['quant']} on {d['preset']}: prefill {d['prefill_tokens']}, "
+                 f"decode {d['decode_tokens']} ({d['decode_tokens_per_s']:.3g} tokens/s)")
+    else:
+        op = {"kernel": d["program"], "count": 1, "seconds": d["seconds"],
+              "energy_j_by_component": d["energy_j_by_component"],
+              "engine_busy_s": {e["name"]: e["busy_cycles"] * d["seconds"] / max(d["cycles"], 1)
+                                for e in d["engines"]}}
+        rows = [(d["program"], [op])]
+        title = f"{d['program']} on {d['preset']}: {d['cycles']} cycles"
+    with_kinds = "prefill_ops" in d
+    ncols = 3 if with_kinds else 2
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(5 * ncols, 2.3 * len(rows) + 1), squeeze=False)
+    for r, (label, ops) in enumerate(rows):
+        panels = []
+        if with_kinds:
+            kinds = OrderedDict((k, 0.0) for k in list(_KIND) + ["other"])
+            kinds.update(_sum_by(ops, lambda o: [(_kind(o["kernel"]), o["seconds"])]))
+            panels.append((kinds, 1e3, "ms", f"{label} time"))
+        panels.append((_sum_by(ops, lambda o: o.get("energy_j_by_component", {}).items()), 1e3, "mJ",
+                       f"{label} energy"))
+        panels.append((_sum_by(ops, lambda o: o.get("engine_busy_s", {}).items()), 1e3, "ms",
+                       f"{label} engine busy"))
+        for c, (parts, scale, unit, what) in enumerate(panels):
+            _stacked(axes[r, c], parts, scale, unit, what, colors)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return _done(fig, save)
+
+
+def _points(items: Any) -> list:
+    """(label, MACs, DRAM bytes, seconds, precision) for each kernel result or model op."""
+    d = _data(items) if not isinstance(items, (list, tuple)) else None
+    if d is not None and "prefill_ops" in d:
+        ops = [dict(o, name="prefill " + o["name"]) for o in d["prefill_ops"]]
+        ops += [dict(o, name="decode " + o["name"]) for o in d.get("decode_ops_last_step") or []]
+        return [(o["name"], o["mac_ops"], o["dram_bytes"], o["seconds"], _precision(o["kernel"])) for o in ops]
+    out = []
+    for it in items if d is None else [items]:
+        x = _data(it)
+        if "mac_ops_by_type" in x:
+            prec = max(x["mac_ops_by_type"], key=x["mac_ops_by_type"].get) if x["mac_ops_by_type"] else "int8"
+            out.append((x["program"], x["mac_ops"], x["dram_bytes_read"] + x["dram_bytes_written"], x["seconds"],
+                        prec))
+        else:
+            out.append((x["name"], x["mac_ops"], x["dram_bytes"], x["seconds"], _precision(x["kernel"])))
+    return out
+
+
+def _precision(kernel: str) -> str:
+    return "int4" if "w4" in kernel else ("fp16" if "a16" in kernel else "int8")
+
+
+def roofline(items: Any, npu: Any, save: Optional[str] = None, min_macs: int = 1):
+    """The roofline of ``npu`` (an ``Npu`` or preset name) with kernels or ops placed on it: x is
+    the arithmetic intensity (MACs per DRAM byte), y the achieved MACs per second. ``items`` is a
+    list of kernel ``Result``s, or a model run (each of its prefill and decode ops). The roofs are
+    the MAC array's int8, int4 and fp16 peaks and the DRAM bandwidth (bytes/cycle x clock x
+    efficiency); no point lies above them. Ops without MACs (below ``min_macs``) are left out."""
+    from .npu import Npu
+    plt = _pyplot()
+    npu = npu if isinstance(npu, Npu) else Npu(npu)
+    pts = [p for p in _points(items) if p[1] >= min_macs and p[2] > 0 and p[3] > 0]
+    bw = npu.dram_bytes_per_s()
+    peaks = {t: npu.peak_macs_per_s(t) for t in ("int4", "int8", "fp16")}
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    xs = [p[1] / p[2] for p in pts] or [1.0]
+    lo, hi = min(xs + [peaks["fp16"] / bw]) / 4, max(xs + [peaks["int4"] / bw]) * 4
+    colors = {"int4": "tab:purple", "int8": "tab:blue", "fp16": "tab:orange"}
+    for t, peak in peaks.items():
+        ax.plot([lo, peak / bw, hi], [lo * bw, peak, peak], color=colors[t], lw=1.2,
+                label=f"{t} roof {peak / 1e12:.3g} TMAC/s")
+    for name, macs, dram, sec, prec in pts:
+        ax.scatter(macs / dram, macs / sec, color=colors.get(prec, "k"), s=24, zorder=3)
+        if len(pts) <= 24:
+            ax.annotate(name, (macs / dram, macs / sec), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (MACs per DRAM byte)")
+    ax.set_ylabel("achieved MACs per second")
+    ax.set_title(f"roofline of {npu.name}: DRAM {bw / 1e9:.3g} GB/s", fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.2)
+    return _done(fig, save)
+
+
+def timeline(trace: Union[str, Mapping, Any], save: Optional[str] = None, max_events: int = 20000):
+    """A Gantt chart of a simulation trace: one lane per engine (DMA channels, MAC array, vector
+    unit, per core), a bar per instruction. ``trace`` is a ``Result`` made with ``trace=True``, a
+    trace dict, or the path of a trace file (``--trace``). Instructions are coloured by kind (DMA
+    in, DMA out, matmul, vector ops)."""
+    plt = _pyplot()
+    if isinstance(trace, str):
+        with open(trace) as f:
+            trace = json.load(f)
+    elif hasattr(trace, "trace"):
+        if trace.trace is None:
+            raise ValueError("this Result has no trace: simulate with trace=True")
+        trace = trace.trace
+    events = trace["traceEvents"] if isinstance(trace, Mapping) else trace
+    procs = {e["pid"]: e["args"]["name"] for e in events if e.get("ph") == "M" and e["name"] == "process_name"}
+    lanes = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+             if e.get("ph") == "M" and e["name"] == "thread_name"}
+    bars = [e for e in events if e.get("ph") == "X"][:max_events]
+    keys = sorted({(e["pid"], e.get("tid", 0)) for e in bars})
+    row = {k: i for i, k in enumerate(keys)}
+    kinds: "OrderedDict[str, Any]" = OrderedDict()
+    cmap = plt.get_cmap("tab10").colors
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(keys) + 1.5))
+    for e in bars:
+        kind = e["name"].split()[0]
+        color = kinds.setdefault(kind, cmap[len(kinds) % len(cmap)])
+        ax.barh(row[(e["pid"], e.get("tid", 0))], e["dur"], left=e["ts"], color=color, height=0.7)
+    ax.set_yticks(range(len(keys)))
+    ax.set_yticklabels([f"{procs.get(p, p)} {lanes.get((p, t), t)}" if len(procs) > 1 else lanes.get((p, t), t)
+                        for p, t in keys], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("time (µs)")
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in kinds.values()], labels=list(kinds),
+              fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(keys) < 6 else -0.1),
+              ncol=min(6, len(kinds)), frameon=False)
+    return _done(fig, save)
+
+
+def heatmap(df: Any, x: str, y: str, value: str = "cycles", save: Optional[str] = None, best: str = "min",
+            fmt: str = "{:.3g}"):
+    """A heat map of a sweep's DataFrame (``npusim.sweep``): ``value`` for each (``x``, ``y``)
+    pair, the best cell (``best="min"`` or ``"max"``) outlined. Failed points (NaN) stay blank;
+    several rows per cell (other swept knobs) take the best of them."""
+    import numpy as np
+    plt = _pyplot()
+    agg = "min" if best == "min" else "max"
+    table = df.pivot_table(index=y, columns=x, values=value, aggfunc=agg)
+    fig, ax = plt.subplots(figsize=(1.0 * len(table.columns) + 2.5, 0.6 * len(table.index) + 1.8))
+    data = table.to_numpy(dtype=float)
+    im = ax.imshow(data, cmap="viridis_r" if best == "min" else "viridis", aspect="auto")
+    ax.set_xticks(range(len(table.columns)))
+    ax.set_xticklabels(table.columns)
+    ax.set_yticks(range(len(table.index)))
+    ax.set_yticklabels(table.index)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            if not np.isnan(data[i, j]):
+                ax.text(j, i, fmt.format(data[i, j]), ha="center", va="center", fontsize=7, color="w")
+    if np.isfinite(data).any():
+        i, j = np.unravel_index(np.nanargmin(data) if best == "min" else np.nanargmax(data), data.shape)
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2))
+        ax.set_title(f"{value}: best {fmt.format(data[i, j])} at {x}={table.columns[j]}, {y}={table.index[i]}",
+                     fontsize=9)
+    fig.colorbar(im, ax=ax, label=value)
+    return _done(fig, save)
 
 
 def _front(rows, key, better):
@@ -77,14 +246,13 @@ def _front(rows, key, better):
     return sorted((r for r in rows if not any(beats(o, r) for o in rows)), key=lambda r: r["latency_s"])
 
 
-def pareto(table: Mapping, path: str) -> None:
-    """Saves a PNG: each recipe's encoder embedding cosine (and the decoder LM's perplexity, when
-    measured) against its simulated latency, with the Pareto front joined (no other recipe both
-    faster and more accurate); marker area follows the weight bytes."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def pareto(table: Any, save: Optional[str] = None):
+    """Accuracy against cost of a ``npusim.quant_eval`` table (or ``quant-eval --save`` JSON): each
+    recipe's encoder embedding cosine (and the decoder LM's perplexity, when measured) against its
+    simulated latency, with the Pareto front joined (no other recipe both faster and more
+    accurate); marker area follows the weight bytes."""
+    plt = _pyplot()
+    table = _data(table)
     rows = table["recipes"]
     panels = [("mean_cosine", "mean cosine to float32 embeddings (all-MiniLM-L6-v2)", 1)]
     if any(r.get("perplexity") for r in rows):
@@ -103,14 +271,12 @@ def pareto(table: Mapping, path: str) -> None:
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
     fig.suptitle("accuracy against cost", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return _done(fig, save)
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    draw, what = model_breakdown, "model report"
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    draw, what = breakdown, "model report"
     if argv and argv[0] == "pareto":
         draw, what, argv = pareto, "quant-eval table", argv[1:]
     if len(argv) != 2 or argv[0] in ("-h", "--help"):
@@ -119,8 +285,8 @@ def main(argv=None) -> int:
     try:
         with open(argv[0]) as f:
             report = json.load(f)
-        draw(report, argv[1])
-    except (OSError, ValueError, KeyError) as e:
+        _pyplot().close(draw(report, save=argv[1]))
+    except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"npusim.plots: {argv[0]}: not a {what} ({type(e).__name__}: {e})", file=sys.stderr)
         return 1
     print(f"wrote {argv[1]}")
