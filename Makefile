@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation bench kernels-table
+.PHONY: all setup configure build test run clean format validation bench kernels-table stubs
 
 all: build
 
@@ -42,6 +42,11 @@ bench: build
 
 kernels-table: build
 	@$(PY) bench/kernel_table.py
+
+# The type stubs of the compiled module (bindings/npusim/_npusim.pyi); a test checks they are current.
+stubs: build
+	@cd $(BUILD)/python && $(PY) -m pybind11_stubgen npusim._npusim -o $(abspath $(BUILD))/stubs >/dev/null
+	@cp $(BUILD)/stubs/npusim/_npusim.pyi bindings/npusim/_npusim.pyi && echo "wrote bindings/npusim/_npusim.pyi"
 
 format:
 	@clang-format -i $$(find sim compiler kernels schedules bindings cli tests bench -name '*.cpp' -o -name '*.h')
