@@ -87,7 +87,7 @@ def quant_eval(recipes: Union[str, Sequence[str]] = ("w8a8", "w8a8-dynamic", "w4
 
 
 def _tqdm_progress():
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     bars = {}
 
     def update(recipe: str, what: str, done: int, total: int) -> None:

@@ -66,7 +66,7 @@ def sweep(space: Space, fn: Callable[..., Any], executor: Any = None, progress: 
     defined in a notebook: it is shipped to the workers with cloudpickle, and each worker needs
     ``npusim`` importable."""
     import pandas as pd
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar: it renders in terminals and notebooks alike
 
     pts = points(space)
     fn_bytes = cloudpickle.dumps(fn)
