@@ -14,7 +14,7 @@ setup:
 configure: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DNPUSIM_PYTHON=ON -DNPUSIM_TESTS=ON -DNPUSIM_BENCH=ON \
-	  -DPython_EXECUTABLE=$(PY) -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir) >/dev/null
+	  -DPython_EXECUTABLE=$(PY) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)

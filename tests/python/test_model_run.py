@@ -134,7 +134,7 @@ def test_python_api_matches_the_cli():
     import npusim
     r = npusim.Npu("default").model("qwen2.5-0.5b", quant="w8a16", prefill=32, decode=4)
     cli = model("--model", "qwen2.5-0.5b", "--quant", "w8a16", "--prefill", "32", "--decode", "4")
-    assert r == cli
+    assert r.to_dict() == cli
     assert "llama-3.2-1b" in npusim.model_names()
     with pytest.raises(npusim.ModelError, match="unknown model 'nope'"):
         npusim.Npu().model("nope")
