@@ -10,6 +10,8 @@
 //               (multiplier, shift) per channel: no floating point at run time. Bit-exact.
 //   gemm_w4a8   as w8a8 with int4 weights packed two per byte (even k in the low nibble), unpacked
 //               on chip by the vector unit before the MatMul. Bit-exact.
+//   gemm_f16    fp16 x fp16 MACs accumulating in fp32, the result rounded to fp16 once (the
+//               unquantized baseline).
 //   gemm_w8a16  fp16 activations, int8 weights with an fp16 scale per group of `group` K-elements
 //   gemm_w4a16  per output channel (group = K: per channel), dequantized to fp16 on chip; fp16 x
 //               fp16 MACs accumulate in fp32; the result is rounded to fp16 once.
@@ -48,7 +50,8 @@ struct Gemm {
 enum QParam { kBias = 0, kMultiplier = 1, kShift = 2 };
 
 Gemm make_gemm_w8a8(int k_extent);
-Gemm make_gemm_w4a8(int k_extent);                              // k_extent even
+Gemm make_gemm_w4a8(int k_extent);  // k_extent even
+Gemm make_gemm_f16(int k_extent);
 Gemm make_gemm_weight_only(int k_extent, int bits, int group);  // bits 8 or 4; group divides K
 Gemm make_gemm_w8a8_dynamic(int k_extent);
 

@@ -1,10 +1,26 @@
-// gemm_w8a16 / gemm_w4a16 (weight-only, fp16 MACs) and gemm_w8a8_dynamic (per-token activation
-// quantization at run time).
+// gemm_f16 (fp16 x fp16), gemm_w8a16 / gemm_w4a16 (weight-only, fp16 MACs) and gemm_w8a8_dynamic
+// (per-token activation quantization at run time).
 #include "kernels/gemm/gemm.h"
 
 namespace npusim::kernels {
 
 using namespace Halide;
+
+Gemm make_gemm_f16(int k_extent) {
+    Gemm g;
+    ImageParam a(Float(16), 2, "a");
+    ImageParam w(Float(16), 2, "w");
+    g.k = RDom(0, k_extent, "k");
+    g.acc(g.n, g.m) = 0.0f;
+    g.acc(g.n, g.m) += cast<float>(a(g.k, g.m)) * cast<float>(w(g.k, g.n));
+    g.result = Func("convert");
+    g.result(g.n, g.m) = cast<float16_t>(g.acc(g.n, g.m));
+    g.out(g.n, g.m) = g.result(g.n, g.m);
+    g.inputs = {a, w};
+    g.a_sources = {a};
+    g.w_sources = {w};
+    return g;
+}
 
 Gemm make_gemm_weight_only(int k_extent, int bits, int group) {
     Gemm g;

@@ -12,7 +12,7 @@ namespace npusim::schedules {
 
 namespace {
 
-enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic };
+enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic, F16 };
 
 class GemmKernel : public Kernel {
 public:
@@ -108,6 +108,7 @@ public:
                           : variant_ == Variant::W4A8  ? kernels::make_gemm_w4a8(K)
                           : variant_ == Variant::W8A16 ? kernels::make_gemm_weight_only(K, 8, group(s))
                           : variant_ == Variant::W4A16 ? kernels::make_gemm_weight_only(K, 4, group(s))
+                          : variant_ == Variant::F16   ? kernels::make_gemm_f16(K)
                                                        : kernels::make_gemm_w8a8_dynamic(K);
         apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(m), static_cast<int>(n), K);
         KernelInstance inst;
@@ -118,7 +119,7 @@ public:
             inst.input_shapes.push_back({n, 3});
         else if (weight_only())
             inst.input_shapes.push_back({k / s.at("group"), n});
-        else
+        else if (variant_ == Variant::W8A8Dynamic)
             inst.input_shapes.push_back({n});
         inst.output = g.out;
         inst.output_shape = {n, m};
@@ -195,8 +196,11 @@ const std::vector<const Kernel*>& gemm_kernels() {
                                     "fp16 activations quantized per token at run time (absmax over K), int8 x int8 "
                                     "-> int32, out = fp16(acc * absmax/127 * w_scale[n]) (bit-exact vs float32); "
                                     "needs stage_a=panel");
+    static const GemmKernel f16(Variant::F16, "gemm_f16",
+                                "fp16 x fp16 weights (w [n, k] fp16), fp32 accumulation, fp16 out: the unquantized "
+                                "baseline");
     static const LmHeadKernel lm_head({&w8a8, &w4a8, &w8a16, &w4a16});
-    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic, &lm_head};
+    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic, &f16, &lm_head};
     return all;
 }
 

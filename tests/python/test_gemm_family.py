@@ -65,6 +65,20 @@ def test_weight_only_matches_float64_reference(bits, group):
     assert np.all(np.abs(got.astype(np.float64) - want) <= bound)
 
 
+def test_f16_matches_float64_reference():
+    a = RNG.standard_normal((M, K)).astype(np.float16)
+    w = RNG.standard_normal((N, K)).astype(np.float16)
+    got = npusim.kernel_host("gemm_f16", {"a": a, "w": w}, schedule={"tile_k": 64}, m=M, n=N, k=K)
+    want = a.astype(np.float64) @ w.astype(np.float64).T
+    magnitude = np.abs(a.astype(np.float64)) @ np.abs(w.astype(np.float64)).T
+    bound = 2.0**-11 * np.abs(want) + K * 2.0**-23 * magnitude + 1e-6  # as the weight-only variants
+    assert np.all(np.abs(got.astype(np.float64) - want) <= bound)
+    r = npusim.Npu("default").kernel("gemm_f16", schedule={"stage_a": "panel", "stage_b": "panel"}, m=M, n=N, k=K)
+    assert r.mac_ops_by_type == {"fp16": M * N * K}
+    assert r.dram_bytes_read == 2 * (M * K + N * K)  # each fp16 operand read once
+    assert r.cycles >= r.kernel_roofline_cycles
+
+
 def test_dynamic_activation_quantization_is_bit_exact():
     a = (RNG.standard_normal((M, K)) * 3).astype(np.float16)
     a[3] = 0  # an all-zero token quantizes to zeros
