@@ -18,6 +18,7 @@ CASES = [
     ("gemm_w8a8", dict(m=1, n=8192, k=2048), "decode gate/up proj"),
     ("gemm_w4a8", dict(m=512, n=2048, k=2048), "prefill, int4 weights"),
     ("gemm_w8a8_dynamic", dict(m=512, n=2048, k=2048), "prefill, per-token activations"),
+    ("gemm_f16", dict(m=512, n=2048, k=2048), "prefill, unquantized fp16"),
     ("gemm_w8a16", dict(m=1, n=2048, k=2048, group=128), "decode, weight-only int8"),
     ("gemm_w4a16", dict(m=1, n=2048, k=2048, group=128), "decode, weight-only int4"),
     ("lm_head", dict(t=1, d=2048, vocab=128256, w_bits=8, a_bits=8), "decode, W8A8"),
@@ -84,7 +85,7 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 | family | kernels | numerics (host tests) |
 |---|---|---|
 | GEMM | `gemm_w8a8`, `gemm_w4a8` | int8 x int8 (int4 unpacked on chip) -> int32, fixed-point requantization: bit-exact |
-| | `gemm_w8a16`, `gemm_w4a16` | weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation: fp32 accumulation error + one fp16 rounding |
+| | `gemm_f16`, `gemm_w8a16`, `gemm_w4a16` | fp16 weights, or weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation: fp32 accumulation error + one fp16 rounding |
 | | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
 | | `gemm_w8a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
 | KV cache | `kv_scale`, `kv_quantize` | appending tokens: per-token, per-head scale from the absmax, then int8 or packed int4 values: bit-exact against float32 |
