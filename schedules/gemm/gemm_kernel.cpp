@@ -72,13 +72,13 @@ public:
         }
         s.parallel = npu.cores > 1;
         // Per-token quantization reads each activation row whole before the MatMuls: a panel of
-        // tile_m rows (fp16, and its int8 quantization) must fit in half of l1. Any A panel must:
-        // fp16 activations of a long K (Llama-3.2-3B's down projection, K = 8192) take twice the
-        // bytes of the int8 ones the hexagon_8gen3 defaults above were measured with.
+        // tile_m rows (fp16, and its int8 quantization) must fit in half of l1. So must an fp16 A
+        // panel: a long K (Llama-3.2-3B's down projection, K = 8192) takes twice the bytes of the
+        // int8 panels the hexagon_8gen3 defaults above were measured with.
         if (variant_ == Variant::W8A8Dynamic) s.stage_a = "panel";
-        if (s.stage_a == "panel") {
+        if (s.stage_a == "panel" && (variant_ == Variant::W8A8Dynamic || activation_fp16())) {
             const int64_t k = shape.at("k");
-            const int64_t bytes_per_a = variant_ == Variant::W8A8Dynamic ? 3 : (activation_fp16() ? 2 : 1);
+            const int64_t bytes_per_a = variant_ == Variant::W8A8Dynamic ? 3 : 2;
             while (s.tile_m > 1 && int64_t{s.tile_m} * k * bytes_per_a > npu.sram_l1_bytes / 2)
                 s.tile_m /= 2;
         }
