@@ -32,7 +32,7 @@ exp.table("Cycles by group size with each preset's default schedule",
           ["preset", "MAC array", "shape", "group", "tile_k", "cycles", "vs per channel", "extra scale bytes read"],
           rows)
 
-tiles = [64, 256] if exp.quick else [32, 64, 128, 256, 512]
+tiles = [64, 128] if exp.quick else [32, 64, 128, 256]
 npu = npusim.Npu("default")
 shape = dict(m=1, n=4096, k=4096)
 
