@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation bench kernels-table stubs
+.PHONY: all setup configure build test run clean format validation bench kernels-table stubs experiments
 
 all: build
 
@@ -39,6 +39,10 @@ validation: build
 
 bench: build
 	@$(BUILD)/bin/bench_simulator
+
+# Every experiment in full (experiments/README.md): tables and figures under out/experiments/.
+experiments: build
+	@for e in experiments/*/run.py; do $(PY) $$e || exit 1; done
 
 kernels-table: build
 	@$(PY) bench/kernel_table.py
