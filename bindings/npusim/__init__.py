@@ -22,7 +22,6 @@ _packaged = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "configs
 if _os.path.isdir(_packaged) and not _os.environ.get("NPUSIM_CONFIG_DIR"):
     _os.environ["NPUSIM_CONFIG_DIR"] = _packaged
 
-from . import _npusim  # noqa: E402
 from ._npusim import (  # noqa: E402,F401  (re-exported)
     ConfigError,
     InternalError,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import OrderedDict
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 # Op kinds, in stacking order: what each kernel of the library is, for a breakdown by role.
 _KIND = OrderedDict([

@@ -1,6 +1,5 @@
 """Repeated use: one process runs 1,000 simulations with different presets and shapes; after a
 warm-up that compiles every (kernel, shape, schedule) once, its memory must stay flat."""
-import os
 import subprocess
 import sys
 
