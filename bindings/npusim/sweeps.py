@@ -68,6 +68,9 @@ def sweep(space: Space, fn: Callable[..., Any], executor: Any = None, progress: 
     import pandas as pd
     from tqdm import tqdm  # a text bar: it renders in terminals and notebooks alike
 
+    if not (executor is None or executor == "serial" or hasattr(executor, "submit")):
+        raise TypeError("sweep executor must be None (local worker processes), 'serial', a "
+                        f"concurrent.futures.Executor or a dask.distributed.Client, got {executor!r}")
     pts = points(space)
     fn_bytes = cloudpickle.dumps(fn)
     rows: List[Optional[tuple]] = [None] * len(pts)

@@ -161,6 +161,8 @@ def test_sweep_serial_reports_failures_per_point():
     assert len(npusim.sweeps.failed(df)) == 2
     with pytest.raises(TypeError, match="'m' must be a list"):
         npusim.sweep({"m": 5}, _gemm_point)
+    with pytest.raises(TypeError, match="executor must be None"):
+        npusim.sweep(SPACE, _gemm_point, executor="threads")
 
 
 def test_sweep_worker_processes_and_dask_cluster_equal_serial():
