@@ -4,7 +4,8 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation bench kernels-table stubs experiments
+.PHONY: all setup configure build test run clean format validation bench kernels-table stubs experiments fuzz fuzz-build \
+        fuzz-long test-sanitize
 
 all: build
 
@@ -21,8 +22,31 @@ build: configure
 	@# Make `import npusim` work in the venv: point it at the built package.
 	@echo "$(abspath $(BUILD))/python" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/npusim-build.pth
 
-test: build
+# Every test: the C++ and Python suites, then a short run of each fuzz target (FUZZ_SECONDS each).
+test: build fuzz-build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@ctest --test-dir build-fuzz --output-on-failure
+
+# The fuzz targets of the input parsers (tests/fuzz/), built with clang, libFuzzer, ASan and UBSan.
+FUZZ_SECONDS ?= 20
+fuzz-build: setup
+	@cmake --preset fuzz -DNPUSIM_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+fuzz: fuzz-build
+	@ctest --test-dir build-fuzz --output-on-failure
+
+# Each target for 10 minutes, one after another (about 40 minutes); the executions reached are
+# in each run's final stats (stat::number_of_executed_units).
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
+
+# The whole C++ test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CMakePresets.json).
+test-sanitize: setup
+	@cmake --preset sanitize >/dev/null
+	@cmake --build build-sanitize -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath tests/sanitize/lsan.supp) \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L 'unit|error|golden'
 
 # The main job: Llama-3.2-1B, W4A8 static, prefill 512 + decode 128 on the default preset; the
 # summary and per-layer table on stdout, the JSON report, a trace and a breakdown plot under out/.
@@ -56,4 +80,4 @@ format:
 	@clang-format -i $$(find sim compiler kernels schedules bindings cli tests bench -name '*.cpp' -o -name '*.h')
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) build-fuzz build-sanitize

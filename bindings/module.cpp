@@ -16,6 +16,7 @@
 #include "schedules/tuner.h"
 #include "sim/config/npu_config.h"
 #include "sim/errors.h"
+#include "sim/host_memory.h"
 #include "sim/simulator.h"
 
 namespace py = pybind11;
@@ -345,6 +346,8 @@ PYBIND11_MODULE(_npusim, m) {
     });
     m.def("model_names", &npusim::models::model_names, "Names of the shipped model configs.");
     m.def("config_dir", &npu::config_dir, "The folder of the presets (npu/) and model configs (models/).");
+    m.def("available_host_bytes", &npu::available_host_bytes,
+          "Bytes this process can still allocate (MemAvailable, within the cgroup limit); 0 if unknown.");
     m.def(
         "quant_eval",
         [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,

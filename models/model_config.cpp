@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "models/json_value.h"
 #include "sim/config/npu_config.h"
@@ -10,6 +11,14 @@
 namespace npusim::models {
 
 namespace {
+
+// An integral JSON number as written; beyond int64 it may not be cast, so it is printed as a double.
+std::string number_text(double x) {
+    if (std::fabs(x) < 0x1p62) return std::to_string(static_cast<long long>(x));
+    std::ostringstream s;
+    s << x;
+    return s.str();
+}
 
 struct Reader {
     const JsonValue& root;
@@ -32,8 +41,8 @@ struct Reader {
         if (v.kind != JsonValue::Kind::Number || v.number != std::floor(v.number))
             fail(field, "must be an integer");
         if (v.number < static_cast<double>(lo) || v.number > static_cast<double>(hi))
-            fail(field, "= " + std::to_string(static_cast<long long>(v.number)) + " is outside [" + std::to_string(lo) +
-                            ", " + std::to_string(hi) + "]");
+            fail(field, "= " + number_text(v.number) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                            "]");
         return static_cast<int64_t>(v.number);
     }
     bool boolean_or(const std::string& field, bool fallback) const {

@@ -7,12 +7,14 @@
 
 #include "models/json_value.h"
 #include "sim/errors.h"
+#include "sim/host_memory.h"
 
 namespace npusim::models {
 
 namespace {
 
 constexpr uint64_t kMaxHeader = 64u << 20;  // the format allows 100 MB; real headers are kilobytes
+constexpr uint64_t kMaxElements = uint64_t{1} << 40;
 
 int dtype_bytes(const std::string& d) {
     if (d == "F32" || d == "I32") return 4;
@@ -52,7 +54,23 @@ float half_to_float(uint16_t h) {
 SafeTensors::SafeTensors(const std::string& path) : path_(path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw npu::UserError(path + ": cannot open the weights file");
-    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The bytes, then each tensor as float32 (twice the bytes of an F16/BF16 file): checked first.
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
+    in.seekg(0);
+    npu::check_host_memory(3 * size, path + ": reading the weights (" + std::to_string(size) + " bytes)");
+    parse(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+}
+
+SafeTensors SafeTensors::from_bytes(const std::string& bytes, const std::string& source) {
+    SafeTensors t;
+    t.path_ = source;
+    t.parse(bytes);
+    return t;
+}
+
+void SafeTensors::parse(const std::string& all) {
+    const std::string& path = path_;
     if (all.size() < 8) throw npu::UserError(path + ": not a safetensors file (shorter than its 8-byte header length)");
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i)
@@ -78,14 +96,16 @@ SafeTensors::SafeTensors(const std::string& path) : path_(path) {
         if (!dtype_bytes(e.dtype)) throw npu::UserError(where + ": unknown dtype '" + e.dtype + "'");
         uint64_t count = 1;
         for (const JsonValue& d : sh->array) {
-            if (d.kind != JsonValue::Kind::Number || d.number < 0 || d.number > 1e12 || d.number != std::floor(d.number))
+            if (d.kind != JsonValue::Kind::Number || d.number < 0 || d.number != std::floor(d.number))
                 throw npu::UserError(where + ": shape entries must be non-negative integers");
+            // Checked before multiplying, so no product of extents can wrap around.
+            if (d.number > static_cast<double>(kMaxElements / std::max<uint64_t>(count, 1)))
+                throw npu::UserError(where + ": more than 2^40 elements");
             e.shape.push_back(static_cast<int64_t>(d.number));
             count *= static_cast<uint64_t>(d.number);
-            if (count > (uint64_t{1} << 40)) throw npu::UserError(where + ": more than 2^40 elements");
         }
         for (const JsonValue& o : off->array)
-            if (o.kind != JsonValue::Kind::Number || o.number < 0 || o.number != std::floor(o.number))
+            if (o.kind != JsonValue::Kind::Number || o.number < 0 || o.number > 0x1p53 || o.number != std::floor(o.number))
                 throw npu::UserError(where + ": data_offsets must be non-negative integers");
         e.begin = static_cast<uint64_t>(off->array[0].number);
         e.end = static_cast<uint64_t>(off->array[1].number);
@@ -136,7 +156,7 @@ FloatTensor SafeTensors::floats(const std::string& name, const std::vector<int64
     const size_t n = (e.end - e.begin) / static_cast<size_t>(dtype_bytes(e.dtype));
     t.data.resize(n);
     if (e.dtype == "F32") {
-        std::memcpy(t.data.data(), p, n * 4);
+        if (n) std::memcpy(t.data.data(), p, n * 4);  // an empty vector's data() may be null
     } else if (e.dtype == "F16" || e.dtype == "BF16") {
         for (size_t i = 0; i < n; ++i) {
             uint16_t h;

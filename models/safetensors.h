@@ -23,6 +23,8 @@ public:
     // Reads the whole file. Throws UserError for a missing file, a malformed header, an unknown
     // dtype, or data offsets that overlap, leave gaps or run past the end.
     explicit SafeTensors(const std::string& path);
+    // The same checks on a file already in memory; `source` names it in errors.
+    static SafeTensors from_bytes(const std::string& bytes, const std::string& source);
 
     const std::string& path() const { return path_; }
     std::vector<std::string> names() const;
@@ -33,6 +35,8 @@ public:
     FloatTensor floats(const std::string& name, const std::vector<int64_t>& want = {}) const;
 
 private:
+    SafeTensors() = default;
+    void parse(const std::string& all);
     struct Entry {
         std::string dtype;
         std::vector<int64_t> shape;

@@ -142,6 +142,9 @@ void require_decoder(const ModelConfig& m) {
 std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk,
                             int64_t capacity) {
     if (tokens < 1) throw ModelError("prefill needs at least one token");
+    if (tokens > kMaxTokens)
+        throw ModelError("prefill of " + std::to_string(tokens) + " tokens: at most " + std::to_string(kMaxTokens) +
+                         " are modelled");
     if (!m.decoder) {
         // An encoder reads the whole sequence at once: word, position and token-type embeddings
         // (the last two a residual add each), LayerNorm, the layers.
@@ -170,7 +173,9 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
 
 std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t context, int64_t capacity) {
     require_decoder(m);
-    if (context < 1) throw ModelError("decode needs a context of at least one token");
+    if (context < 1 || context > kMaxTokens)
+        throw ModelError("decode at a context of " + std::to_string(context) + " tokens: it must be 1 to " +
+                         std::to_string(kMaxTokens));
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", 1}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
     for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { decoder_layer(ops, c, 1, context, capacity, n); });
@@ -182,7 +187,8 @@ std::vector<Op> decode_ops(const ModelConfig& m, const QuantRecipe& q, int64_t c
 std::vector<Op> verify_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t context,
                            int64_t capacity) {
     require_decoder(m);
-    if (tokens < 1 || context < tokens) throw ModelError("verification needs 1 <= tokens <= context");
+    if (tokens < 1 || context < tokens || context > kMaxTokens)
+        throw ModelError("verification needs 1 <= tokens <= context <= " + std::to_string(kMaxTokens));
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
     for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { decoder_layer(ops, c, tokens, context, capacity, n); });

@@ -31,6 +31,9 @@ struct Op {
 // `capacity` is the KV cache's length in tokens (0: just the context): attention is compiled once
 // per capacity and reads the cache up to the context, as a run-time parameter.
 
+// The longest prompt or context modelled, in tokens (ModelError beyond it).
+constexpr int64_t kMaxTokens = int64_t{1} << 20;
+
 // Prefill of `tokens` tokens in chunks of `chunk` (each chunk attends to everything before it). For
 // an encoder (BERT): one bidirectional pass over the tokens (`chunk` does not apply).
 std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk,

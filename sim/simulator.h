@@ -12,6 +12,10 @@ namespace npu {
 // A run stops with a ProgramError after this many statements and loop iterations, so a runaway
 // loop count is reported instead of simulated for hours.
 constexpr uint64_t kMaxRunSteps = 100'000'000;
+// With a trace, every instruction keeps a slice in memory (about 500 bytes with its JSON), so a
+// traced run stops at far fewer statements: about 1 GiB of trace, before the host runs out.
+constexpr uint64_t kMaxTracedSteps = 2'000'000;
+constexpr uint64_t kTraceBytesPerSlice = 500;
 
 // Throws ScheduleError (SRAM overflow), ProgramError (malformed program, deadlock, out-of-bounds
 // box) or ConfigError.

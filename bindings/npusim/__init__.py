@@ -30,6 +30,7 @@ from ._npusim import (  # noqa: E402,F401  (re-exported)
     ScheduleError,
     ShapeError,
     UserError,
+    available_host_bytes,
     config_dir,
     model_names,
     param_specs,
@@ -58,6 +59,6 @@ __all__ = [
     "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune",
     "gemm_host", "compile_gemm", "requant_params", "quantize_multiplier",
     "quant_eval", "MiniLM", "minilm_dir", "sentences", "data_dir",
-    "sweep", "preset_names", "model_names", "param_specs", "config_dir",
+    "sweep", "preset_names", "model_names", "param_specs", "config_dir", "available_host_bytes",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "ModelError", "InternalError",
 ]

@@ -26,16 +26,19 @@ int64_t dim(const Shape& s, const char* n) {
 }
 
 // A kernel whose schedule is row_tiles. The first shape dimension is the rows; `bytes_per_element`
-// is the SRAM a tile needs per element (inputs, staged intermediates, output), for the defaults.
+// is the SRAM a tile needs per element (inputs, staged intermediates, output), and
+// `resident_per_element` what stays on chip for the whole kernel per element of a row
+// (per-channel parameters), for the defaults.
 class RowKernel : public Kernel {
 public:
     using Builder = std::function<KernelInstance(const Shape&, const RowTiles&)>;
     RowKernel(std::string name, std::string summary, std::vector<ShapeDim> dims, int64_t bytes_per_element,
-              Builder build)
+              Builder build, int64_t resident_per_element = 0)
         : name_(std::move(name)),
           summary_(std::move(summary)),
           dims_(std::move(dims)),
           bytes_per_element_(bytes_per_element),
+          resident_per_element_(resident_per_element),
           build_(std::move(build)) {}
     std::string name() const override { return name_; }
     std::string summary() const override { return summary_; }
@@ -44,10 +47,10 @@ public:
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
         // The first dimension is the row (tile) dimension; the others make up one row.
         const std::string& rows = dims_.front().name;
-        int64_t row = bytes_per_element_;
+        int64_t elements = 1;
         for (const auto& [n, v] : shape)
-            if (n != rows) row *= v;
-        return row_tile_defaults(npu, shape.at(rows), row);
+            if (n != rows) elements *= v;
+        return row_tile_defaults(npu, shape.at(rows), elements * bytes_per_element_, elements * resident_per_element_);
     }
     KernelInstance build(const Shape& shape, const Knobs& knobs) const override {
         return build_(shape, RowTiles::from_knobs(knobs));
@@ -56,7 +59,7 @@ public:
 protected:
     std::string name_, summary_;
     std::vector<ShapeDim> dims_;
-    int64_t bytes_per_element_;
+    int64_t bytes_per_element_, resident_per_element_;
     Builder build_;
 };
 
@@ -159,7 +162,8 @@ const std::vector<const Kernel*>& row_kernels() {
             kernels::Requantize k = kernels::make_requantize();
             apply_row_tiles(k.out, {k.r}, {k.acc}, {k.qparams}, {}, r, m);
             return KernelInstance{{k.acc, k.qparams}, {{n, m}, {n, 3}}, k.out, {n, m}};
-        });
+        },
+        3 * 4);  // multiplier, shift and bias (int32) per channel
     static const EmbeddingKernel embedding(
         "embedding",
         "embedding lookup: out[t] = table[ids[t]] (fp16 rows; one gathered row DMA per token, ids clamped to the "

@@ -20,11 +20,15 @@ std::vector<KnobSpec> row_tile_knobs() {
     };
 }
 
-Knobs row_tile_defaults(const npu::NpuConfig& cfg, int64_t rows, int64_t bytes_per_row) {
+Knobs row_tile_defaults(const npu::NpuConfig& cfg, int64_t rows, int64_t bytes_per_row, int64_t resident_bytes) {
     int64_t tile = 1;
     while (tile < 64 && tile * 2 <= rows && 2 * (tile * 2) * bytes_per_row <= cfg.sram_l1_bytes / 4)
         tile *= 2;
-    return {{"tile_t", std::to_string(tile)}, {"double_buffer", "1"}, {"parallel", cfg.cores > 1 ? "1" : "0"}};
+    // A small SRAM (Ethos-U: 40 KiB) may hold one row tile beside the resident inputs but not two.
+    const bool double_buffer = 2 * tile * bytes_per_row + resident_bytes <= cfg.sram_l1_bytes;
+    return {{"tile_t", std::to_string(tile)},
+            {"double_buffer", double_buffer ? "1" : "0"},
+            {"parallel", cfg.cores > 1 ? "1" : "0"}};
 }
 
 void apply_row_tiles(Func out, const std::vector<Func>& per_tile, const std::vector<ImageParam>& row_inputs,

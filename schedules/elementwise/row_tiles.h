@@ -28,7 +28,9 @@ std::vector<KnobSpec> row_tile_knobs();
 // Defaults for a preset: the largest power-of-two tile (up to 64 rows, and no more than `rows`)
 // whose double-buffered working set, `bytes_per_row` of SRAM per row, fits a quarter of the
 // preset's l1 (the rest stays free for the kernels around it); parallel when it has several cores.
-Knobs row_tile_defaults(const npu::NpuConfig& npu, int64_t rows, int64_t bytes_per_row);
+// Double-buffered unless two tiles and the `resident_bytes` held for the whole kernel (per-channel
+// parameters) overflow l1.
+Knobs row_tile_defaults(const npu::NpuConfig& npu, int64_t rows, int64_t bytes_per_row, int64_t resident_bytes = 0);
 
 void apply_row_tiles(Halide::Func out, const std::vector<Halide::Func>& per_tile,
                      const std::vector<Halide::ImageParam>& row_inputs,

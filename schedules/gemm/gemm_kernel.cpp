@@ -1,5 +1,6 @@
 // Registry entries of the GEMM family: shapes m, n, k (and group for weight-only variants); the
 // knobs of GemmSchedule; per-preset defaults.
+#include <algorithm>
 #include <functional>
 
 #include "kernels/gemm/gemm.h"
@@ -82,6 +83,7 @@ public:
             while (s.tile_m > 1 && int64_t{s.tile_m} * k * bytes_per_a > npu.sram_l1_bytes / 2)
                 s.tile_m /= 2;
         }
+        fit_sram(s, npu, shape);
         return s.to_map();
     }
     void check(const Shape& s, const Knobs& knobs) const override {
@@ -130,6 +132,54 @@ public:
     }
 
 private:
+    // The l1 bytes a schedule allocates, from the buffers the lowering makes (the Funcs an SRAM
+    // overflow lists): A and W as staged (twice, double-buffered), W unpacked or dequantized, the
+    // output tile before its DMA, and the per-channel parameters. Exact for the int8 variants,
+    // an upper bound for the others.
+    int64_t l1_bytes(const GemmSchedule& s, int64_t m, int64_t n, int64_t k) const {
+        const int64_t tm = std::min<int64_t>(s.tile_m, m), tn = std::min<int64_t>(s.tile_n, n);
+        const int64_t tk = std::min<int64_t>(s.tile_k, k), copies = s.double_buffer ? 2 : 1;
+        const bool w4 = variant_ == Variant::W4A8 || variant_ == Variant::W4A16;
+        const int64_t a_bytes_x2 = variant_ == Variant::W8A8Dynamic ? 6 : activation_fp16() ? 4 : 2;
+        const int64_t w_bytes_x2 = w4 ? 1 : variant_ == Variant::F16 ? 4 : 2;
+        const int64_t w_work = variant_ == Variant::W4A8 ? 1 : activation_fp16() && variant_ != Variant::F16 ? 2 : 0;
+        const int64_t out_bytes = variant_ == Variant::W8A8 || variant_ == Variant::W4A8 ? 1 : 2;
+        const int64_t a_k = s.stage_a == "panel" ? k : tk, w_k = s.stage_b == "panel" ? k : tk;
+        return copies * tm * a_k * a_bytes_x2 / 2 + copies * tn * w_k * w_bytes_x2 / 2 + tn * tk * w_work +
+               tm * tn * out_bytes + 12 * tn;
+    }
+
+    // Presets with small SRAMs (Ethos-U: 40 KiB of l1 and 8 KiB of accumulators; RK3588: 64 KiB
+    // of accumulators) cannot hold the tiles chosen for the larger ones: halve them until they
+    // fit. The accumulator tile (tile_m x tile_n int32) first, by its longer side; then an A panel
+    // becomes per-K-step staging; then K steps down to 64, then the longer tile side, then K.
+    void fit_sram(GemmSchedule& s, const npu::NpuConfig& npu, const Shape& shape) const {
+        const int64_t m = shape.at("m"), n = shape.at("n"), k = shape.at("k");
+        auto halve_longer = [&] {
+            if (std::min<int64_t>(s.tile_m, m) >= std::min<int64_t>(s.tile_n, n) && s.tile_m > 1)
+                s.tile_m = static_cast<int>(std::min<int64_t>(s.tile_m, m)) / 2;
+            else if (s.tile_n > 1)
+                s.tile_n = static_cast<int>(std::min<int64_t>(s.tile_n, n)) / 2;
+            else
+                return false;
+            return true;
+        };
+        while (std::min<int64_t>(s.tile_m, m) * std::min<int64_t>(s.tile_n, n) * 4 > npu.sram_acc_bytes)
+            if (!halve_longer()) break;
+        while (l1_bytes(s, m, n, k) > npu.sram_l1_bytes) {
+            if (s.stage_a == "panel" && variant_ != Variant::W8A8Dynamic) {  // per-token scales need the panel
+                s.stage_a = "k";
+            } else if (s.stage_b == "panel") {
+                s.stage_b = "k";
+            } else if (std::min<int64_t>(s.tile_k, k) > 64) {
+                s.tile_k = static_cast<int>(std::min<int64_t>(s.tile_k, k)) / 2;
+            } else if (!halve_longer()) {
+                if (s.tile_k <= 1) break;
+                s.tile_k /= 2;
+            }
+        }
+    }
+
     bool weight_only() const { return variant_ == Variant::W8A16 || variant_ == Variant::W4A16; }
     bool activation_fp16() const { return weight_only() || variant_ == Variant::F16; }
     static int group(const Shape& s) { return static_cast<int>(s.at("group")); }

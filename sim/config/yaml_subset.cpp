@@ -53,6 +53,10 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
         ++line;
         if (!raw.empty() && raw.back() == '\r') raw.pop_back();
         if (raw.find('\t') != std::string::npos) fail("tab character; indent with spaces");
+        for (char c : raw)  // a NUL or other control byte: a binary or corrupted file, not YAML text
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                fail("control character (byte " + std::to_string(static_cast<unsigned char>(c)) +
+                     "); a preset is plain text");
         std::string body = strip_comment(raw);
         if (trim(body).empty()) continue;
         if (line == 1 && trim(body) == "---") continue;

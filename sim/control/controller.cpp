@@ -106,7 +106,15 @@ bool Controller::exec(const XBlock& block, Thread& t) {
 }
 
 bool Controller::step() {
-    if (++steps_ <= kMaxRunSteps) return true;
+    ++steps_;
+    if (trace_ && steps_ > kMaxTracedSteps) {
+        fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxTracedSteps) +
+             " statements with a trace: its trace would need more than " +
+             std::to_string(kMaxTracedSteps * kTraceBytesPerSlice >> 20) +
+             " MiB of host memory; trace a smaller shape, or run without a trace");
+        return false;
+    }
+    if (steps_ <= kMaxRunSteps) return true;
     fail("program '" + prog_->program->name + "' ran more than " + std::to_string(kMaxRunSteps) +
          " statements and loop iterations; a loop extent is likely far larger than intended");
     return false;
@@ -116,13 +124,17 @@ bool Controller::eval(const BoundExpr& e, const Thread& t, const std::string& wh
     bool overflow = false;
     out = e.eval(t.vars.data(), overflow);
     if (!overflow) return true;
-    fail(where + ": an expression overflows 64-bit integers");
+    fail(where + ": an expression overflows 64-bit integers or divides by zero");
     return false;
 }
 
 bool Controller::run_loop(const XLoop& l, Thread& t) {
     int64_t lo = 0, extent = 0, last = 0;
     if (!eval(l.min, t, l.where, lo) || !eval(l.extent, t, l.where, extent)) return false;
+    if (extent < 0) {
+        fail(l.where + ": the loop extent is " + std::to_string(extent) + "; it must not be negative");
+        return false;
+    }
     if (extent > 0 && __builtin_add_overflow(lo, extent - 1, &last)) {
         fail(l.where + ": the loop's last value overflows 64-bit integers");
         return false;
@@ -338,7 +350,10 @@ bool Controller::sync(const XSync& s, Thread& t) {
     }
     if (count == 0) return true;
     if (s.signal) {
-        tok->count += count;
+        if (__builtin_add_overflow(tok->count, count, &tok->count)) {
+            fail(s.where + ": token '" + tok->name + "' would count past 2^63");
+            return false;
+        }
         tok->changed.notify(sc_core::SC_ZERO_TIME);
         return true;
     }

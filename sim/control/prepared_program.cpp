@@ -1,6 +1,7 @@
 #include "sim/control/prepared_program.h"
 
 #include <algorithm>
+#include <set>
 
 #include "sim/errors.h"
 
@@ -163,8 +164,10 @@ private:
 PreparedProgram prepare_program(const Program& p) {
     PreparedProgram out;
     out.program = &p;
+    std::set<std::string> tensor_names;
     for (const Tensor& t : p.tensors) {
         std::string where = "program '" + p.name + "', tensor '" + t.name + "'";
+        if (!tensor_names.insert(t.name).second) throw ProgramError(where + " is declared twice");
         if (t.shape.empty() || t.shape.size() != t.strides.size())
             throw ProgramError(where + ": shape and strides must have the same, non-zero, number of dimensions");
         if (t.dtype == DType::Int4)
@@ -188,8 +191,11 @@ PreparedProgram prepare_program(const Program& p) {
             throw ProgramError(where + ": spans more than 2^56 bytes of DRAM");
         out.tensor_span.push_back((last + 1) * elem);
     }
+    std::set<std::string> sram_names;
     for (const SramBuffer& s : p.sram) {
         SramLevel level;
+        if (!sram_names.insert(s.name).second)
+            throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "' is declared twice");
         if (!parse_sram_level(s.level, &level))
             throw ProgramError("program '" + p.name + "', SRAM buffer '" + s.name + "': unknown level '" + s.level +
                                "' (allowed: l1, acc, shared)");

@@ -14,7 +14,7 @@ Expr Expr::var(std::string name) {
 
 Expr Expr::binary(Kind kind, Expr a, Expr b) {
     // Fold constants so that printed programs stay readable and constant checks are cheap; an
-    // overflowing fold is left for run time, which reports it.
+    // overflowing fold or a division by zero is left for run time, which reports it.
     int64_t v = 0;
     if (a.is_const() && b.is_const() && apply_checked(kind, a.value(), b.value(), &v)) return Expr(v);
     return Expr(std::make_shared<Node>(Node{kind, 0, {}, {std::move(a), std::move(b)}}));
@@ -30,10 +30,7 @@ bool apply_checked(Expr::Kind kind, int64_t x, int64_t y, int64_t* out) {
             return !__builtin_mul_overflow(x, y, out);
         case Expr::Kind::Div:
         case Expr::Kind::Mod:
-            if (y == 0) {
-                *out = 0;
-                return true;
-            }
+            if (y == 0) return false;  // reported like an overflow: no value is made up
             if (x == INT64_MIN && y == -1) return false;
             *out = kind == Expr::Kind::Div ? floor_div(x, y) : floor_mod(x, y);
             return true;
