@@ -133,20 +133,24 @@ public:
 
 private:
     // The l1 bytes a schedule allocates, from the buffers the lowering makes (the Funcs an SRAM
-    // overflow lists): A and W as staged (twice, double-buffered), W unpacked or dequantized, the
-    // output tile before its DMA, and the per-channel parameters. Exact for the int8 variants,
-    // an upper bound for the others.
-    int64_t l1_bytes(const GemmSchedule& s, int64_t m, int64_t n, int64_t k) const {
+    // overflow lists): A and W as staged (a panel once; a K step twice when double-buffered, and
+    // W's twice again when its stream runs across output tiles), W unpacked or dequantized, the
+    // output tile before its DMA (twice with overlap_out), and the per-channel parameters or
+    // per-group scales. Checked against the lowering's own allocation for the int8, weight-only
+    // and dynamic variants (exact, or above it for the scales).
+    int64_t l1_bytes(const GemmSchedule& s, int64_t m, int64_t n, int64_t k, int64_t group) const {
         const int64_t tm = std::min<int64_t>(s.tile_m, m), tn = std::min<int64_t>(s.tile_n, n);
-        const int64_t tk = std::min<int64_t>(s.tile_k, k), copies = s.double_buffer ? 2 : 1;
+        const int64_t tk = std::min<int64_t>(s.tile_k, k);
+        const int64_t copies = s.double_buffer ? 2 : 1, w_copies = copies * (s.overlap_out ? 2 : 1);
         const bool w4 = variant_ == Variant::W4A8 || variant_ == Variant::W4A16;
-        const int64_t a_bytes_x2 = variant_ == Variant::W8A8Dynamic ? 6 : activation_fp16() ? 4 : 2;
+        const int64_t a_bytes = variant_ == Variant::W8A8Dynamic ? 3 : activation_fp16() ? 2 : 1;
         const int64_t w_bytes_x2 = w4 ? 1 : variant_ == Variant::F16 ? 4 : 2;
-        const int64_t w_work = variant_ == Variant::W4A8 ? 1 : activation_fp16() && variant_ != Variant::F16 ? 2 : 0;
+        const int64_t w_work = variant_ == Variant::W4A8 ? 1 : weight_only() ? 2 : 0;
         const int64_t out_bytes = variant_ == Variant::W8A8 || variant_ == Variant::W4A8 ? 1 : 2;
-        const int64_t a_k = s.stage_a == "panel" ? k : tk, w_k = s.stage_b == "panel" ? k : tk;
-        return copies * tm * a_k * a_bytes_x2 / 2 + copies * tn * w_k * w_bytes_x2 / 2 + tn * tk * w_work +
-               tm * tn * out_bytes + 12 * tn;
+        const int64_t a = s.stage_a == "panel" ? tm * k * a_bytes : copies * tm * tk * a_bytes;
+        const int64_t w = s.stage_b == "panel" ? tn * k * w_bytes_x2 / 2 : w_copies * tn * tk * w_bytes_x2 / 2;
+        const int64_t params = weight_only() ? tn * (k / group) * 2 : 12 * tn;
+        return a + w + tn * tk * w_work + tm * tn * out_bytes * (s.overlap_out ? 2 : 1) + params;
     }
 
     // Presets with small SRAMs (Ethos-U: 40 KiB of l1 and 8 KiB of accumulators; RK3588: 64 KiB
@@ -155,6 +159,7 @@ private:
     // becomes per-K-step staging; then K steps down to 64, then the longer tile side, then K.
     void fit_sram(GemmSchedule& s, const npu::NpuConfig& npu, const Shape& shape) const {
         const int64_t m = shape.at("m"), n = shape.at("n"), k = shape.at("k");
+        const int64_t group = weight_only() ? std::max<int64_t>(shape.at("group"), 1) : 1;
         auto halve_longer = [&] {
             if (std::min<int64_t>(s.tile_m, m) >= std::min<int64_t>(s.tile_n, n) && s.tile_m > 1)
                 s.tile_m = static_cast<int>(std::min<int64_t>(s.tile_m, m)) / 2;
@@ -166,7 +171,7 @@ private:
         };
         while (std::min<int64_t>(s.tile_m, m) * std::min<int64_t>(s.tile_n, n) * 4 > npu.sram_acc_bytes)
             if (!halve_longer()) break;
-        while (l1_bytes(s, m, n, k) > npu.sram_l1_bytes) {
+        while (l1_bytes(s, m, n, k, group) > npu.sram_l1_bytes) {
             if (s.stage_a == "panel" && variant_ != Variant::W8A8Dynamic) {  // per-token scales need the panel
                 s.stage_a = "k";
             } else if (s.stage_b == "panel") {

@@ -53,6 +53,8 @@ def test_a_sweep_too_big_for_memory_fails_before_it_starts():
 
 
 def test_weights_too_big_for_memory_fail_before_they_are_read(tmp_path):
+    config = os.path.join(npusim.config_dir(), "models", "all-minilm-l6-v2.json")
+    (tmp_path / "config.json").write_text(open(config).read())
     path = tmp_path / "model.safetensors"
     header = b"{}"
     with open(path, "wb") as f:
