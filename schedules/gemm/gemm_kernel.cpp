@@ -159,7 +159,7 @@ private:
     // becomes per-K-step staging; then K steps down to 64, then the longer tile side, then K.
     void fit_sram(GemmSchedule& s, const npu::NpuConfig& npu, const Shape& shape) const {
         const int64_t m = shape.at("m"), n = shape.at("n"), k = shape.at("k");
-        const int64_t group = weight_only() ? std::max<int64_t>(shape.at("group"), 1) : 1;
+        const int64_t g = weight_only() ? group(shape) : 1;
         auto halve_longer = [&] {
             if (std::min<int64_t>(s.tile_m, m) >= std::min<int64_t>(s.tile_n, n) && s.tile_m > 1)
                 s.tile_m = static_cast<int>(std::min<int64_t>(s.tile_m, m)) / 2;
@@ -171,7 +171,7 @@ private:
         };
         while (std::min<int64_t>(s.tile_m, m) * std::min<int64_t>(s.tile_n, n) * 4 > npu.sram_acc_bytes)
             if (!halve_longer()) break;
-        while (l1_bytes(s, m, n, k, group) > npu.sram_l1_bytes) {
+        while (l1_bytes(s, m, n, k, g) > npu.sram_l1_bytes) {
             if (s.stage_a == "panel" && variant_ != Variant::W8A8Dynamic) {  // per-token scales need the panel
                 s.stage_a = "k";
             } else if (s.stage_b == "panel") {
