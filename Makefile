@@ -45,8 +45,8 @@ fuzz-long:
 test-sanitize: setup
 	@cmake --preset sanitize >/dev/null
 	@cmake --build build-sanitize -j $(JOBS)
-	@ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath tests/sanitize/lsan.supp) \
-	  UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L 'unit|error|golden'
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L 'unit|error|golden'
 
 # The main job: Llama-3.2-1B, W4A8 static, prefill 512 + decode 128 on the default preset; the
 # summary and per-layer table on stdout, the JSON report, a trace and a breakdown plot under out/.
