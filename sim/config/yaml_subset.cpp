@@ -56,7 +56,7 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
         for (char c : raw)  // a NUL or other control byte: a binary or corrupted file, not YAML text
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
                 fail("control character (byte " + std::to_string(static_cast<unsigned char>(c)) +
-                     "); a preset is plain text");
+                     "); expected plain text");
         std::string body = strip_comment(raw);
         if (trim(body).empty()) continue;
         if (line == 1 && trim(body) == "---") continue;

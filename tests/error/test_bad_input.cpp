@@ -192,7 +192,7 @@ std::vector<BadInput> cases() {
          preset_edit("  rows: 32", std::string("  rows: 3\0"
                                                "2",
                                                11)),
-         "control character (byte 0); a preset is plain text"},
+         "control character (byte 0); expected plain text"},
         {"PresetZeroClock", preset_edit("clock_mhz: 1000", "clock_mhz: 0"), "key 'clock_mhz' = 0 is out of range"},
         {"PresetHugeCapacity", preset_edit("capacity_bytes: 8e9", "capacity_bytes: 1e30"),
          "key 'dram.capacity_bytes' = 1e30 is out of range"},
