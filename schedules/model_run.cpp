@@ -61,8 +61,11 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
 ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q, const npu::NpuConfig& cfg,
                       const ModelRunOptions& o,
                       const std::function<void(const std::string&, size_t, size_t)>& progress) {
-    if (o.prefill < 1 || o.prefill > (1 << 20)) throw models::ModelError("prefill must be 1 to 1048576 tokens");
-    if (o.decode < 0 || o.decode > (1 << 20)) throw models::ModelError("decode must be 0 to 1048576 tokens");
+    const std::string most = std::to_string(models::kMaxTokens);
+    if (o.prefill < 1 || o.prefill > models::kMaxTokens)
+        throw models::ModelError("prefill must be 1 to " + most + " tokens");
+    if (o.decode < 0 || o.decode > models::kMaxTokens)
+        throw models::ModelError("decode must be 0 to " + most + " tokens");
     if (o.kv_block < 1 || o.kv_block > (1 << 20)) throw models::ModelError("the KV block must be 1 to 1048576 tokens");
     const uint64_t lowered_before = compile_stats().lowerings;
     ModelReport r;
