@@ -89,7 +89,7 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 | | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
 | | `gemm_w8a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
 | KV cache | `kv_scale`, `kv_quantize` | appending tokens: per-token, per-head scale from the absmax, then int8 or packed int4 values: bit-exact against float32 |
-| attention | `attention` | q.k^T and p.v as fp16 MatMuls per head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
+| attention | `attention` | q.k^T and p.v as fp16 MatMuls per KV head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
 | norms | `rms_norm`, `layer_norm` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
 | elementwise | `silu`, `gelu`, `swiglu`, `residual_add`, `rope` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
 | embedding | `embedding` | a gather of fp16 rows (one row DMA per token): exact |
@@ -112,8 +112,12 @@ Notes:
 - The vector unit bounds the elementwise kernels with transcendental or divide steps (silu, gelu,
   layer_norm), attention's softmax, and the on-chip int4 unpack of `gemm_w4a8` on hexagon_8gen3;
   the kernel roofline counts only MACs and DRAM bytes, so these read low.
-- `attention` keeps one KV head's whole cache on chip (no key chunking): longer contexts than
-  the preset's l1 holds are a ScheduleError naming the buffers.
+- `attention` keeps a whole KV head's cache on chip where it fits (loaded once for its query
+  heads, the next head's loading behind this one), and otherwise streams it in blocks of `tile_kv`
+  tokens through each query chunk (no double buffering of the blocks; the chunk's scores stay on
+  chip, so the bits are the same). A chunk holds every query head of its KV head (`group_rows`)
+  where the accumulators allow, so one MatMul serves the group. The scores of a chunk (tile_q x
+  ctx fp32 per head) must still fit: about 64k tokens of context per query head on hexagon_8gen3.
 - The weight-only GEMMs run fp16 MACs, which both presets rate far below INT8.
 - A shape the tile does not divide recomputes an overlapping last tile (Halide shifts it inwards):
   the MACs and bytes reported include that overlap.

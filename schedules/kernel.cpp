@@ -113,9 +113,10 @@ Knobs complete_knobs(const Kernel& k, const npu::NpuConfig& npu, const Shape& sh
             throw npu::ScheduleError("unknown " + k.name() + " schedule knob '" + name + "' (knobs: " + join(names) +
                                      ")");
         long long x = 0;
-        if (spec->integer && !parse_int(v, 1, kMaxKnob, &x))
-            throw npu::ScheduleError(k.name() + " schedule knob " + name + " must be an integer in [1, " +
-                                     std::to_string(kMaxKnob) + "], got '" + v + "'");
+        if (spec->integer && !parse_int(v, spec->min, kMaxKnob, &x))
+            throw npu::ScheduleError(k.name() + " schedule knob " + name + " must be an integer in [" +
+                                     std::to_string(spec->min) + ", " + std::to_string(kMaxKnob) + "], got '" + v +
+                                     "'");
         if (!spec->integer) {
             bool ok = false;
             for (const auto& c : spec->space)

@@ -24,7 +24,7 @@ struct ShapeDim {
     std::string doc;
 };
 
-// A schedule knob. An integer knob accepts any value in [1, 2^20] and the tuner tries `space`; a
+// A schedule knob. An integer knob accepts any value in [min, 2^20] and the tuner tries `space`; a
 // choice knob accepts only the values in `space`. The first value of `space` is not the default:
 // defaults come from Kernel::default_knobs, per preset.
 struct KnobSpec {
@@ -32,6 +32,7 @@ struct KnobSpec {
     bool integer;
     std::vector<std::string> space;
     std::string doc;
+    int min = 1;  // 0 where zero means "not tiled"
 };
 
 // A scheduled pipeline for one shape: its inputs in order and its output, with the dense shapes

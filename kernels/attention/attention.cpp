@@ -32,28 +32,33 @@ Attention make_attention(int head_dim, int heads, int kv_heads, const Expr& ctx,
     a.v_deq(a.d, a.kh, a.j) = dequant(a.v, a.v_scale, a.d, a.kh, a.j, kv_bits);
 
     a.rd = RDom(0, head_dim, "rd");
-    a.scores(a.j, a.i, a.h) = 0.0f;
-    a.scores(a.j, a.i, a.h) += cast<float>(a.q(a.rd, a.h, a.i)) * cast<float>(a.k_deq(a.rd, a.h / group, a.j));
+    const Expr head = a.kh * group + a.g;
+    a.scores(a.j, a.i, a.g, a.kh) = 0.0f;
+    a.scores(a.j, a.i, a.g, a.kh) += cast<float>(a.q(a.rd, head, a.i)) * cast<float>(a.k_deq(a.rd, a.kh, a.j));
 
-    Expr scaled = a.scores(a.j, a.i, a.h) * (1.0f / std::sqrt(static_cast<float>(head_dim)));
+    Expr scaled = a.scores(a.j, a.i, a.g, a.kh) * (1.0f / std::sqrt(static_cast<float>(head_dim)));
     Expr pos = ctx - queries + a.i;
-    a.logits(a.j, a.i, a.h) = causal ? select(a.j > pos, -1e30f, scaled) : scaled;
+    a.logits(a.j, a.i, a.g, a.kh) = causal ? select(a.j > pos, -1e30f, scaled) : scaled;
 
     a.rj = RDom(0, ctx, "rj");
-    a.row_max(a.i, a.h) = -1e30f;
-    a.row_max(a.i, a.h) = max(a.row_max(a.i, a.h), a.logits(a.rj, a.i, a.h));
-    a.exps(a.j, a.i, a.h) = exp(a.logits(a.j, a.i, a.h) - a.row_max(a.i, a.h));
-    a.row_sum(a.i, a.h) = 0.0f;
-    a.row_sum(a.i, a.h) += a.exps(a.rj, a.i, a.h);
+    a.row_max(a.i, a.g, a.kh) = -1e30f;
+    a.row_max(a.i, a.g, a.kh) = max(a.row_max(a.i, a.g, a.kh), a.logits(a.rj, a.i, a.g, a.kh));
+    a.exps(a.j, a.i, a.g, a.kh) = exp(a.logits(a.j, a.i, a.g, a.kh) - a.row_max(a.i, a.g, a.kh));
+    a.row_sum(a.i, a.g, a.kh) = 0.0f;
+    a.row_sum(a.i, a.g, a.kh) += a.exps(a.rj, a.i, a.g, a.kh);
     // One reciprocal per row, then a multiply per element (a divide per element costs the vector
     // unit several times more).
-    a.row_inv(a.i, a.h) = 1.0f / a.row_sum(a.i, a.h);
-    a.probs(a.j, a.i, a.h) = cast<float16_t>(a.exps(a.j, a.i, a.h) * a.row_inv(a.i, a.h));
+    a.row_inv(a.i, a.g, a.kh) = 1.0f / a.row_sum(a.i, a.g, a.kh);
+    a.probs(a.j, a.i, a.g, a.kh) = cast<float16_t>(a.exps(a.j, a.i, a.g, a.kh) * a.row_inv(a.i, a.g, a.kh));
 
-    a.context(a.d, a.i, a.h) = 0.0f;
-    a.context(a.d, a.i, a.h) += cast<float>(a.probs(a.rj, a.i, a.h)) * cast<float>(a.v_deq(a.d, a.h / group, a.rj));
-    a.result(a.d, a.h, a.i) = cast<float16_t>(a.context(a.d, a.i, a.h));
-    a.out(a.d, a.h, a.i) = a.result(a.d, a.h, a.i);
+    a.context(a.d, a.i, a.g, a.kh) = 0.0f;
+    a.context(a.d, a.i, a.g, a.kh) +=
+        cast<float>(a.probs(a.rj, a.i, a.g, a.kh)) * cast<float>(a.v_deq(a.d, a.kh, a.rj));
+    a.result(a.d, a.i, a.g, a.kh) = cast<float16_t>(a.context(a.d, a.i, a.g, a.kh));
+    // The head's (g, kh) is taken apart here, in the copy out, so that a chunk of one query head
+    // needs the softmax and results of that head alone. (h - h / group * group rather than
+    // h % group: Halide bounds a Mod by its divisor even at a single h, a difference exactly.)
+    a.out(a.d, a.h, a.i) = a.result(a.d, a.i, a.h - a.h / group * group, a.h / group);
     return a;
 }
 

@@ -14,6 +14,8 @@
 //
 // Coordinates: q (d, h, t), k and v (d, kv_head, ctx) [int4: (d/2, kv_head, ctx), even d in the
 // low nibble], scales (kv_head, ctx) (token-major, as kv_append writes them), out (d, h, t).
+// Inside, a query head h is (g, kh) = (h % group, h / group): the query heads of one KV head are a
+// dimension of their own, so a schedule can make them rows of the same MatMul against its cache.
 #include <Halide.h>
 
 namespace npusim::kernels {
@@ -23,14 +25,14 @@ struct Attention {
     Halide::ImageParam k, v;  // int8, packed int4 for kv_bits = 4
     Halide::ImageParam k_scale{Halide::Float(16), 2, "k_scale"};
     Halide::ImageParam v_scale{Halide::Float(16), 2, "v_scale"};
-    Halide::Var d{"d"}, h{"h"}, i{"i"}, j{"j"}, kh{"kh"};
+    Halide::Var d{"d"}, h{"h"}, i{"i"}, j{"j"}, g{"g"}, kh{"kh"};
     Halide::Func k_deq{"k_deq"}, v_deq{"v_deq"};  // (d, kv_head, j) fp16
-    Halide::Func scores{"scores"};                // (j, i, h) fp32: q . k over d (a MatMul per head)
+    Halide::Func scores{"scores"};                // (j, i, g, kh) fp32: q . k over d (a MatMul per KV head)
     Halide::Func logits{"logits"};                // scaled and masked
-    Halide::Func row_max{"row_max"}, exps{"exps"}, row_sum{"row_sum"}, row_inv{"row_inv"};
-    Halide::Func probs{"probs"};      // (j, i, h) fp16
-    Halide::Func context{"context"};  // (d, i, h) fp32: p . v over j (a MatMul per head)
-    Halide::Func result{"result"};    // (d, h, i) fp16
+    Halide::Func row_max{"row_max"}, exps{"exps"}, row_sum{"row_sum"}, row_inv{"row_inv"};  // (i, g, kh)
+    Halide::Func probs{"probs"};                                                            // (j, i, g, kh) fp16
+    Halide::Func context{"context"};  // (d, i, g, kh) fp32: p . v over j (a MatMul per KV head)
+    Halide::Func result{"result"};    // (d, i, g, kh) fp16
     Halide::Func out{"out"};
     Halide::RDom rd, rj;  // over d and over the context
 };

@@ -1,14 +1,21 @@
 // Attention's schedule and registry entry.
 //
-// Loops, outermost first: KV head (each head's K and V are DMA'd and dequantized once, for all the
-// query heads of its group), query head in the group, query chunk of tile_q rows; per chunk a
-// MatMul q.k^T into the accumulator SRAM, the softmax on the vector unit, a MatMul p.v.
-// Knobs: tile_q, double_buffer (the next KV head's cache loads while this one computes),
-// parallel (KV heads over cores).
+// Loops, outermost first: KV head; then the query chunks of tile_q rows, each holding one query
+// head of the group (group_rows 0) or all of them (group_rows 1: the group's heads are rows of one
+// MatMul, so each K and V element on chip serves all of them). Per chunk: a MatMul q.k^T into the
+// accumulator SRAM, the softmax on the vector unit, a MatMul p.v.
+// The cache is on chip either a whole KV head at a time (tile_kv 0: DMA'd and dequantized once for
+// all its query heads, the next head's loading while this one computes with double_buffer), or in
+// blocks of tile_kv tokens streamed through each chunk's two MatMuls (the context no longer has to
+// fit on chip; the blocks are loaded once per chunk). The scores of a chunk stay on chip, so the
+// softmax and the results are the same bits either way.
+// Knobs: tile_q, tile_kv, group_rows, double_buffer, parallel (KV heads over cores).
 //
-// Defaults: the largest tile_q (up to 256 and t) whose fp32 scores (cap x tile_q) fill at most
-// half the accumulator SRAM. Measured on `default`, Llama-3.2-1B shapes (32 heads, 8 KV heads, d 64):
-// decode t=1 ctx=512 and prefill t=ctx=512 are in docs/kernels.md (`npusim kernel attention`).
+// Defaults: the first arrangement whose estimated footprint fits, in the order whole head then
+// blocks of 2048 down to 16 tokens, group rows before single heads, each with the largest tile_q
+// (up to 256 and t) whose scores fill at most half the accumulator SRAM. Measured on `default`, Llama-3.2-1B
+// shapes (32 heads, 8 KV heads, d 64): decode t=1 ctx=512 and prefill t=ctx=512 are in
+// docs/kernels.md (`npusim kernel attention`).
 #include "kernels/attention/attention.h"
 #include "schedules/registry.h"
 #include "sim/errors.h"
@@ -18,6 +25,24 @@ namespace npusim::schedules {
 using namespace Halide;
 
 namespace {
+
+// Whether an arrangement's estimated SRAM footprint (the buffers the schedule below allocates)
+// fits l1 and `acc_share` of the accumulator SRAM.
+bool fits(const npu::NpuConfig& npu, const Shape& s, int64_t tq, int64_t tile_kv, bool group_rows, bool double_buffer,
+          double acc_share) {
+    const int64_t cap = s.at("cap"), d = s.at("d"), hk = s.at("hk");
+    const int64_t dk = s.at("kv_bits") == 4 ? d / 2 : d;
+    const int64_t rows = tq * (group_rows ? s.at("h") / hk : 1);
+    const int64_t span = tile_kv ? tile_kv : cap;  // cache tokens on chip at once
+    const int64_t staged = 2 * (tile_kv ? span * (dk + 2) : span * dk) * (double_buffer && !tile_kv ? 2 : 1);
+    const int64_t l1 = staged + 2 * span * d * 2           // int8 K and V (+ their scales per block); fp16 K and V
+                       + (tile_kv ? 0 : 2 * hk * cap * 2)  // every scale, loaded once
+                       + rows * d * 2 * 2                  // q and the result
+                       + rows * cap * (4 + 4 + 2)          // logits, exps, probs
+                       + rows * 3 * 4;                     // row max, sum and reciprocal
+    const int64_t acc = rows * (cap + d) * 4;              // scores and context
+    return l1 <= npu.sram_l1_bytes && static_cast<double>(acc) <= acc_share * static_cast<double>(npu.sram_acc_bytes);
+}
 
 class AttentionKernel : public Kernel {
 public:
@@ -38,17 +63,40 @@ public:
     }
     std::vector<KnobSpec> knob_specs() const override {
         return {{"tile_q", true, {"1", "8", "16", "32", "64", "128", "256", "512"}, "query rows per chunk"},
-                {"double_buffer", false, {"0", "1"}, "load the next KV head's cache while computing this one"},
+                {"tile_kv",
+                 true,
+                 {"0", "64", "256", "1024"},
+                 "cache tokens on chip at once: 0 = a whole KV head, else blocks streamed through each chunk",
+                 0},
+                {"group_rows", false, {"0", "1"}, "1: a chunk holds the rows of every query head of its KV head"},
+                {"double_buffer",
+                 false,
+                 {"0", "1"},
+                 "with tile_kv 0: load the next KV head's cache while computing this one"},
                 {"parallel", false, {"0", "1"}, "spread KV heads over the NPU's cores"}};
     }
     // One program serves every context up to the cache capacity: a sweep over context lengths
     // compiles once.
     std::vector<RuntimeDim> runtime_dims() const override { return {{"ctx", "cap"}}; }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& s) const override {
-        int64_t tq = 1;
-        while (tq < 256 && tq * 2 <= s.at("t") && 2 * tq * 2 * s.at("cap") * 4 <= npu.sram_acc_bytes / 2)
-            tq *= 2;
-        return {{"tile_q", std::to_string(tq)}, {"double_buffer", "1"}, {"parallel", npu.cores > 1 ? "1" : "0"}};
+        const bool group = s.at("h") > s.at("hk");
+        const bool db = s.at("hk") > 1;
+        Knobs fallback;
+        for (int64_t tile_kv : {0, 2048, 1024, 512, 256, 128, 64, 32, 16}) {
+            if (tile_kv >= s.at("cap")) continue;
+            for (bool rows : {group, false}) {
+                int64_t tq = 1;
+                while (tq < 256 && tq * 2 <= s.at("t") && fits(npu, s, tq * 2, tile_kv, rows, db, 0.5))
+                    tq *= 2;
+                fallback = {{"tile_q", std::to_string(tq)},
+                            {"tile_kv", std::to_string(tile_kv)},
+                            {"group_rows", rows ? "1" : "0"},
+                            {"double_buffer", db ? "1" : "0"},
+                            {"parallel", npu.cores > 1 ? "1" : "0"}};
+                if (fits(npu, s, tq, tile_kv, rows, db, 1.0)) return fallback;
+            }
+        }
+        return fallback;  // nothing fits: the smallest arrangement, whose SRAM check says by how much
     }
     void check(const Shape& s, const Knobs&) const override {
         if (s.at("h") % s.at("hk"))
@@ -74,23 +122,44 @@ public:
                                                        ctx, static_cast<int>(t), bits, s.at("causal") != 0);
         const int group = static_cast<int>(h / hk);
         const int tq = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_q"), t));
+        const int tile_kv = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_kv"), cap));
         const bool parallel = knob_flag(knobs, "parallel");
         Var kho("kho"), hg("hg"), io("io"), ii("ii");
-        a.out.split(a.h, kho, hg, group).split(a.i, io, ii, tq).reorder(a.d, hg, ii, io, kho);
-        a.out.reorder(a.d, ii, io, hg, kho);
+        a.out.split(a.h, kho, hg, group).split(a.i, io, ii, tq);
+        if (knob_flag(knobs, "group_rows"))
+            a.out.reorder(a.d, ii, hg, io, kho);
+        else
+            a.out.reorder(a.d, ii, io, hg, kho);
         if (parallel) a.out.parallel(kho);
-        // The scales of every head and token are small: loaded once. The cache of one KV head is
-        // dequantized on chip once for its query heads.
-        for (ImageParam p : {a.k_scale, a.v_scale})
-            p.in().compute_root().store_in(MemoryType::VTCM);
-        for (ImageParam p : {a.k, a.v}) {
-            Func staged = p.in();
-            staged.compute_at(a.out, kho).store_in(MemoryType::VTCM);
-            if (knob_flag(knobs, "double_buffer") && !parallel && hk > 1)
-                staged.store_root().fold_storage(staged.args()[1], 2).async();
+        if (tile_kv == 0 || tile_kv == cap) {
+            // The scales of every head and token are small: loaded once. The cache of one KV head
+            // is dequantized on chip once for its query heads.
+            for (ImageParam p : {a.k_scale, a.v_scale})
+                p.in().compute_root().store_in(MemoryType::VTCM);
+            for (ImageParam p : {a.k, a.v}) {
+                Func staged = p.in();
+                staged.compute_at(a.out, kho).store_in(MemoryType::VTCM);
+                if (knob_flag(knobs, "double_buffer") && !parallel && hk > 1)
+                    staged.store_root().fold_storage(staged.args()[1], 2).async();
+            }
+            for (Func f : {a.k_deq, a.v_deq})
+                f.compute_at(a.out, kho).store_in(MemoryType::VTCM);
+        } else {
+            // Blocks of tile_kv tokens: q.k^T fills the chunk's scores block by block, p.v folds
+            // the context block by block (in token order, so the sums round as in one pass).
+            Var jo("jo"), ji("ji");
+            RVar rjo("rjo"), rji("rji");
+            a.scores.update().split(a.j, jo, ji, tile_kv, TailStrategy::GuardWithIf).reorder(a.rd, ji, a.i, a.g, jo);
+            a.context.update()
+                .split(a.rj, rjo, rji, tile_kv, TailStrategy::GuardWithIf)
+                .reorder(rji, a.d, a.i, a.g, rjo);
+            for (Func f : {a.k.in(), a.k_scale.in(), Func(a.k_deq)})
+                f.compute_at(a.scores, jo).store_in(MemoryType::VTCM);
+            for (Func f : {a.v.in(), a.v_scale.in(), Func(a.v_deq)})
+                f.compute_at(a.context, rjo).store_in(MemoryType::VTCM);
+            // No double buffering of the blocks: the last block's extent depends on ctx, so Halide
+            // would track the folded storage with counters in memory, which a program cannot read.
         }
-        for (Func f : {a.k_deq, a.v_deq})
-            f.compute_at(a.out, kho).store_in(MemoryType::VTCM);
         a.q.in().compute_at(a.out, io).store_in(MemoryType::VTCM);
         for (Func f : {a.scores, a.context})
             f.compute_at(a.out, io).store_in(MemoryType::LockedCache);

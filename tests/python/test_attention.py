@@ -115,7 +115,59 @@ def test_attention_shape_errors():
     with pytest.raises(npusim.ShapeError, match="kv_bits must be 4 or 8, got 6"):
         npu.kernel("attention", kv_bits=6)
     with pytest.raises(npusim.ScheduleError, match="SRAM level 'l1' overflows"):
-        npu.kernel("attention", t=1, ctx=4096)
+        npu.kernel("attention", t=1, ctx=4096, schedule={"tile_kv": 0})
+    with pytest.raises(npusim.ScheduleError, match=r"knob tile_kv must be an integer in \[0, 1048576\], got '-1'"):
+        npu.kernel("attention", schedule={"tile_kv": -1})
+
+
+ARRANGEMENTS = [{"tile_kv": kv, "group_rows": rows} for kv in (0, 16) for rows in (0, 1)]
+
+
+@pytest.mark.parametrize("t,ctx,h,hk,d,bits,causal", [
+    (1, 50, 8, 2, 32, 8, 1),    # decode; 50 = 3 blocks of 16 and a tail of 2
+    (20, 20, 4, 2, 16, 8, 1),   # prefill, causal
+    (5, 33, 6, 3, 16, 4, 0),    # int4 cache, no mask
+])
+def test_every_arrangement_of_the_cache_gives_the_same_bits(t, ctx, h, hk, d, bits, causal):
+    # Blocks of the cache only change where the cache is on chip: the scores of a chunk stay whole
+    # and the context sums in token order, so every arrangement rounds the same way.
+    q = RNG.standard_normal((t, h, d)).astype(np.float16)
+    k, ks, _ = make_cache(ctx, hk, d, bits)
+    v, vs, _ = make_cache(ctx, hk, d, bits)
+    names = ("k4", "v4") if bits == 4 else ("k", "v")
+    inputs = {"q": q, names[0]: k, "k_scale": ks, names[1]: v, "v_scale": vs}
+    shape = dict(t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=bits, causal=causal)
+    outs = [npusim.kernel_host("attention", inputs, schedule=dict(a, tile_q=4), **shape) for a in ARRANGEMENTS]
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o.view(np.int16), outs[0].view(np.int16))
+
+
+def test_cache_blocks_trade_traffic_for_sram():
+    t, ctx, h, hk, d = 1, 300, 8, 2, 64
+    npu = npusim.Npu("default")
+    cache = 2 * (ctx * hk * d + ctx * hk * 2)  # int8 K and V, fp16 scales
+    runs = {(a["tile_kv"], a["group_rows"]): npu.kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d, schedule=a)
+            for a in [{"tile_kv": kv, "group_rows": rows} for kv in (0, 64) for rows in (0, 1)]}
+    for (kv, rows), r in runs.items():
+        # A whole head is loaded once for its 4 query heads; blocks once per chunk, so once per
+        # KV head with the group's rows in one chunk and once per query head without.
+        reads = 1 if kv == 0 or rows else h // hk
+        assert r.dram_bytes_read == reads * cache + t * h * d * 2, (kv, rows)
+        assert r.mac_ops_by_type == {"fp16": 2 * h * t * ctx * d}
+        assert r.cycles >= r.kernel_roofline_cycles
+    assert runs[(64, 1)].sram_peak_bytes_by_level["l1"] < runs[(0, 1)].sram_peak_bytes_by_level["l1"] / 4
+
+
+def test_long_contexts_and_small_npus_map_with_cache_blocks():
+    # A whole KV head of a 16k context (2 MiB at d 64, int8, dequantized to fp16) does not fit the
+    # default preset's 1 MiB l1; the default arrangement streams it in blocks.
+    npu = npusim.Npu("default")
+    r = npu.kernel("attention", t=1, ctx=16384, h=32, hk=8, d=64)
+    assert int(r.schedule["tile_kv"]) > 0 and r.cycles >= r.kernel_roofline_cycles
+    assert r.mac_ops == 2 * 32 * 16384 * 64
+    # Ethos-U55 (40 KiB l1, 8 KiB accumulators) runs Llama-3.2-1B decode attention at ctx 512.
+    small = npusim.Npu("ethos_u55_256").kernel("attention", t=1, ctx=512, h=32, hk=8, d=64)
+    assert int(small.schedule["tile_kv"]) > 0 and small.sram_peak_bytes_by_level["l1"] <= 40960
 
 
 @pytest.mark.parametrize("bits", [8, 4])
