@@ -52,9 +52,9 @@ public:
                "grouped-query (h query heads share hk KV heads); fp16 q/out, fp32 softmax";
     }
     std::vector<ShapeDim> shape_dims() const override {
-        return {{"t", 1, 1, 1 << 16, "query tokens (1: decode; ctx: prefill)"},
-                {"ctx", 512, 1, 1 << 16, "context length (cached tokens, the queries included)"},
-                {"cap", 0, 0, 1 << 16, "KV cache capacity in tokens, the largest ctx of the program (0: ctx)"},
+        return {{"t", 1, 1, 1 << 20, "query tokens (1: decode; ctx: prefill)"},
+                {"ctx", 512, 1, 1 << 20, "context length (cached tokens, the queries included)"},
+                {"cap", 0, 0, 1 << 20, "KV cache capacity in tokens, the largest ctx of the program (0: ctx)"},
                 {"h", 32, 1, 1024, "query heads"},
                 {"hk", 8, 1, 1024, "KV heads (divides h)"},
                 {"d", 64, 2, 1024, "head dimension"},
