@@ -380,7 +380,7 @@ PYBIND11_MODULE(_npusim, m) {
         "run_model",
         [](const py::dict& params, const std::string& model, const std::string& quant, int64_t prefill, int64_t decode,
            int64_t chunk, int64_t kv_block, bool max_context, const std::string& draft, const std::string& draft_quant,
-           int64_t spec_k, double accept) {
+           int64_t spec_k, double accept, bool skip_prefill) {
             npu::NpuConfig cfg = config_of(params);
             const auto mc = npusim::models::load_model(model);
             const auto q = npusim::models::QuantRecipe::parse(quant);
@@ -394,12 +394,13 @@ PYBIND11_MODULE(_npusim, m) {
             o.draft_quant = draft_quant;
             o.spec_k = spec_k;
             o.accept = accept;
+            o.skip_prefill = skip_prefill;
             py::gil_scoped_release release;
             return model_report_json(run_model(mc, q, cfg, o));
         },
         py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
         py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),
-        py::arg("accept"));
+        py::arg("accept"), py::arg("skip_prefill") = false);
     m.def(
         "quantize_multiplier",
         [](double scale) {

@@ -95,6 +95,9 @@ int cmd_model(const std::vector<std::string>& argv) {
                   {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
                   {"kv-block", "INT", "16", "tokens per KV cache page"},
                   {"max-context", "", "", "report the longest context that fits the preset's memory budget"},
+                  {"skip-prefill", "", "",
+                   "take the prompt's KV cache as given and simulate only the decode steps (decode speed at a long "
+                   "context without simulating its prefill)"},
                   {"draft", "NAME|PATH", "", "estimate speculative decoding with this draft model"},
                   {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
                   {"spec-k", "INT", "4", "tokens drafted per target step"},
@@ -116,6 +119,7 @@ int cmd_model(const std::vector<std::string>& argv) {
     o.chunk = args.get_int("chunk");
     o.kv_block = args.get_int("kv-block");
     o.max_context = args.flag("max-context");
+    o.skip_prefill = args.flag("skip-prefill");
     o.draft = args.get("draft");
     o.draft_quant = args.get("draft-quant");
     o.spec_k = args.get_int("spec-k");
@@ -146,7 +150,11 @@ int cmd_model(const std::vector<std::string>& argv) {
     std::printf("%s (%s, %.3g B parameters) on %s, %s, prefill %lld + decode %lld\n", r.model.c_str(),
                 r.architecture.c_str(), static_cast<double>(r.parameters) / 1e9, r.preset.c_str(), r.quant.c_str(), S,
                 T);
-    std::printf("  time to first token   %.4g ms (prefill %.1f tokens/s)\n", r.ttft_s * 1e3, r.prefill_tokens_per_s);
+    if (r.prefill_simulated)
+        std::printf("  time to first token   %.4g ms (prefill %.1f tokens/s)\n", r.ttft_s * 1e3,
+                    r.prefill_tokens_per_s);
+    else
+        std::printf("  time to first token   not simulated (--skip-prefill: the prompt's cache is given)\n");
     if (T) {
         std::printf("  decode                %.2f tokens/s averaged over %lld steps%s, %.3g MB of DRAM per token\n",
                     r.decode_tokens_per_s, T, T > 16 ? " (9 contexts simulated, interpolated)" : "",

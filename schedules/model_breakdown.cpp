@@ -123,6 +123,7 @@ std::string model_report_json(const ModelReport& r) {
     field("prefill_tokens", std::to_string(r.prefill_tokens));
     field("decode_tokens", std::to_string(r.decode_tokens));
     field("chunk", std::to_string(r.chunk));
+    field("prefill_simulated", r.prefill_simulated ? "true" : "false");
     field("ttft_s", num(r.ttft_s));
     field("prefill_tokens_per_s", num(r.prefill_tokens_per_s));
     field("decode_tokens_per_s", num(r.decode_tokens_per_s));

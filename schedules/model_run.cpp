@@ -67,6 +67,9 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     if (o.decode < 0 || o.decode > models::kMaxTokens)
         throw models::ModelError("decode must be 0 to " + most + " tokens");
     if (o.kv_block < 1 || o.kv_block > (1 << 20)) throw models::ModelError("the KV block must be 1 to 1048576 tokens");
+    if (o.skip_prefill && (o.decode < 1 || !m.decoder))
+        throw models::ModelError("skipping the prefill leaves nothing to simulate without decode steps (decode >= 1, " +
+                                 std::string("a decoder model)"));
     const uint64_t lowered_before = compile_stats().lowerings;
     ModelReport r;
     r.model = m.name;
@@ -86,9 +89,12 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     // The KV cache holds the whole run (and the drafted tokens a verification appends): attention
     // is compiled for that capacity once and bound to each context.
     const int64_t capacity = o.prefill + o.decode + (o.draft.empty() ? 0 : o.spec_k);
-    r.prefill = pass(models::prefill_ops(m, q, o.prefill, r.chunk, capacity), "prefill");
-    r.ttft_s = r.prefill.seconds;
-    r.prefill_tokens_per_s = static_cast<double>(o.prefill) / r.prefill.seconds;
+    r.prefill_simulated = !o.skip_prefill;
+    if (r.prefill_simulated) {
+        r.prefill = pass(models::prefill_ops(m, q, o.prefill, r.chunk, capacity), "prefill");
+        r.ttft_s = r.prefill.seconds;
+        r.prefill_tokens_per_s = static_cast<double>(o.prefill) / r.prefill.seconds;
+    }
     // Decode steps: every step when few, else 9 contexts evenly spaced from the first step to the
     // last, with the time per step interpolated linearly in the context between them.
     const int64_t T = o.decode, S = o.prefill;
@@ -132,7 +138,7 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
         r.decode_dram_bytes_per_token = decode_bytes / static_cast<double>(T);
     }
     r.energy_j = r.prefill.energy_j + decode_j;
-    r.energy_per_token_j = r.energy_j / static_cast<double>(S + T);
+    r.energy_per_token_j = r.energy_j / static_cast<double>(r.prefill_simulated ? S + T : T);
     r.average_power_w = r.energy_j / (r.ttft_s + r.decode_s);
     r.kv_block = o.kv_block;
     // An encoder keeps no cache between passes.

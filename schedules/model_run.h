@@ -39,6 +39,9 @@ struct ModelRunOptions {
     int64_t chunk = 0;      // prefill chunk in tokens; 0: the whole prompt
     int64_t kv_block = 16;  // tokens per KV cache page
     bool max_context = false;
+    // Take the prompt's KV cache as given: only the decode steps are simulated (the decode speed
+    // at a long context, whose prefill would take long to simulate). TTFT and prefill are then 0.
+    bool skip_prefill = false;
     std::string draft, draft_quant;  // speculative decoding: the draft model ("" for none)
     int64_t spec_k = 4;
     double accept = 0.7;
@@ -56,6 +59,7 @@ struct DecodeStep {
 struct ModelReport {
     std::string model, architecture, preset, quant;
     int64_t parameters = 0, layers = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
+    bool prefill_simulated = true;         // false with ModelRunOptions::skip_prefill
     PassResult prefill, last_step;         // the prefill pass; the decode step at the last context
     std::vector<int64_t> contexts;         // decode contexts simulated (all steps, or 9 samples)
     std::vector<PassResult> steps;         // the decode step simulated at each of `contexts`

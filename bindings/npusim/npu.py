@@ -70,14 +70,18 @@ class Npu:
 
     def model(self, model: str = "llama-3.2-1b", quant: str = "w4a8", prefill: int = 512, decode: int = 128,
               chunk: int = 0, kv_block: int = 16, max_context: bool = False, draft: str = "",
-              draft_quant: str = "", spec_k: int = 4, accept: float = 0.7) -> ModelResult:
+              draft_quant: str = "", spec_k: int = 4, accept: float = 0.7,
+              skip_prefill: bool = False) -> ModelResult:
         """Simulates a whole model (a shipped name from ``npusim.model_names()`` or a config.json
         path) with a quantization recipe (docs/quantization.md): time to first token, tokens/s,
         energy per token, memory footprint against this NPU's budget (``dram.capacity_bytes``),
         optionally the longest context that fits and a speculative-decoding estimate with a
-        ``draft`` model; per-op and per-layer tables via ``to_pandas``."""
+        ``draft`` model; per-op and per-layer tables via ``to_pandas``. ``skip_prefill=True``
+        takes the prompt's KV cache as given and simulates only the decode steps (the decode
+        speed at a long context, whose prefill would take long to simulate)."""
         return ModelResult(json.loads(_npusim.run_model(self._params, model, quant, prefill, decode, chunk,
-                                                        kv_block, max_context, draft, draft_quant, spec_k, accept)))
+                                                        kv_block, max_context, draft, draft_quant, spec_k, accept,
+                                                        skip_prefill)))
 
     def run_program(self, text: str, trace: Trace = None) -> Result:
         """Simulates an npu::Program given as text (docs/program.md)."""

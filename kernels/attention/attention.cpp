@@ -38,7 +38,10 @@ Attention make_attention(int head_dim, int heads, int kv_heads, const Expr& ctx,
 
     Expr scaled = a.scores(a.j, a.i, a.g, a.kh) * (1.0f / std::sqrt(static_cast<float>(head_dim)));
     Expr pos = ctx - queries + a.i;
-    a.logits(a.j, a.i, a.g, a.kh) = causal ? select(a.j > pos, -1e30f, scaled) : scaled;
+    // The mask is added (-1e30 + a score rounds to -1e30) rather than selected: Halide would
+    // otherwise bound the scores a block of keys needs by the mask, which makes on-chip buffer sizes
+    // depend on the context.
+    a.logits(a.j, a.i, a.g, a.kh) = causal ? scaled + select(a.j > pos, -1e30f, 0.0f) : scaled;
 
     a.rj = RDom(0, ctx, "rj");
     a.row_max(a.i, a.g, a.kh) = -1e30f;

@@ -6,9 +6,9 @@
 // accumulator SRAM, the softmax on the vector unit, a MatMul p.v.
 // The cache is on chip either a whole KV head at a time (tile_kv 0: DMA'd and dequantized once for
 // all its query heads, the next head's loading while this one computes with double_buffer), or in
-// blocks of tile_kv tokens streamed through each chunk's two MatMuls (the context no longer has to
-// fit on chip; the blocks are loaded once per chunk). The scores of a chunk stay on chip, so the
-// softmax and the results are the same bits either way.
+// blocks of tile_kv tokens streamed through each chunk's two MatMuls (the cache no longer has to
+// fit on chip; the blocks are loaded once per chunk, and the accumulators hold one block's scores).
+// The chunk's logits row stays in l1, so the softmax and the results are the same bits either way.
 // Knobs: tile_q, tile_kv, group_rows, double_buffer, parallel (KV heads over cores).
 //
 // Defaults: the first arrangement whose estimated footprint fits, in the order whole head then
@@ -40,7 +40,7 @@ bool fits(const npu::NpuConfig& npu, const Shape& s, int64_t tq, int64_t tile_kv
                        + rows * d * 2 * 2                  // q and the result
                        + rows * cap * (4 + 4 + 2)          // logits, exps, probs
                        + rows * 3 * 4;                     // row max, sum and reciprocal
-    const int64_t acc = rows * (cap + d) * 4;              // scores and context
+    const int64_t acc = rows * ((tile_kv ? tile_kv : cap) + d) * 4;  // scores (of a block) and context
     return l1 <= npu.sram_l1_bytes && static_cast<double>(acc) <= acc_share * static_cast<double>(npu.sram_acc_bytes);
 }
 
@@ -144,25 +144,27 @@ public:
             }
             for (Func f : {a.k_deq, a.v_deq})
                 f.compute_at(a.out, kho).store_in(MemoryType::VTCM);
+            a.scores.compute_at(a.out, io).store_in(MemoryType::LockedCache);
         } else {
-            // Blocks of tile_kv tokens: q.k^T fills the chunk's scores block by block, p.v folds
-            // the context block by block (in token order, so the sums round as in one pass).
+            // Blocks of tile_kv tokens: each block's q.k^T lands in the accumulators and is scaled
+            // and masked into the chunk's logits row (in l1); p.v folds the context block by block,
+            // in token order, so the sums round as in one pass.
             Var jo("jo"), ji("ji");
             RVar rjo("rjo"), rji("rji");
-            a.scores.update().split(a.j, jo, ji, tile_kv, TailStrategy::GuardWithIf).reorder(a.rd, ji, a.i, a.g, jo);
+            a.logits.split(a.j, jo, ji, tile_kv, TailStrategy::GuardWithIf).reorder(ji, a.i, a.g, jo);
             a.context.update()
                 .split(a.rj, rjo, rji, tile_kv, TailStrategy::GuardWithIf)
                 .reorder(rji, a.d, a.i, a.g, rjo);
+            a.scores.compute_at(a.logits, jo).store_in(MemoryType::LockedCache);
             for (Func f : {a.k.in(), a.k_scale.in(), Func(a.k_deq)})
-                f.compute_at(a.scores, jo).store_in(MemoryType::VTCM);
+                f.compute_at(a.logits, jo).store_in(MemoryType::VTCM);
             for (Func f : {a.v.in(), a.v_scale.in(), Func(a.v_deq)})
                 f.compute_at(a.context, rjo).store_in(MemoryType::VTCM);
             // No double buffering of the blocks: the last block's extent depends on ctx, so Halide
             // would track the folded storage with counters in memory, which a program cannot read.
         }
         a.q.in().compute_at(a.out, io).store_in(MemoryType::VTCM);
-        for (Func f : {a.scores, a.context})
-            f.compute_at(a.out, io).store_in(MemoryType::LockedCache);
+        a.context.compute_at(a.out, io).store_in(MemoryType::LockedCache);
         for (Func f : {a.logits, a.row_max, a.exps, a.row_sum, a.row_inv, a.probs, a.result})
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
         const int64_t dk = bits == 4 ? d / 2 : d;

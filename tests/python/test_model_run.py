@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 
+import npusim
+
 NPUSIM = os.environ.get("NPUSIM_BIN", "build/bin/npusim")
 
 
@@ -150,3 +152,21 @@ def test_encoder_runs_one_bidirectional_pass():
     p = subprocess.run([NPUSIM, "model", "--model", "all-minilm-l6-v2", "--prefill", "600", "--decode", "0"],
                        capture_output=True, text=True)
     assert p.returncode == 1 and "600 tokens exceed max_position_embeddings = 512" in p.stderr
+
+
+def test_skip_prefill_simulates_the_same_decode_steps_alone():
+    args = ["--model", "qwen2.5-0.5b", "--prefill", "96", "--decode", "3"]
+    full = model(*args)
+    skip = model(*args, "--skip-prefill")
+    assert full["prefill_simulated"] is True and skip["prefill_simulated"] is False
+    assert skip["ttft_s"] == 0 and skip["prefill_ops"] == [] and full["ttft_s"] > 0
+    # The decode steps do not depend on whether the prompt's cache was simulated being written.
+    assert skip["decode_steps_simulated"] == full["decode_steps_simulated"]
+    assert skip["decode_tokens_per_s"] == full["decode_tokens_per_s"]
+    assert skip["footprint_bytes"] == full["footprint_bytes"]
+    p = subprocess.run([NPUSIM, "model", *args, "--skip-prefill", "--quiet"], capture_output=True, text=True)
+    assert p.returncode == 0 and "time to first token   not simulated" in p.stdout
+    with pytest.raises(npusim.ModelError, match="skipping the prefill leaves nothing to simulate"):
+        npusim.Npu("default").model("qwen2.5-0.5b", prefill=96, decode=0, skip_prefill=True)
+    with pytest.raises(npusim.ModelError, match="skipping the prefill leaves nothing to simulate"):
+        npusim.Npu("default").model("all-minilm-l6-v2", prefill=16, decode=1, skip_prefill=True)
