@@ -114,10 +114,11 @@ Notes:
   the kernel roofline counts only MACs and DRAM bytes, so these read low.
 - `attention` keeps a whole KV head's cache on chip where it fits (loaded once for its query
   heads, the next head's loading behind this one), and otherwise streams it in blocks of `tile_kv`
-  tokens through each query chunk (no double buffering of the blocks; the chunk's scores stay on
-  chip, so the bits are the same). A chunk holds every query head of its KV head (`group_rows`)
-  where the accumulators allow, so one MatMul serves the group. The scores of a chunk (tile_q x
-  ctx fp32 per head) must still fit: about 64k tokens of context per query head on hexagon_8gen3.
+  tokens through each query chunk (no double buffering of the blocks; the chunk's logits row stays
+  in l1, so the bits are the same). A chunk holds every query head of its KV head (`group_rows`),
+  so one MatMul serves the group. The chunk's softmax rows (tile_q x ctx x 10 bytes per query
+  head) must still fit l1: Llama-3.2-1B decode at 131,072 tokens takes 6.0 MB of hexagon_8gen3's
+  8 MiB.
 - The weight-only GEMMs run fp16 MACs, which both presets rate far below INT8.
 - A shape the tile does not divide recomputes an overlapping last tile (Halide shifts it inwards):
   the MACs and bytes reported include that overlap.
