@@ -53,7 +53,10 @@ void decoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t c
     linear(ops, c, "layer.qkv_proj", q.w_bits, t, (h + 2 * hk) * hd, d, count);
     ops.push_back({"layer.rope_q", "rope", {{"t", t}, {"h", h}, {"d", hd}}, count});
     ops.push_back({"layer.rope_k", "rope", {{"t", t}, {"h", hk}, {"d", hd}}, count});
+    // An integer cache appends each token's scale and quantized values; an fp16 cache is the
+    // projection's (and RoPE's) output itself.
     for (const char* kv : {"k", "v"}) {
+        if (kv_bits == 16) continue;
         const Shape s = {{"t", t}, {"hk", hk}, {"d", hd}, {"kv_bits", kv_bits}};
         ops.push_back({std::string("layer.") + kv + "_cache_scale", "kv_scale", s, count});
         ops.push_back({std::string("layer.") + kv + "_cache_append", "kv_quantize", s, count});
@@ -87,6 +90,7 @@ void encoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t c
     const int64_t d = m.hidden, hd = m.head_dim, h = m.heads, hk = m.kv_heads;
     linear(ops, c, "layer.qkv_proj", q.w_bits, t, (h + 2 * hk) * hd, d, count);
     for (const char* kv : {"k", "v"}) {
+        if (q.kv_bits == 16) continue;  // fp16 K and V are the projection's output
         const Shape s = {{"t", t}, {"hk", hk}, {"d", hd}, {"kv_bits", q.kv_bits}};
         ops.push_back({std::string("layer.") + kv + "_scale", "kv_scale", s, count});
         ops.push_back({std::string("layer.") + kv + "_quantize", "kv_quantize", s, count});
@@ -243,8 +247,9 @@ int64_t max_context(const ModelConfig& m, const QuantRecipe& q, int64_t chunk, i
 }
 
 int64_t kv_bytes_per_token(const ModelConfig& m, const QuantRecipe& q) {
-    // K and V: kv_heads x head_dim values at kv_bits, plus an fp16 scale per head.
-    return m.layers * 2 * (m.kv_heads * m.head_dim * q.kv_bits / 8 + m.kv_heads * 2);
+    // K and V: kv_heads x head_dim values at kv_bits, plus an fp16 scale per head (an fp16 cache
+    // has none).
+    return m.layers * 2 * (m.kv_heads * m.head_dim * q.kv_bits / 8 + (q.kv_bits < 16 ? m.kv_heads * 2 : 0));
 }
 
 }  // namespace npusim::models

@@ -124,19 +124,29 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
         }
         const Halide::Buffer<F16> qr = host.run("rope", {{"t", N}, {"h", H}, {"d", hd}}, {q, cosb, sinb});
         const Halide::Buffer<F16> kr = host.run("rope", {{"t", N}, {"h", Hk}, {"d", hd}}, {k, cosb, sinb});
+        // The cache as attention reads it: int8/int4 values and per-token scales, or fp16 K and V.
+        const bool fp16_cache = r.kv_bits == 16;
         const Shape kv = {{"t", N}, {"hk", Hk}, {"d", hd}, {"kv_bits", r.kv_bits}};
-        const Halide::Buffer<F16> ks = host.run("kv_scale", kv, {kr}), vs = host.run("kv_scale", kv, {v});
-        const Halide::Buffer<int8_t> kq = host.run("kv_quantize", kv, {kr, ks}), vq = host.run("kv_quantize", kv, {v, vs});
+        Halide::Buffer<F16> ks, vs;
+        Halide::Buffer<int8_t> kq, vq;
+        if (!fp16_cache) {
+            ks = host.run("kv_scale", kv, {kr});
+            vs = host.run("kv_scale", kv, {v});
+            kq = host.run("kv_quantize", kv, {kr, ks});
+            vq = host.run("kv_quantize", kv, {v, vs});
+        }
         Halide::Buffer<F16> ctx(static_cast<int>(H * hd), static_cast<int>(N));
         for (int64_t s = 0; s < S; ++s) {  // causal attention per window, one program
             const int b = static_cast<int>(s * T);
             const int n = static_cast<int>(T);
-            const Halide::Buffer<F16> qs = slice(qr, 2, b, n), kss = slice(ks, 1, b, n), vss = slice(vs, 1, b, n);
-            const Halide::Buffer<int8_t> kc = slice(kq, 2, b, n), vc = slice(vq, 2, b, n);
+            const Halide::Buffer<F16> qs = slice(qr, 2, b, n);
+            const std::vector<Halide::Buffer<>> in =
+                fp16_cache ? std::vector<Halide::Buffer<>>{qs, slice(kr, 2, b, n), slice(v, 2, b, n)}
+                           : std::vector<Halide::Buffer<>>{qs, slice(kq, 2, b, n), slice(ks, 1, b, n),
+                                                           slice(vq, 2, b, n), slice(vs, 1, b, n)};
             const Halide::Buffer<F16> out = host.run(
                 "attention",
-                {{"t", T}, {"ctx", T}, {"h", H}, {"hk", Hk}, {"d", hd}, {"kv_bits", r.kv_bits}, {"causal", 1}},
-                {qs, kc, kss, vc, vss});
+                {{"t", T}, {"ctx", T}, {"h", H}, {"hk", Hk}, {"d", hd}, {"kv_bits", r.kv_bits}, {"causal", 1}}, in);
             for (int t = 0; t < T; ++t)
                 for (int c = 0; c < H * hd; ++c)
                     ctx(c, b + t) = out(c % static_cast<int>(hd), c / static_cast<int>(hd), t);

@@ -138,35 +138,30 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
                     kf(e, hh, t) = y(c + static_cast<int>(d), t);
                     vf(e, hh, t) = y(c + 2 * static_cast<int>(d), t);
                 }
+        const bool fp16_cache = r.kv_bits == 16;  // K and V as they are, no scales
         const Shape kv = {{"t", N}, {"hk", H}, {"d", hd}, {"kv_bits", r.kv_bits}};
-        Halide::Buffer<> ks = host.run("kv_scale", kv, {kf}), vs = host.run("kv_scale", kv, {vf});
-        Halide::Buffer<int8_t> kq = host.run("kv_quantize", kv, {kf, ks}), vq = host.run("kv_quantize", kv, {vf, vs});
-        const Halide::Buffer<F16> ksf = ks, vsf = vs;
+        Halide::Buffer<F16> ks, vs;
+        Halide::Buffer<int8_t> kq, vq;
+        if (!fp16_cache) {
+            ks = host.run("kv_scale", kv, {kf});
+            vs = host.run("kv_scale", kv, {vf});
+            kq = host.run("kv_quantize", kv, {kf, ks});
+            vq = host.run("kv_quantize", kv, {vf, vs});
+        }
         // Attention per sentence, on one program for every length (padding rows dropped).
-        const int dk = static_cast<int>(r.kv_bits == 4 ? hd / 2 : hd);
         Halide::Buffer<F16> ctx(static_cast<int>(d), static_cast<int>(N));
         for (int64_t s = 0; s < S; ++s) {
             const int b = static_cast<int>(st.offsets[static_cast<size_t>(s)]);
             const int T = static_cast<int>(st.offsets[static_cast<size_t>(s) + 1]) - b;
-            Halide::Buffer<F16> qs(static_cast<int>(hd), static_cast<int>(H), static_cast<int>(cap));
-            Halide::Buffer<int8_t> kc(dk, static_cast<int>(H), static_cast<int>(cap)), vc = kc.copy();
-            Halide::Buffer<F16> kcs(static_cast<int>(H), static_cast<int>(cap)), vcs = kcs.copy();
-            qs.fill(F16(0.0f));
-            kc.fill(0);
-            vc.fill(0);
-            kcs.fill(F16(1.0f));
-            vcs.fill(F16(1.0f));
-            for (int t = 0; t < T; ++t)
-                for (int hh = 0; hh < H; ++hh) {
-                    for (int e = 0; e < hd; ++e)
-                        qs(e, hh, t) = q(e, hh, b + t);
-                    for (int e = 0; e < dk; ++e) {
-                        kc(e, hh, t) = kq(e, hh, b + t);
-                        vc(e, hh, t) = vq(e, hh, b + t);
-                    }
-                    kcs(hh, t) = ksf(hh, b + t);
-                    vcs(hh, t) = vsf(hh, b + t);
-                }
+            const int c = static_cast<int>(cap);
+            const Halide::Buffer<F16> qs = padded_window(q, b, T, c, F16(0.0f));
+            const std::vector<Halide::Buffer<>> in =
+                fp16_cache ? std::vector<Halide::Buffer<>>{qs, padded_window(kf, b, T, c, F16(0.0f)),
+                                                           padded_window(vf, b, T, c, F16(0.0f))}
+                           : std::vector<Halide::Buffer<>>{qs, padded_window(kq, b, T, c, int8_t{0}),
+                                                           padded_window(ks, b, T, c, F16(1.0f)),
+                                                           padded_window(vq, b, T, c, int8_t{0}),
+                                                           padded_window(vs, b, T, c, F16(1.0f))};
             const Halide::Buffer<F16> out = host.run("attention",
                                                      {{"t", cap},
                                                       {"ctx", T},
@@ -176,7 +171,7 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
                                                       {"d", hd},
                                                       {"kv_bits", r.kv_bits},
                                                       {"causal", 0}},
-                                                     {qs, kc, kcs, vc, vcs});
+                                                     in);
             for (int t = 0; t < T; ++t)
                 for (int hh = 0; hh < H; ++hh)
                     for (int e = 0; e < hd; ++e)

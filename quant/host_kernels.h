@@ -36,6 +36,28 @@ Halide::Buffer<T> slice(const Halide::Buffer<T>& b, int dim, int min, int extent
     return out;
 }
 
+// Tokens [b, b + n) of `src` (tokens outermost) at the start of a buffer of `cap` tokens, the
+// rest filled with `fill`: one sentence of a batch as a fixed-capacity cache.
+template <typename T>
+Halide::Buffer<T> padded_window(const Halide::Buffer<T>& src, int b, int n, int cap, T fill) {
+    const int last = src.dimensions() - 1;
+    std::vector<int> sizes;
+    for (int d = 0; d < last; ++d)
+        sizes.push_back(src.dim(d).extent());
+    sizes.push_back(cap);
+    Halide::Buffer<T> w(sizes);
+    w.for_each_element([&](const int* pos) {
+        if (pos[last] >= n) {
+            w(pos) = fill;
+            return;
+        }
+        std::vector<int> at(pos, pos + last + 1);
+        at[static_cast<size_t>(last)] += b;
+        w(pos) = src(at.data());
+    });
+    return w;
+}
+
 // One linear's weights in the form its kernel takes, quantized once per pass. Static a8:
 // per-channel (or per-tensor) int8/int4 weights, the bias and every scale folded into the int32
 // requantization (no float at run time); weight-only: per-group fp16 scales; dynamic: fp32

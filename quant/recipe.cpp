@@ -15,7 +15,7 @@ namespace {
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
     throw npu::UserError("quantization recipe '" + text + "': " + why +
                          " (recipes: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, with -gN, -per-channel, -per-tensor, "
-                         "-minmax, -pctP, -mse, +kv4, +kv8, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
+                         "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
 }
 
 bool number(const std::string& s, double lo, double hi, double* out) {
@@ -63,8 +63,8 @@ void set_option(Recipe& q, const std::string& opt, const std::string& text) {
 
 void set_extra(Recipe& q, const std::string& e, const std::string& text) {
     double v = 0;
-    if (e == "kv8" || e == "kv4") {
-        q.kv_bits = e == "kv8" ? 8 : 4;
+    if (e == "kv8" || e == "kv4" || e == "kv16") {
+        q.kv_bits = std::stoi(e.substr(2));
     } else if ((e == "head8" || e == "head4") && !(q.dynamic && e == "head4")) {
         q.head_w_bits = e == "head8" ? 8 : 4;
     } else if (e.rfind("a16@", 0) == 0 && e.size() > 4) {
@@ -130,7 +130,7 @@ Recipe from_yaml(const std::string& path) {
             continue;
         }
         std::string extra;
-        if (key == "kv_bits" && (v == "4" || v == "8")) extra = "kv" + v;
+        if (key == "kv_bits" && (v == "4" || v == "8" || v == "16")) extra = "kv" + v;
         else if (key == "lm_head_bits" && (v == "4" || v == "8")) extra = "head" + v;
         else if (key == "promote_percent") extra = "mp" + v;
         else if (key == "rotate" && (v == "true" || v == "false")) {

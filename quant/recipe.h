@@ -9,7 +9,7 @@
 //   -per-channel / -per-tensor   weight scale granularity (-per-channel is the default of a8)
 //   -minmax / -pctP / -mse        activation observer (static bases): max |x|, the P-th percentile
 //            of |x| (e.g. -pct99.99), or the clip that minimises the quantization MSE
-//   +kv4 / +kv8                   KV cache bits (default 8)
+//   +kv4 / +kv8 / +kv16           KV cache bits (default 8; 16: an fp16 cache, unquantized)
 //   +head4 / +head8               lm_head weight bits (default: the weights')
 //   +a16@PATTERN                  linears whose name matches PATTERN (`*` any run of characters,
 //                                 names like layer.3.down_proj) keep fp16 activations

@@ -3,10 +3,9 @@ activations fit a 4 GB budget with an fp16, int8 and int4 KV cache, for Llama-3.
 and Llama-2-7B at 4-bit weights on the Hexagon-class preset, and the decode speed at that context
 (the last 16 tokens generated, the prompt's cache given: `skip_prefill`).
 
-The int8 and int4 contexts are npusim's own (`max_context`, the footprint model of docs/models.md).
-The attention kernel reads int8 and int4 caches only, so the fp16 row's context comes from the same
-footprint formula with 2-byte values (checked against npusim's int8 result) and its decode speed is
-not simulated."""
+The contexts are npusim's own (`max_context`, the footprint model of docs/models.md); the KiB per
+token column is the formula of models/workload.cpp, checked here against those contexts."""
+import json
 import os
 import sys
 
@@ -23,12 +22,12 @@ npu = npusim.Npu(PRESET, dram__capacity_bytes=BUDGET)
 configs = {}
 for name in models:
     with open(os.path.join(npusim.config_dir(), "models", name + ".json")) as f:
-        import json
         configs[name] = json.load(f)
 
 
 def kv_bytes_per_token(cfg, bits):
-    # As models/workload.cpp: K and V of every layer, kv_heads x head_dim values, an fp16 scale per head.
+    # As models/workload.cpp: K and V of every layer, kv_heads x head_dim values, an fp16 scale per
+    # head for an integer cache.
     layers, heads = cfg["num_hidden_layers"], cfg["num_attention_heads"]
     kv_heads = cfg.get("num_key_value_heads", heads)
     head_dim = cfg.get("head_dim", cfg["hidden_size"] // heads)
@@ -37,31 +36,29 @@ def kv_bytes_per_token(cfg, bits):
 
 rows, bars = [], {}
 for name in models:
-    fixed = None
-    for bits in (8, 4):
-        probe = npu.model(name, quant=f"w4a8+kv{bits}", prefill=16, decode=1, max_context=True)
+    for bits in (16, 8, 4):
+        recipe = f"w4a8+kv{bits}"
+        probe = npu.model(name, quant=recipe, prefill=16, decode=1, max_context=True)
         ctx = probe.max_context
+        # The formula reproduces npusim's footprint model: one more page would not fit.
+        per_block = BLOCK * kv_bytes_per_token(configs[name], bits)
         fixed = probe.weight_bytes + probe.activation_bytes  # what the cache shares the budget with
-        # Decode speed at the longest context: the last 16 tokens of it generated, the prompt's cache
+        limit = configs[name].get("max_position_embeddings", 1 << 62)
+        assert ctx == min(int((BUDGET - fixed) // per_block) * BLOCK, limit), (name, bits, ctx)
+        # Decode speed at the longest context: its last 16 tokens generated, the prompt's cache
         # taken as given (simulating a prefill of up to 131k tokens would take long).
         at = 512 if exp.quick else ctx
-        dec = npu.model(name, quant=f"w4a8+kv{bits}", prefill=at - 16, decode=16, skip_prefill=True)
+        dec = npu.model(name, quant=recipe, prefill=at - 16, decode=16, skip_prefill=True)
         exp.progress(f"{name} kv{bits}: {ctx} tokens, {dec.decode_tokens_per_s:.2f} tokens/s")
-        rows.append([name, f"int{bits}", ctx, kv_bytes_per_token(configs[name], bits) / 1024,
-                     dec.prefill_tokens + dec.decode_tokens, dec.decode_tokens_per_s])
+        rows.append([name, "fp16" if bits == 16 else f"int{bits}", ctx, kv_bytes_per_token(configs[name], bits) / 1024,
+                     dec.prefill_tokens + dec.decode_tokens, dec.decode_tokens_per_s,
+                     dec.decode_roofline_tokens_per_s_last])
         bars[(name, bits)] = ctx
-        if bits == 8:  # the formula reproduces npusim's own footprint model
-            per_block = BLOCK * kv_bytes_per_token(configs[name], 8)
-            assert int((BUDGET - fixed) // per_block) * BLOCK >= ctx - BLOCK, (name, ctx)
-    per_block = BLOCK * kv_bytes_per_token(configs[name], 16)
-    ctx16 = min(int((BUDGET - fixed) // per_block) * BLOCK, configs[name].get("max_position_embeddings", 1 << 62))
-    rows.append([name, "fp16 (footprint only)", ctx16, kv_bytes_per_token(configs[name], 16) / 1024, None, None])
-    bars[(name, 16)] = ctx16
-    rows.sort(key=lambda r: (models.index(r[0]), r[1]))
 
 exp.table(f"Longest context in a {BUDGET / 1e9:.0f} GB budget on {PRESET} (W4A8 weights, {BLOCK}-token pages)",
           ["model", "KV cache", "max context (tokens)", "KV KiB per token", "decode measured at context",
-           "decode tokens/s"], rows)
+           "decode tokens/s", "DRAM roofline tokens/s"], rows,
+          "The roofline reads every weight and the whole cache once per token at the sustained bandwidth.")
 ratios = [[name, bars[(name, 16)], bars[(name, 8)], bars[(name, 4)],
            common.ratio(bars[(name, 4)], bars[(name, 16)]),
            common.ratio(exp.ref("context_int4"), exp.ref("context_fp16"))] for name in models]

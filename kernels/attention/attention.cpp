@@ -8,8 +8,10 @@ using namespace Halide;
 
 namespace {
 
-// fp16(int * scale) of a cache element; int4 values are packed two per byte along d.
+// fp16(int * scale) of a cache element; int4 values are packed two per byte along d; fp16 values
+// are read as they are.
 Expr dequant(const ImageParam& cache, const ImageParam& scale, Expr d, Expr kh, Expr j, int kv_bits) {
+    if (kv_bits == 16) return cache(d, kh, j);
     Expr q;
     if (kv_bits == 4) {
         Expr byte = cache(d / 2, kh, j);
@@ -25,8 +27,9 @@ Expr dequant(const ImageParam& cache, const ImageParam& scale, Expr d, Expr kh, 
 Attention make_attention(int head_dim, int heads, int kv_heads, const Expr& ctx, int queries, int kv_bits,
                          bool causal) {
     Attention a;
-    a.k = ImageParam(Int(8), 3, kv_bits == 4 ? "k4" : "k");
-    a.v = ImageParam(Int(8), 3, kv_bits == 4 ? "v4" : "v");
+    const Type cache_type = kv_bits == 16 ? Float(16) : Int(8);
+    a.k = ImageParam(cache_type, 3, kv_bits == 4 ? "k4" : "k");
+    a.v = ImageParam(cache_type, 3, kv_bits == 4 ? "v4" : "v");
     const int group = heads / kv_heads;
     a.k_deq(a.d, a.kh, a.j) = dequant(a.k, a.k_scale, a.d, a.kh, a.j, kv_bits);
     a.v_deq(a.d, a.kh, a.j) = dequant(a.v, a.v_scale, a.d, a.kh, a.j, kv_bits);

@@ -1,12 +1,13 @@
 #pragma once
-// Scaled dot-product attention over an int8 or int4 KV cache, as a Halide algorithm.
+// Scaled dot-product attention over an int8, int4 or fp16 KV cache, as a Halide algorithm.
 //
 //   logits[h][i][j] = (q[i][h] . dequant(k[j][h / group])) / sqrt(d)   masked to -1e30 for j > pos(i)
 //   p[h][i][j]      = softmax_j(logits)                                  (max-subtracted, fp32)
 //   o[i][h]         = sum_j p[h][i][j] * dequant(v[j][h / group])
 // with group = heads / kv_heads (grouped-query attention), pos(i) = ctx - t + i (the queries are
-// the last t of the ctx positions: t = ctx is prefill, t = 1 is decode), and the cache
-// dequantized as fp16(int * scale[kv_head][token]) (per head and token).
+// the last t of the ctx positions: t = ctx is prefill, t = 1 is decode), and an integer cache
+// dequantized as fp16(int * scale[kv_head][token]) (per head and token); an fp16 cache is read
+// as it is and has no scales.
 //
 // Numerics: q, the dequantized cache, p and o are fp16; the two products accumulate in fp32
 // (fp16 x fp16 MACs); the softmax runs in fp32. Against a float64 reference the error is set by
@@ -22,7 +23,7 @@ namespace npusim::kernels {
 
 struct Attention {
     Halide::ImageParam q{Halide::Float(16), 3, "q"};
-    Halide::ImageParam k, v;  // int8, packed int4 for kv_bits = 4
+    Halide::ImageParam k, v;  // int8, packed int4 for kv_bits = 4, fp16 (no scales) for kv_bits = 16
     Halide::ImageParam k_scale{Halide::Float(16), 2, "k_scale"};
     Halide::ImageParam v_scale{Halide::Float(16), 2, "v_scale"};
     Halide::Var d{"d"}, h{"h"}, i{"i"}, j{"j"}, g{"g"}, kh{"kh"};
@@ -38,6 +39,7 @@ struct Attention {
 };
 
 // `ctx` may be a Param: the cache is then read up to it, whatever its buffers' extent.
+// kv_bits: 4, 8 or 16.
 Attention make_attention(int head_dim, int heads, int kv_heads, const Halide::Expr& ctx, int queries, int kv_bits,
                          bool causal);
 

@@ -31,16 +31,18 @@ namespace {
 bool fits(const npu::NpuConfig& npu, const Shape& s, int64_t tq, int64_t tile_kv, bool group_rows, bool double_buffer,
           double acc_share) {
     const int64_t cap = s.at("cap"), d = s.at("d"), hk = s.at("hk");
+    const bool fp16 = s.at("kv_bits") == 16;  // read as it is: no integer copy, no scales
     const int64_t dk = s.at("kv_bits") == 4 ? d / 2 : d;
     const int64_t rows = tq * (group_rows ? s.at("h") / hk : 1);
     const int64_t span = tile_kv ? tile_kv : cap;  // cache tokens on chip at once
-    const int64_t staged = 2 * (tile_kv ? span * (dk + 2) : span * dk) * (double_buffer && !tile_kv ? 2 : 1);
-    const int64_t l1 = staged + 2 * span * d * 2           // int8 K and V (+ their scales per block); fp16 K and V
-                       + (tile_kv ? 0 : 2 * hk * cap * 2)  // every scale, loaded once
-                       + rows * d * 2 * 2                  // q and the result
-                       + rows * cap * (4 + 4 + 2)          // logits, exps, probs
-                       + rows * 3 * 4;                     // row max, sum and reciprocal
-    const int64_t acc = rows * ((tile_kv ? tile_kv : cap) + d) * 4;  // scores (of a block) and context
+    const int64_t copies = double_buffer && !tile_kv ? 2 : 1;
+    const int64_t staged = fp16 ? 0 : 2 * (tile_kv ? span * (dk + 2) : span * dk) * copies;  // integer K and V
+    const int64_t l1 = staged + 2 * span * d * 2 * (fp16 ? copies : 1)  // (+ scales per block); fp16 K and V
+                       + (tile_kv || fp16 ? 0 : 2 * hk * cap * 2)       // every scale, loaded once
+                       + rows * d * 2 * 2                               // q and the result
+                       + rows * cap * (4 + 4 + 2)                       // logits, exps, probs
+                       + rows * 3 * 4;                                  // row max, sum and reciprocal
+    const int64_t acc = rows * ((tile_kv ? tile_kv : cap) + d) * 4;     // scores (of a block) and context
     return l1 <= npu.sram_l1_bytes && static_cast<double>(acc) <= acc_share * static_cast<double>(npu.sram_acc_bytes);
 }
 
@@ -48,7 +50,8 @@ class AttentionKernel : public Kernel {
 public:
     std::string name() const override { return "attention"; }
     std::string summary() const override {
-        return "softmax(q k^T / sqrt(d), causal) v over an int8/int4 KV cache with per-head, per-token scales; "
+        return "softmax(q k^T / sqrt(d), causal) v over an int8/int4 KV cache with per-head, per-token scales, "
+               "or an fp16 one; "
                "grouped-query (h query heads share hk KV heads); fp16 q/out, fp32 softmax";
     }
     std::vector<ShapeDim> shape_dims() const override {
@@ -58,7 +61,7 @@ public:
                 {"h", 32, 1, 1024, "query heads"},
                 {"hk", 8, 1, 1024, "KV heads (divides h)"},
                 {"d", 64, 2, 1024, "head dimension"},
-                {"kv_bits", 8, 4, 8, "KV cache precision: 8 or 4"},
+                {"kv_bits", 8, 4, 16, "KV cache precision: 8, 4 or 16 (fp16, no scales)"},
                 {"causal", 1, 0, 1, "1: query i sees keys up to its position ctx - t + i"}};
     }
     std::vector<KnobSpec> knob_specs() const override {
@@ -107,8 +110,8 @@ public:
         if (s.at("causal") && s.at("t") > s.at("ctx"))
             throw npu::ShapeError("attention shape t = " + std::to_string(s.at("t")) +
                                   " exceeds ctx = " + std::to_string(s.at("ctx")) + " (the queries are cached too)");
-        if (s.at("kv_bits") != 4 && s.at("kv_bits") != 8)
-            throw npu::ShapeError("attention shape kv_bits must be 4 or 8, got " + std::to_string(s.at("kv_bits")));
+        if (s.at("kv_bits") != 4 && s.at("kv_bits") != 8 && s.at("kv_bits") != 16)
+            throw npu::ShapeError("attention shape kv_bits must be 4, 8 or 16, got " + std::to_string(s.at("kv_bits")));
         if (s.at("kv_bits") == 4 && s.at("d") % 2)
             throw npu::ShapeError("attention shape d = " + std::to_string(s.at("d")) +
                                   " must be even for an int4 cache (packed two per byte)");
@@ -124,6 +127,12 @@ public:
         const int tq = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_q"), t));
         const int tile_kv = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_kv"), cap));
         const bool parallel = knob_flag(knobs, "parallel");
+        // What comes from DRAM: the integer cache and its scales, or the fp16 cache itself.
+        const bool fp16 = bits == 16;
+        const std::vector<Func> k_loads =
+            fp16 ? std::vector<Func>{a.k_deq} : std::vector<Func>{a.k.in(), a.k_scale.in(), a.k_deq};
+        const std::vector<Func> v_loads =
+            fp16 ? std::vector<Func>{a.v_deq} : std::vector<Func>{a.v.in(), a.v_scale.in(), a.v_deq};
         Var kho("kho"), hg("hg"), io("io"), ii("ii");
         a.out.split(a.h, kho, hg, group).split(a.i, io, ii, tq);
         if (knob_flag(knobs, "group_rows"))
@@ -134,16 +143,14 @@ public:
         if (tile_kv == 0 || tile_kv == cap) {
             // The scales of every head and token are small: loaded once. The cache of one KV head
             // is dequantized on chip once for its query heads.
-            for (ImageParam p : {a.k_scale, a.v_scale})
-                p.in().compute_root().store_in(MemoryType::VTCM);
-            for (ImageParam p : {a.k, a.v}) {
-                Func staged = p.in();
+            for (std::vector<Func> loads : {k_loads, v_loads}) {
+                if (!fp16) loads[1].compute_root().store_in(MemoryType::VTCM);
+                loads.back().compute_at(a.out, kho).store_in(MemoryType::VTCM);
+                Func staged = loads.front();
                 staged.compute_at(a.out, kho).store_in(MemoryType::VTCM);
                 if (knob_flag(knobs, "double_buffer") && !parallel && hk > 1)
                     staged.store_root().fold_storage(staged.args()[1], 2).async();
             }
-            for (Func f : {a.k_deq, a.v_deq})
-                f.compute_at(a.out, kho).store_in(MemoryType::VTCM);
             a.scores.compute_at(a.out, io).store_in(MemoryType::LockedCache);
         } else {
             // Blocks of tile_kv tokens: each block's q.k^T lands in the accumulators and is scaled
@@ -156,9 +163,9 @@ public:
                 .split(a.rj, rjo, rji, tile_kv, TailStrategy::GuardWithIf)
                 .reorder(rji, a.d, a.i, a.g, rjo);
             a.scores.compute_at(a.logits, jo).store_in(MemoryType::LockedCache);
-            for (Func f : {a.k.in(), a.k_scale.in(), Func(a.k_deq)})
+            for (Func f : k_loads)
                 f.compute_at(a.logits, jo).store_in(MemoryType::VTCM);
-            for (Func f : {a.v.in(), a.v_scale.in(), Func(a.v_deq)})
+            for (Func f : v_loads)
                 f.compute_at(a.context, rjo).store_in(MemoryType::VTCM);
             // No double buffering of the blocks: the last block's extent depends on ctx, so Halide
             // would track the folded storage with counters in memory, which a program cannot read.
@@ -168,6 +175,7 @@ public:
         for (Func f : {a.logits, a.row_max, a.exps, a.row_sum, a.row_inv, a.probs, a.result})
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
         const int64_t dk = bits == 4 ? d / 2 : d;
+        if (fp16) return {{a.q, a.k, a.v}, {{d, h, t}, {d, hk, cap}, {d, hk, cap}}, a.out, {d, h, t}, {{"ctx", ctx}}};
         return {{a.q, a.k, a.k_scale, a.v, a.v_scale},
                 {{d, h, t}, {dk, hk, cap}, {hk, cap}, {dk, hk, cap}, {hk, cap}},
                 a.out,

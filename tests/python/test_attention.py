@@ -1,4 +1,4 @@
-"""Attention over an int8/int4 KV cache on the host against a float64 reference, and simulated."""
+"""Attention over an int8/int4/fp16 KV cache on the host against a float64 reference, and simulated."""
 import numpy as np
 import pytest
 
@@ -14,6 +14,9 @@ def pack_int4_last(q):
 
 
 def make_cache(ctx, hk, d, bits):
+    if bits == 16:  # stored as it is, no scales
+        values = (RNG.standard_normal((ctx, hk, d)) * 0.5).astype(np.float16)
+        return values, None, values.astype(np.float64)
     lim = 8 if bits == 4 else 128
     ints = RNG.integers(-lim, lim, size=(ctx, hk, d), dtype=np.int8)
     scale = RNG.uniform(0.005, 0.02, size=(ctx, hk)).astype(np.float16)  # [ctx, hk], token-major
@@ -46,14 +49,19 @@ def reference(q, kd, vd, causal):
     (24, 24, 4, 4, 16, 8, 1, {"tile_q": 8}),         # prefill S x S, chunked queries, MHA
     (1, 40, 8, 2, 32, 8, 1, None),                   # decode, GQA 4:1
     (6, 16, 4, 1, 16, 4, 0, {"double_buffer": 0}),   # int4 cache, no mask, multi-query
+    (3, 40, 8, 2, 32, 16, 1, None),                  # fp16 cache
+    (1, 40, 8, 2, 32, 16, 1, {"tile_kv": 16}),       # fp16 cache in blocks
 ])
 def test_attention_matches_float64_reference(t, ctx, h, hk, d, bits, causal, schedule):
     q = RNG.standard_normal((t, h, d)).astype(np.float16)
     k, ks, kd = make_cache(ctx, hk, d, bits)
     v, vs, vd = make_cache(ctx, hk, d, bits)
     names = ("k4", "v4") if bits == 4 else ("k", "v")
-    got = npusim.kernel_host("attention", {"q": q, names[0]: k, "k_scale": ks, names[1]: v, "v_scale": vs},
-                             schedule=schedule, t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=bits, causal=causal)
+    inputs = {"q": q, names[0]: k, names[1]: v}
+    if bits != 16:
+        inputs.update(k_scale=ks, v_scale=vs)
+    got = npusim.kernel_host("attention", inputs, schedule=schedule, t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=bits,
+                             causal=causal)
     want, mag = reference(q, kd, vd, causal)
     # p rounded to fp16 (2^-11 relative per probability) and the result rounded to fp16.
     bound = 2.0**-10 * mag + 2.0**-11 * np.abs(want) + 1e-5
@@ -71,6 +79,9 @@ def test_simulated_attention_reads_the_cache_once_per_kv_head():
     assert r.cycles >= r.kernel_roofline_cycles
     four = npusim.Npu("default").kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=4)
     assert r.dram_bytes_read - four.dram_bytes_read == ctx * hk * d  # half the K and V bytes
+    fp16 = npusim.Npu("default").kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d, kv_bits=16)
+    assert fp16.dram_bytes_read == 2 * ctx * hk * d * 2 + t * h * d * 2  # twice the values, no scales
+    assert fp16.mac_ops_by_type == r.mac_ops_by_type
 
 
 def test_one_program_serves_every_context_up_to_the_cache_capacity():
@@ -112,7 +123,7 @@ def test_attention_shape_errors():
         npu.kernel("attention", t=9, ctx=8)
     with pytest.raises(npusim.ShapeError, match=r"attention shape ctx = 600 exceeds cap = 512 \(the largest ctx"):
         npu.kernel("attention", ctx=600, cap=512)
-    with pytest.raises(npusim.ShapeError, match="kv_bits must be 4 or 8, got 6"):
+    with pytest.raises(npusim.ShapeError, match="kv_bits must be 4, 8 or 16, got 6"):
         npu.kernel("attention", kv_bits=6)
     with pytest.raises(npusim.ScheduleError, match="SRAM level 'l1' overflows"):
         npu.kernel("attention", t=1, ctx=4096, schedule={"tile_kv": 0})

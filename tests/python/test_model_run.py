@@ -35,6 +35,13 @@ def test_weights_and_cache_follow_the_recipe():
     w4 = model("--model", "llama-3.2-1b", "--quant", "w4a16+kv4", "--prefill", "16", "--decode", "0")
     assert w4["weight_bytes"] < w8["weight_bytes"]
     assert w4["kv_cache_bytes"] < w8["kv_cache_bytes"]
+    # An fp16 cache: 2 bytes per value and no scales (Llama-3.2-1B: 16 layers, 8 KV heads of 64),
+    # and no quantize ops in the layer.
+    fp = model("--model", "llama-3.2-1b", "--quant", "w8a16+kv16", "--prefill", "16", "--decode", "1")
+    kv8 = model("--model", "llama-3.2-1b", "--quant", "w8a16+kv8", "--prefill", "16", "--decode", "1")
+    assert fp["kv_cache_bytes"] / kv8["kv_cache_bytes"] == pytest.approx(2 * 64 / (64 + 2))
+    assert not any(o["kernel"] in ("kv_scale", "kv_quantize") for o in fp["prefill_ops"])
+    assert any(o["kernel"] == "kv_quantize" for o in kv8["prefill_ops"])
     assert w8["parameters"] == 1235814400
 
 

@@ -31,6 +31,8 @@ def evaluate(minilm, ids, recipe, **kw):
 def test_weight_only_and_dynamic_stay_close_to_float(minilm, ids):
     w8 = evaluate(minilm, ids, "w8a16")
     assert w8["mean_cosine"] > 0.999 and w8["retrieval_agreement"] == 1.0
+    fp16_cache = evaluate(minilm, ids, "w8a16+kv16")  # K and V kept in fp16: no cache quantization
+    assert fp16_cache["mean_cosine"] > 0.999 and fp16_cache["mean_cosine"] != w8["mean_cosine"]
     assert min(w8["layer_sqnr_db"]) > 30
     dyn = evaluate(minilm, ids, "w8a8-dynamic")
     assert dyn["mean_cosine"] > 0.99
