@@ -89,7 +89,7 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 | | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
 | | `gemm_w8a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
 | KV cache | `kv_scale`, `kv_quantize` | appending tokens: per-token, per-head scale from the absmax, then int8 or packed int4 values: bit-exact against float32 |
-| attention | `attention` | q.k^T and p.v as fp16 MatMuls per KV head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
+| attention | `attention` | q.k^T and p.v as fp16 MatMuls per KV head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales or an fp16 one, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
 | norms | `rms_norm`, `layer_norm` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
 | elementwise | `silu`, `gelu`, `swiglu`, `residual_add`, `rope` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
 | embedding | `embedding` | a gather of fp16 rows (one row DMA per token): exact |
