@@ -9,7 +9,7 @@
 // blocks of tile_kv tokens streamed through each chunk's two MatMuls (the cache no longer has to
 // fit on chip; the blocks are loaded once per chunk, and the accumulators hold one block's scores).
 // The chunk's logits row stays in l1, so the softmax and the results are the same bits either way.
-// Knobs: tile_q, tile_kv, group_rows, double_buffer, parallel (KV heads over cores).
+// Knobs: tile_q, tile_kv, group_rows, resident_scales, double_buffer, parallel (KV heads over cores).
 //
 // Defaults: the first arrangement whose estimated footprint fits, in the order whole head then
 // blocks of 2048 down to 16 tokens, group rows before single heads, each with the largest tile_q
@@ -26,23 +26,29 @@ using namespace Halide;
 
 namespace {
 
+// How the cache and the queries are laid out on chip (the knobs of the schedule below).
+struct Arrangement {
+    int64_t tq = 1, tile_kv = 0;
+    bool group_rows = false, double_buffer = false, resident_scales = true;
+};
+
 // Whether an arrangement's estimated SRAM footprint (the buffers the schedule below allocates)
 // fits l1 and `acc_share` of the accumulator SRAM.
-bool fits(const npu::NpuConfig& npu, const Shape& s, int64_t tq, int64_t tile_kv, bool group_rows, bool double_buffer,
-          double acc_share) {
+bool fits(const npu::NpuConfig& npu, const Shape& s, const Arrangement& a, double acc_share) {
     const int64_t cap = s.at("cap"), d = s.at("d"), hk = s.at("hk");
     const bool fp16 = s.at("kv_bits") == 16;  // read as it is: no integer copy, no scales
     const int64_t dk = s.at("kv_bits") == 4 ? d / 2 : d;
-    const int64_t rows = tq * (group_rows ? s.at("h") / hk : 1);
-    const int64_t span = tile_kv ? tile_kv : cap;  // cache tokens on chip at once
-    const int64_t copies = double_buffer && !tile_kv ? 2 : 1;
-    const int64_t staged = fp16 ? 0 : 2 * (tile_kv ? span * (dk + 2) : span * dk) * copies;  // integer K and V
-    const int64_t l1 = staged + 2 * span * d * 2 * (fp16 ? copies : 1)  // (+ scales per block); fp16 K and V
-                       + (tile_kv || fp16 ? 0 : 2 * hk * cap * 2)       // every scale, loaded once
-                       + rows * d * 2 * 2                               // q and the result
-                       + rows * cap * (4 + 4 + 2)                       // logits, exps, probs
-                       + rows * 3 * 4;                                  // row max, sum and reciprocal
-    const int64_t acc = rows * ((tile_kv ? tile_kv : cap) + d) * 4;     // scores (of a block) and context
+    const int64_t rows = a.tq * (a.group_rows ? s.at("h") / hk : 1);
+    const int64_t span = a.tile_kv ? a.tile_kv : cap;  // cache tokens on chip at once
+    const int64_t copies = a.double_buffer && !a.tile_kv ? 2 : 1;
+    const bool resident = a.resident_scales || !a.tile_kv;
+    const int64_t staged = fp16 ? 0 : 2 * span * (dk + (resident ? 0 : 2)) * copies;  // integer K, V (+ scales)
+    const int64_t l1 = staged + 2 * span * d * 2 * (fp16 ? copies : 1)                // fp16 K and V
+                       + (resident && !fp16 ? 2 * hk * cap * 2 : 0)                   // every scale, loaded once
+                       + rows * d * 2 * 2                                             // q and the result
+                       + rows * cap * (4 + 4 + 2)                                     // logits, exps, probs
+                       + rows * 3 * 4;                                                // row max, sum and reciprocal
+    const int64_t acc = rows * (span + d) * 4;                                        // scores (of a block) and context
     return l1 <= npu.sram_l1_bytes && static_cast<double>(acc) <= acc_share * static_cast<double>(npu.sram_acc_bytes);
 }
 
@@ -76,6 +82,11 @@ public:
                  false,
                  {"0", "1"},
                  "with tile_kv 0: load the next KV head's cache while computing this one"},
+                {"resident_scales",
+                 false,
+                 {"0", "1"},
+                 "with tile_kv blocks: 1 loads every KV head's scales once (one contiguous read), 0 with each "
+                 "block (a DRAM burst per token: they are stored token-major)"},
                 {"parallel", false, {"0", "1"}, "spread KV heads over the NPU's cores"}};
     }
     // One program serves every context up to the cache capacity: a sweep over context lengths
@@ -83,21 +94,25 @@ public:
     std::vector<RuntimeDim> runtime_dims() const override { return {{"ctx", "cap"}}; }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& s) const override {
         const bool group = s.at("h") > s.at("hk");
-        const bool db = s.at("hk") > 1;
         Knobs fallback;
         for (int64_t tile_kv : {0, 2048, 1024, 512, 256, 128, 64, 32, 16}) {
             if (tile_kv >= s.at("cap")) continue;
-            for (bool rows : {group, false}) {
-                int64_t tq = 1;
-                while (tq < 256 && tq * 2 <= s.at("t") && fits(npu, s, tq * 2, tile_kv, rows, db, 0.5))
-                    tq *= 2;
-                fallback = {{"tile_q", std::to_string(tq)},
-                            {"tile_kv", std::to_string(tile_kv)},
-                            {"group_rows", rows ? "1" : "0"},
-                            {"double_buffer", db ? "1" : "0"},
-                            {"parallel", npu.cores > 1 ? "1" : "0"}};
-                if (fits(npu, s, tq, tile_kv, rows, db, 1.0)) return fallback;
-            }
+            for (bool rows : {group, false})
+                for (bool resident : {true, false}) {
+                    if (!resident && !tile_kv) continue;  // a whole head always loads its scales once
+                    Arrangement a{1, tile_kv, rows, s.at("hk") > 1, resident};
+                    // Larger chunks only while their scores leave half the accumulators free.
+                    while (a.tq < 256 && a.tq * 2 <= s.at("t") &&
+                           fits(npu, s, {a.tq * 2, tile_kv, rows, a.double_buffer, resident}, 0.5))
+                        a.tq *= 2;
+                    fallback = {{"tile_q", std::to_string(a.tq)},
+                                {"tile_kv", std::to_string(tile_kv)},
+                                {"group_rows", rows ? "1" : "0"},
+                                {"resident_scales", resident ? "1" : "0"},
+                                {"double_buffer", a.double_buffer ? "1" : "0"},
+                                {"parallel", npu.cores > 1 ? "1" : "0"}};
+                    if (fits(npu, s, a, 1.0)) return fallback;
+                }
         }
         return fallback;  // nothing fits: the smallest arrangement, whose SRAM check says by how much
     }
@@ -167,6 +182,9 @@ public:
                 f.compute_at(a.logits, jo).store_in(MemoryType::VTCM);
             for (Func f : v_loads)
                 f.compute_at(a.context, rjo).store_in(MemoryType::VTCM);
+            if (!fp16 && knob_flag(knobs, "resident_scales"))
+                for (Func f : {k_loads[1], v_loads[1]})
+                    f.compute_root().store_in(MemoryType::VTCM);
             // No double buffering of the blocks: the last block's extent depends on ctx, so Halide
             // would track the folded storage with counters in memory, which a program cannot read.
         }

@@ -131,7 +131,8 @@ def test_attention_shape_errors():
         npu.kernel("attention", schedule={"tile_kv": -1})
 
 
-ARRANGEMENTS = [{"tile_kv": kv, "group_rows": rows} for kv in (0, 16) for rows in (0, 1)]
+ARRANGEMENTS = [{"tile_kv": kv, "group_rows": rows} for kv in (0, 16) for rows in (0, 1)] + [
+    {"tile_kv": 16, "group_rows": 1, "resident_scales": 0}]
 
 
 @pytest.mark.parametrize("t,ctx,h,hk,d,bits,causal", [
@@ -156,17 +157,23 @@ def test_every_arrangement_of_the_cache_gives_the_same_bits(t, ctx, h, hk, d, bi
 def test_cache_blocks_trade_traffic_for_sram():
     t, ctx, h, hk, d = 1, 300, 8, 2, 64
     npu = npusim.Npu("default")
-    cache = 2 * (ctx * hk * d + ctx * hk * 2)  # int8 K and V, fp16 scales
+    values, scales = 2 * ctx * hk * d, 2 * ctx * hk * 2  # int8 K and V, their fp16 scales
     runs = {(a["tile_kv"], a["group_rows"]): npu.kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d, schedule=a)
             for a in [{"tile_kv": kv, "group_rows": rows} for kv in (0, 64) for rows in (0, 1)]}
     for (kv, rows), r in runs.items():
         # A whole head is loaded once for its 4 query heads; blocks once per chunk, so once per
-        # KV head with the group's rows in one chunk and once per query head without.
+        # KV head with the group's rows in one chunk and once per query head without. The scales
+        # stay on chip (resident_scales): read once.
         reads = 1 if kv == 0 or rows else h // hk
-        assert r.dram_bytes_read == reads * cache + t * h * d * 2, (kv, rows)
+        assert r.dram_bytes_read == reads * values + scales + t * h * d * 2, (kv, rows)
         assert r.mac_ops_by_type == {"fp16": 2 * h * t * ctx * d}
         assert r.cycles >= r.kernel_roofline_cycles
     assert runs[(64, 1)].sram_peak_bytes_by_level["l1"] < runs[(0, 1)].sram_peak_bytes_by_level["l1"] / 4
+    # Scales with each block: the same bytes, but a DRAM burst per token (they are token-major).
+    per_block = npu.kernel("attention", t=t, ctx=ctx, h=h, hk=hk, d=d,
+                           schedule={"tile_kv": 64, "group_rows": 1, "resident_scales": 0})
+    assert per_block.dram_bytes_read == runs[(64, 1)].dram_bytes_read
+    assert per_block.dram_bus_bytes_read > runs[(64, 1)].dram_bus_bytes_read + 2 * ctx * 32
 
 
 def test_long_contexts_and_small_npus_map_with_cache_blocks():
