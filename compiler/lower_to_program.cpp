@@ -494,6 +494,13 @@ private:
         const Load* p = operand(mul->a);
         const Load* q = operand(mul->b);
         if (!p || !q || p->name == q->name) return false;  // x * x (a sum of squares) is vector work
+        // Without a loop over a shared reduction dimension this is an elementwise multiply-add
+        // (acc[i] += x[i] * s[i], as when per-group sums are scaled and added): vector work.
+        bool reduces = false;
+        for (const LeafLoop& l : loops)
+            reduces = reduces || (!expr_uses_var(index, l.var) && expr_uses_var(p->index, l.var) &&
+                                  expr_uses_var(q->index, l.var));
+        if (!reduces) return false;
         npu::Expr m(int64_t{1}), n(int64_t{1}), k(int64_t{1});
         for (const LeafLoop& l : loops) {
             bool in_acc = expr_uses_var(index, l.var), in_p = expr_uses_var(p->index, l.var),

@@ -5,6 +5,7 @@ namespace npusim::schedules {
 const std::vector<const Kernel*>& all_kernels() {
     static const std::vector<const Kernel*> all = [] {
         std::vector<const Kernel*> v = gemm_kernels();
+        v.push_back(&gemm_group_kernel());
         v.push_back(&attention_kernel());
         for (const Kernel* k : kv_cache_kernels())
             v.push_back(k);
