@@ -178,12 +178,6 @@ private:
     }
 
     Expr upper_bound(Expr e) {
-        // The simplifier first, knowing every range: interval arithmetic alone cannot see that a
-        // tail's `((ctx - 1) / B) * B - ctx` is negative, and would size a buffer by the context.
-        Scope<Interval> all;
-        for (const auto& [name, range] : ranges_)
-            all.push(name, range);
-        e = simplify(e, true, all);
         for (auto it = ranges_.rbegin(); it != ranges_.rend(); ++it) {
             Scope<Interval> scope;
             scope.push(it->first, it->second);

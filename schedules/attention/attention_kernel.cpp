@@ -12,10 +12,10 @@
 // Knobs: tile_q, tile_kv, group_rows, resident_scales, double_buffer, parallel (KV heads over cores).
 //
 // Defaults: the first arrangement whose estimated footprint fits, in the order whole head then
-// blocks of 2048 down to 16 tokens, group rows before single heads, each with the largest tile_q
-// (up to 256 and t) whose scores fill at most half the accumulator SRAM. Measured on `default`, Llama-3.2-1B
-// shapes (32 heads, 8 KV heads, d 64): decode t=1 ctx=512 and prefill t=ctx=512 are in
-// docs/kernels.md (`npusim kernel attention`).
+// blocks of 2048 down to 16 tokens, group rows before single heads, resident scales before scales
+// per block, each with the largest tile_q (up to 256 and t) whose scores fill at most half the
+// accumulator SRAM. Measured on `default`, Llama-3.2-1B shapes (32 heads, 8 KV heads, d 64):
+// decode t=1 ctx=512 and prefill t=ctx=512 are in docs/kernels.md (`npusim kernel attention`).
 #include "kernels/attention/attention.h"
 #include "schedules/registry.h"
 #include "sim/errors.h"
