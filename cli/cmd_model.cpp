@@ -79,35 +79,35 @@ void print_layers(const schedules::ModelReport& r) {
 }  // namespace
 
 int cmd_model(const std::vector<std::string>& argv) {
-    Args args(
-        "model",
-        "Simulate a whole transformer on an NPU preset: prefill of S tokens, then T decode steps with\n"
-        "the context growing. Every op runs through the kernel library with the preset's default\n"
-        "schedules; identical ops are simulated once.",
-        {
-            {"preset", "NAME|PATH", "default", "NPU preset name or a .yaml file"},
-            {"model", "NAME|PATH", "llama-3.2-1b", "a shipped model (configs/models) or a config.json"},
-            {"quant", "RECIPE", "w4a8", "w8a8, w8a8-dynamic, w4a8, w8a16, w4a16 [+kv4|+kv8|+kv16] [+head4|+head8]"},
-            {"prefill", "INT", "512", "prompt tokens"},
-            {"decode", "INT", "128", "generated tokens"},
-            {"chunk", "INT", "0", "prefill chunk in tokens (0: the whole prompt at once)"},
-            {"calibration", "FILE", "",
-             "a calibration file (npusim quant-eval --calibration-dir): its promoted linears resolve +mpP"},
-            {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
-            {"kv-block", "INT", "16", "tokens per KV cache page"},
-            {"max-context", "", "", "report the longest context that fits the preset's memory budget"},
-            {"skip-prefill", "", "",
-             "take the prompt's KV cache as given and simulate only the decode steps (decode speed at a long "
-             "context without simulating its prefill)"},
-            {"draft", "NAME|PATH", "", "estimate speculative decoding with this draft model"},
-            {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
-            {"spec-k", "INT", "4", "tokens drafted per target step"},
-            {"accept", "FLOAT", "0.7", "probability that the target accepts a drafted token"},
-            {"json", "", "", "print one JSON object (per-op and per-layer results included)"},
-            {"save", "PATH", "", "also write the JSON report to PATH"},
-            {"trace", "PATH", "", "write a Chrome/Perfetto trace of the run (steps, layers, ops)"},
-            {"quiet", "", "", "no progress on stderr"},
-        });
+    Args args("model",
+              "Simulate a whole transformer on an NPU preset: prefill of S tokens, then T decode steps with\n"
+              "the context growing. Every op runs through the kernel library with the preset's default\n"
+              "schedules; identical ops are simulated once.",
+              {
+                  {"preset", "NAME|PATH", "default", "NPU preset name or a .yaml file"},
+                  {"model", "NAME|PATH", "llama-3.2-1b", "a shipped model (configs/models) or a config.json"},
+                  {"quant", "RECIPE", "w4a8",
+                   "w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16 [+kv4|+kv8|+kv16] [+head4|+head8]"},
+                  {"prefill", "INT", "512", "prompt tokens"},
+                  {"decode", "INT", "128", "generated tokens"},
+                  {"chunk", "INT", "0", "prefill chunk in tokens (0: the whole prompt at once)"},
+                  {"calibration", "FILE", "",
+                   "a calibration file (npusim quant-eval --calibration-dir): its promoted linears resolve +mpP"},
+                  {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
+                  {"kv-block", "INT", "16", "tokens per KV cache page"},
+                  {"max-context", "", "", "report the longest context that fits the preset's memory budget"},
+                  {"skip-prefill", "", "",
+                   "take the prompt's KV cache as given and simulate only the decode steps (decode speed at a long "
+                   "context without simulating its prefill)"},
+                  {"draft", "NAME|PATH", "", "estimate speculative decoding with this draft model"},
+                  {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
+                  {"spec-k", "INT", "4", "tokens drafted per target step"},
+                  {"accept", "FLOAT", "0.7", "probability that the target accepts a drafted token"},
+                  {"json", "", "", "print one JSON object (per-op and per-layer results included)"},
+                  {"save", "PATH", "", "also write the JSON report to PATH"},
+                  {"trace", "PATH", "", "write a Chrome/Perfetto trace of the run (steps, layers, ops)"},
+                  {"quiet", "", "", "no progress on stderr"},
+              });
     if (!args.parse(argv)) return 0;
     if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const npu::NpuConfig cfg = preset_from_args(args);

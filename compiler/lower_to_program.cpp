@@ -488,13 +488,17 @@ private:
         const Load* p = operand(mul->a);
         const Load* q = operand(mul->b);
         if (!p || !q || p->name == q->name) return false;  // x * x (a sum of squares) is vector work
-        // Without a loop over a shared reduction dimension this is an elementwise multiply-add
-        // (acc[i] += x[i] * s[i], as when per-group sums are scaled and added): vector work.
-        bool reduces = false;
-        for (const LeafLoop& l : loops)
-            reduces = reduces || (!expr_uses_var(index, l.var) && expr_uses_var(p->index, l.var) &&
-                                  expr_uses_var(q->index, l.var));
-        if (!reduces) return false;
+        // A loop that indexes the accumulator and both operands, and none over a reduction
+        // dimension: an elementwise multiply-add (acc[i] += x[i] * s[i], as when per-group sums are
+        // scaled and added), vector work. (A MatMul whose K is 1 has no K loop left, and no such
+        // loop either.)
+        bool reduces = false, elementwise = false;
+        for (const LeafLoop& l : loops) {
+            const bool in_p = expr_uses_var(p->index, l.var), in_q = expr_uses_var(q->index, l.var);
+            reduces = reduces || (!expr_uses_var(index, l.var) && in_p && in_q);
+            elementwise = elementwise || (expr_uses_var(index, l.var) && in_p && in_q);
+        }
+        if (elementwise && !reduces) return false;
         npu::Expr m(int64_t{1}), n(int64_t{1}), k(int64_t{1});
         for (const LeafLoop& l : loops) {
             bool in_acc = expr_uses_var(index, l.var), in_p = expr_uses_var(p->index, l.var),

@@ -33,7 +33,8 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
                        count});
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else if (q.dynamic) {
-        ops.push_back({op, "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}}, count});
+        ops.push_back({op, w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}},
+                       count});
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else {
         ops.push_back({op + ".quantize", "quantize", {{"t", t}, {"d", k}}, count});

@@ -105,9 +105,9 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
             scales(static_cast<int>(i % (q.k / q.group)), static_cast<int>(i / (q.k / q.group))) = F16(s[static_cast<size_t>(i)]);
         q.side = scales;
     } else if (r.dynamic) {
-        q.kernel = "gemm_w8a8_dynamic";
-        const auto ints = quantize_rows(l.w, 8, q.k, per_tensor, s, false);
-        q.w = weight_buffer(ints, q.n, q.k, 8);
+        q.kernel = w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic";
+        const auto ints = quantize_rows(l.w, w_bits, q.k, per_tensor, s, false);
+        q.w = weight_buffer(ints, q.n, q.k, w_bits);
         Halide::Buffer<float> ws(static_cast<int>(q.n));
         for (int64_t i = 0; i < q.n; ++i)
             ws(static_cast<int>(i)) = s[static_cast<size_t>(i)];

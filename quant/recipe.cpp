@@ -14,7 +14,7 @@ namespace {
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
     throw npu::UserError("quantization recipe '" + text + "': " + why +
-                         " (recipes: w8a8, w8a8-dynamic, w4a8, w8a16, w4a16, with -gN, -per-channel, -per-tensor, "
+                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, with -gN, -per-channel, -per-tensor, "
                          "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
 }
 
@@ -40,7 +40,7 @@ void set_base(Recipe& q, const std::string& base, const std::string& text) {
 
 void set_option(Recipe& q, const std::string& opt, const std::string& text) {
     double v = 0;
-    if (opt == "dynamic" && q.a_bits == 8 && q.w_bits == 8) {
+    if (opt == "dynamic" && q.a_bits == 8) {
         q.dynamic = true;
     } else if (opt == "asym" || opt == "asymmetric") {
         bad(text, "asymmetric quantization is not supported: the GEMM kernels take symmetric weights and "

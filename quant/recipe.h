@@ -4,7 +4,7 @@
 //
 // Short names: BASE[-OPTION...][+EXTRA...]
 //   BASE     w8a8, w4a8 (static int8 activations), w8a16, w4a16 (weight-only, fp16 activations),
-//            w8a8-dynamic (activation scales per token at run time)
+//            w8a8-dynamic, w4a8-dynamic (activation scales per token at run time)
 //   -gN      weight scales per group of N input channels (weight-only bases; default 128)
 //   -per-channel / -per-tensor   weight scale granularity (-per-channel is the default of a8)
 //   -minmax / -pctP / -mse        activation observer (static bases): max |x|, the P-th percentile

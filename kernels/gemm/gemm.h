@@ -19,6 +19,8 @@
 //               reduction), scale = absmax / 127, a_q = round_half_even(a * 127 / absmax) clamped to
 //               +-127; int8 x int8 -> int32; out = fp16(acc * (absmax / 127) * w_scale[n]).
 //               Bit-exact against a float32 reference doing the same operations.
+//   gemm_w4a8_dynamic  as gemm_w8a8_dynamic with int4 weights packed two per byte, unpacked on
+//               chip as in gemm_w4a8.
 #include <Halide.h>
 
 #include <map>
@@ -53,6 +55,6 @@ Gemm make_gemm_w8a8(int k_extent);
 Gemm make_gemm_w4a8(int k_extent);  // k_extent even
 Gemm make_gemm_f16(int k_extent);
 Gemm make_gemm_weight_only(int k_extent, int bits, int group);  // bits 8 or 4; group divides K
-Gemm make_gemm_w8a8_dynamic(int k_extent);
+Gemm make_gemm_dynamic(int k_extent, int w_bits);               // w_bits 8, or 4 (k_extent even)
 
 }  // namespace npusim::kernels

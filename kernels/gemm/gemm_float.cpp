@@ -1,5 +1,5 @@
-// gemm_f16 (fp16 x fp16), gemm_w8a16 / gemm_w4a16 (weight-only, fp16 MACs) and gemm_w8a8_dynamic
-// (per-token activation quantization at run time).
+// gemm_f16 (fp16 x fp16), gemm_w8a16 / gemm_w4a16 (weight-only, fp16 MACs) and gemm_w8a8_dynamic /
+// gemm_w4a8_dynamic (per-token activation quantization at run time).
 #include "kernels/gemm/gemm.h"
 
 namespace npusim::kernels {
@@ -52,12 +52,20 @@ Gemm make_gemm_weight_only(int k_extent, int bits, int group) {
     return g;
 }
 
-Gemm make_gemm_w8a8_dynamic(int k_extent) {
+Gemm make_gemm_dynamic(int k_extent, int w_bits) {
     Gemm g;
     ImageParam a(Float(16), 2, "a");
-    ImageParam w(Int(8), 2, "w");
+    ImageParam w(Int(8), 2, w_bits == 4 ? "w4" : "w");
     ImageParam w_scale(Float(32), 1, "w_scale");  // per output channel
-    Var k("k"), m("m");
+    Var k("k"), m("m"), n("n");
+    // int4 weights: two's-complement nibbles, even k in the low one, unpacked on chip.
+    Func w_op("w_unpacked");
+    if (w_bits == 4) {
+        Expr byte = w(k / 2, n);
+        w_op(k, n) = select(k % 2 == 0, (byte << 4) >> 4, byte >> 4);
+    } else {
+        w_op(k, n) = w(k, n);
+    }
     RDom r(0, k_extent, "r");
     Func amax("amax"), a_inv("a_inv"), a_q("a_q");
     amax(m) = 0.0f;
@@ -67,7 +75,7 @@ Gemm make_gemm_w8a8_dynamic(int k_extent) {
     a_q(k, m) = cast<int8_t>(clamp(round(cast<float>(a(k, m)) * a_inv(m)), -127.0f, 127.0f));
     g.k = RDom(0, k_extent, "k");
     g.acc(g.n, g.m) = 0;
-    g.acc(g.n, g.m) += cast<int32_t>(a_q(g.k, g.m)) * cast<int32_t>(w(g.k, g.n));
+    g.acc(g.n, g.m) += cast<int32_t>(a_q(g.k, g.m)) * cast<int32_t>(w_bits == 4 ? w_op(g.k, g.n) : w(g.k, g.n));
     g.result = Func("dequant");
     g.result(g.n, g.m) = cast<float16_t>(cast<float>(g.acc(g.n, g.m)) * (amax(g.m) / 127.0f) * w_scale(g.n));
     g.out(g.n, g.m) = g.result(g.n, g.m);
@@ -76,6 +84,10 @@ Gemm make_gemm_w8a8_dynamic(int k_extent) {
     g.w_sources = {w};
     g.a_prep = {amax, a_inv, a_q};
     g.a_prep_needs_row = true;
+    if (w_bits == 4) {
+        g.w_prep = {w_op};
+        g.k_per_row[w.name()] = 2;
+    }
     g.epilogue = {w_scale};
     return g;
 }

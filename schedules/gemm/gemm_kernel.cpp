@@ -13,7 +13,7 @@ namespace npusim::schedules {
 
 namespace {
 
-enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic, F16 };
+enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic, W4A8Dynamic, F16 };
 
 class GemmKernel : public Kernel {
 public:
@@ -76,10 +76,10 @@ public:
         // tile_m rows (fp16, and its int8 quantization) must fit in half of l1. So must an fp16 A
         // panel: a long K (Llama-3.2-3B's down projection, K = 8192) takes twice the bytes of the
         // int8 panels the hexagon_8gen3 defaults above were measured with.
-        if (variant_ == Variant::W8A8Dynamic) s.stage_a = "panel";
-        if (s.stage_a == "panel" && (variant_ == Variant::W8A8Dynamic || activation_fp16())) {
+        if (dynamic()) s.stage_a = "panel";
+        if (s.stage_a == "panel" && (dynamic() || activation_fp16())) {
             const int64_t k = shape.at("k");
-            const int64_t bytes_per_a = variant_ == Variant::W8A8Dynamic ? 3 : 2;
+            const int64_t bytes_per_a = dynamic() ? 3 : 2;
             while (s.tile_m > 1 && int64_t{s.tile_m} * k * bytes_per_a > npu.sram_l1_bytes / 2)
                 s.tile_m /= 2;
         }
@@ -88,7 +88,7 @@ public:
     }
     void check(const Shape& s, const Knobs& knobs) const override {
         const GemmSchedule sched = GemmSchedule::from_map(knobs);
-        if ((variant_ == Variant::W4A8 || variant_ == Variant::W4A16) && s.at("k") % 2)
+        if (int4_weights() && s.at("k") % 2)
             throw npu::ShapeError(name_ + " shape k = " + std::to_string(s.at("k")) +
                                   " must be even (int4 weights are packed two per byte along K)");
         if (weight_only() && s.at("k") % s.at("group"))
@@ -114,17 +114,17 @@ public:
                           : variant_ == Variant::W8A16 ? kernels::make_gemm_weight_only(K, 8, group(s))
                           : variant_ == Variant::W4A16 ? kernels::make_gemm_weight_only(K, 4, group(s))
                           : variant_ == Variant::F16   ? kernels::make_gemm_f16(K)
-                                                       : kernels::make_gemm_w8a8_dynamic(K);
+                                                       : kernels::make_gemm_dynamic(K, int4_weights() ? 4 : 8);
         apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(m), static_cast<int>(n), K);
         KernelInstance inst;
         inst.inputs = g.inputs;
-        const int64_t packed_k = variant_ == Variant::W4A8 || variant_ == Variant::W4A16 ? k / 2 : k;
+        const int64_t packed_k = int4_weights() ? k / 2 : k;
         inst.input_shapes = {{k, m}, {packed_k, n}};
         if (variant_ == Variant::W8A8 || variant_ == Variant::W4A8)
             inst.input_shapes.push_back({n, 3});
         else if (weight_only())
             inst.input_shapes.push_back({k / s.at("group"), n});
-        else if (variant_ == Variant::W8A8Dynamic)
+        else if (dynamic())
             inst.input_shapes.push_back({n});
         inst.output = g.out;
         inst.output_shape = {n, m};
@@ -142,10 +142,12 @@ private:
         const int64_t tm = std::min<int64_t>(s.tile_m, m), tn = std::min<int64_t>(s.tile_n, n);
         const int64_t tk = std::min<int64_t>(s.tile_k, k);
         const int64_t copies = s.double_buffer ? 2 : 1, w_copies = copies * (s.overlap_out ? 2 : 1);
-        const bool w4 = variant_ == Variant::W4A8 || variant_ == Variant::W4A16;
-        const int64_t a_bytes = variant_ == Variant::W8A8Dynamic ? 3 : activation_fp16() ? 2 : 1;
+        const bool w4 = int4_weights();
+        const int64_t a_bytes = dynamic() ? 3 : activation_fp16() ? 2 : 1;
         const int64_t w_bytes_x2 = w4 ? 1 : variant_ == Variant::F16 ? 4 : 2;
-        const int64_t w_work = variant_ == Variant::W4A8 ? 1 : weight_only() ? 2 : 0;
+        const int64_t w_work = variant_ == Variant::W4A8 || variant_ == Variant::W4A8Dynamic ? 1
+                               : weight_only()                                               ? 2
+                                                                                             : 0;
         const int64_t out_bytes = variant_ == Variant::W8A8 || variant_ == Variant::W4A8 ? 1 : 2;
         const int64_t a = s.stage_a == "panel" ? tm * k * a_bytes : copies * tm * tk * a_bytes;
         const int64_t w = s.stage_b == "panel" ? tn * k * w_bytes_x2 / 2 : w_copies * tn * tk * w_bytes_x2 / 2;
@@ -172,7 +174,7 @@ private:
         while (std::min<int64_t>(s.tile_m, m) * std::min<int64_t>(s.tile_n, n) * 4 > npu.sram_acc_bytes)
             if (!halve_longer()) break;
         while (l1_bytes(s, m, n, k, g) > npu.sram_l1_bytes) {
-            if (s.stage_a == "panel" && variant_ != Variant::W8A8Dynamic) {  // per-token scales need the panel
+            if (s.stage_a == "panel" && !dynamic()) {  // per-token scales need the panel
                 s.stage_a = "k";
             } else if (s.stage_b == "panel") {
                 s.stage_b = "k";
@@ -186,6 +188,10 @@ private:
     }
 
     bool weight_only() const { return variant_ == Variant::W8A16 || variant_ == Variant::W4A16; }
+    bool dynamic() const { return variant_ == Variant::W8A8Dynamic || variant_ == Variant::W4A8Dynamic; }
+    bool int4_weights() const {
+        return variant_ == Variant::W4A8 || variant_ == Variant::W4A16 || variant_ == Variant::W4A8Dynamic;
+    }
     bool activation_fp16() const { return weight_only() || variant_ == Variant::F16; }
     static int group(const Shape& s) { return static_cast<int>(s.at("group")); }
     Variant variant_;
@@ -255,11 +261,14 @@ const std::vector<const Kernel*>& gemm_kernels() {
                                     "fp16 activations quantized per token at run time (absmax over K), int8 x int8 "
                                     "-> int32, out = fp16(acc * absmax/127 * w_scale[n]) (bit-exact vs float32); "
                                     "needs stage_a=panel");
+    static const GemmKernel dynamic4(Variant::W4A8Dynamic, "gemm_w4a8_dynamic",
+                                     "as gemm_w8a8_dynamic with int4 weights packed two per byte (w4 [n, k/2]), "
+                                     "unpacked on chip; needs stage_a=panel");
     static const GemmKernel f16(Variant::F16, "gemm_f16",
                                 "fp16 x fp16 weights (w [n, k] fp16), fp32 accumulation, fp16 out: the unquantized "
                                 "baseline");
     static const LmHeadKernel lm_head({&w8a8, &w4a8, &w8a16, &w4a16});
-    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic, &f16, &lm_head};
+    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic, &dynamic4, &f16, &lm_head};
     return all;
 }
 

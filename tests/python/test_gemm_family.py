@@ -79,12 +79,16 @@ def test_f16_matches_float64_reference():
     assert r.cycles >= r.kernel_roofline_cycles
 
 
-def test_dynamic_activation_quantization_is_bit_exact():
+@pytest.mark.parametrize("w_bits", [8, 4])
+def test_dynamic_activation_quantization_is_bit_exact(w_bits):
     a = (RNG.standard_normal((M, K)) * 3).astype(np.float16)
     a[3] = 0  # an all-zero token quantizes to zeros
-    w = RNG.integers(-127, 128, size=(N, K), dtype=np.int8)
+    lim = 8 if w_bits == 4 else 128
+    w = RNG.integers(-lim + 1, lim, size=(N, K), dtype=np.int8)
     w_scale = RNG.uniform(0.001, 0.01, size=N).astype(np.float32)
-    got = npusim.kernel_host("gemm_w8a8_dynamic", {"a": a, "w": w, "w_scale": w_scale}, m=M, n=N, k=K)
+    name, stored = ("gemm_w4a8_dynamic", "w4") if w_bits == 4 else ("gemm_w8a8_dynamic", "w")
+    packed = pack_int4(w) if w_bits == 4 else w
+    got = npusim.kernel_host(name, {"a": a, stored: packed, "w_scale": w_scale}, m=M, n=N, k=K)
     af = a.astype(np.float32)
     amax = np.abs(af).max(axis=1)
     inv = np.where(amax > 0, np.float32(127) / np.where(amax > 0, amax, 1), np.float32(0)).astype(np.float32)
@@ -107,7 +111,11 @@ def test_family_simulates_with_its_own_traffic_and_precision():
     assert wo.mac_ops_by_type == {"fp16": m * n * k}
     dyn = npu.kernel("gemm_w8a8_dynamic", m=m, n=n, k=k)
     assert dyn.schedule["stage_a"] == "panel" and dyn.mac_ops_by_type == {"int8": m * n * k}
-    for r in (w8, w4, wo, dyn):
+    dyn4 = npu.kernel("gemm_w4a8_dynamic", schedule={"stage_b": "panel"}, m=m, n=n, k=k)
+    dyn8 = npu.kernel("gemm_w8a8_dynamic", schedule={"stage_b": "panel"}, m=m, n=n, k=k)
+    assert dyn8.dram_bytes_read - dyn4.dram_bytes_read == n * k // 2
+    assert dyn4.mac_ops_by_type == {"int8": m * n * k} and dyn4.vector_ops > dyn8.vector_ops
+    for r in (w8, w4, wo, dyn, dyn4):
         assert r.cycles >= r.kernel_roofline_cycles
 
 
