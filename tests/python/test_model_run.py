@@ -42,6 +42,12 @@ def test_weights_and_cache_follow_the_recipe():
     assert fp["kv_cache_bytes"] / kv8["kv_cache_bytes"] == pytest.approx(2 * 64 / (64 + 2))
     assert not any(o["kernel"] in ("kv_scale", "kv_quantize") for o in fp["prefill_ops"])
     assert any(o["kernel"] == "kv_quantize" for o in kv8["prefill_ops"])
+    # Dynamic activations with int4 weights: the int4 dynamic GEMM, half the linear weight bytes.
+    d4 = model("--model", "llama-3.2-1b", "--quant", "w4a8-dynamic", "--prefill", "16", "--decode", "0")
+    d8 = model("--model", "llama-3.2-1b", "--quant", "w8a8-dynamic", "--prefill", "16", "--decode", "0")
+    assert {o["kernel"] for o in d4["prefill_ops"]} >= {"gemm_w4a8_dynamic"}
+    assert "gemm_w8a8_dynamic" not in {o["kernel"] for o in d4["prefill_ops"] if o["name"] != "lm_head"}
+    assert d4["weight_bytes"] < d8["weight_bytes"]
     assert w8["parameters"] == 1235814400
 
 
