@@ -88,7 +88,7 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 | | `gemm_f16`, `gemm_w8a16`, `gemm_w4a16` | fp16 weights, or weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation: fp32 accumulation error + one fp16 rounding |
 | | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
 | | `gemm_w8a8_group` | int8 x int8 with an fp32 scale per group of K-elements and output channel: one integer MatMul per group, the groups dequantized and summed in fp32 in order, fp16 out: bit-exact against float32 |
-| | `gemm_w8a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
+| | `gemm_w8a8_dynamic`, `gemm_w4a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
 | KV cache | `kv_scale`, `kv_quantize` | appending tokens: per-token, per-head scale from the absmax, then int8 or packed int4 values: bit-exact against float32 |
 | attention | `attention` | q.k^T and p.v as fp16 MatMuls per KV head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales or an fp16 one, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
 | norms | `rms_norm`, `layer_norm` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
