@@ -126,15 +126,7 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
         const Halide::Buffer<F16> kr = host.run("rope", {{"t", N}, {"h", Hk}, {"d", hd}}, {k, cosb, sinb});
         // The cache as attention reads it: int8/int4 values and per-token scales, or fp16 K and V.
         const bool fp16_cache = r.kv_bits == 16;
-        const Shape kv = {{"t", N}, {"hk", Hk}, {"d", hd}, {"kv_bits", r.kv_bits}};
-        Halide::Buffer<F16> ks, vs;
-        Halide::Buffer<int8_t> kq, vq;
-        if (!fp16_cache) {
-            ks = host.run("kv_scale", kv, {kr});
-            vs = host.run("kv_scale", kv, {v});
-            kq = host.run("kv_quantize", kv, {kr, ks});
-            vq = host.run("kv_quantize", kv, {v, vs});
-        }
+        const HostNpu::QuantizedKv cache = host.quantize_kv(kr, v, r.kv_bits);
         Halide::Buffer<F16> ctx(static_cast<int>(H * hd), static_cast<int>(N));
         for (int64_t s = 0; s < S; ++s) {  // causal attention per window, one program
             const int b = static_cast<int>(s * T);
@@ -142,8 +134,8 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
             const Halide::Buffer<F16> qs = slice(qr, 2, b, n);
             const std::vector<Halide::Buffer<>> in =
                 fp16_cache ? std::vector<Halide::Buffer<>>{qs, slice(kr, 2, b, n), slice(v, 2, b, n)}
-                           : std::vector<Halide::Buffer<>>{qs, slice(kq, 2, b, n), slice(ks, 1, b, n),
-                                                           slice(vq, 2, b, n), slice(vs, 1, b, n)};
+                           : std::vector<Halide::Buffer<>>{qs, slice(cache.k, 2, b, n), slice(cache.k_scale, 1, b, n),
+                                                           slice(cache.v, 2, b, n), slice(cache.v_scale, 1, b, n)};
             const Halide::Buffer<F16> out = host.run(
                 "attention",
                 {{"t", T}, {"ctx", T}, {"h", H}, {"hk", Hk}, {"d", hd}, {"kv_bits", r.kv_bits}, {"causal", 1}}, in);

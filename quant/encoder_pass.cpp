@@ -139,15 +139,7 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
                     vf(e, hh, t) = y(c + 2 * static_cast<int>(d), t);
                 }
         const bool fp16_cache = r.kv_bits == 16;  // K and V as they are, no scales
-        const Shape kv = {{"t", N}, {"hk", H}, {"d", hd}, {"kv_bits", r.kv_bits}};
-        Halide::Buffer<F16> ks, vs;
-        Halide::Buffer<int8_t> kq, vq;
-        if (!fp16_cache) {
-            ks = host.run("kv_scale", kv, {kf});
-            vs = host.run("kv_scale", kv, {vf});
-            kq = host.run("kv_quantize", kv, {kf, ks});
-            vq = host.run("kv_quantize", kv, {vf, vs});
-        }
+        const HostNpu::QuantizedKv kv = host.quantize_kv(kf, vf, r.kv_bits);
         // Attention per sentence, on one program for every length (padding rows dropped).
         Halide::Buffer<F16> ctx(static_cast<int>(d), static_cast<int>(N));
         for (int64_t s = 0; s < S; ++s) {
@@ -158,10 +150,10 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
             const std::vector<Halide::Buffer<>> in =
                 fp16_cache ? std::vector<Halide::Buffer<>>{qs, padded_window(kf, b, T, c, F16(0.0f)),
                                                            padded_window(vf, b, T, c, F16(0.0f))}
-                           : std::vector<Halide::Buffer<>>{qs, padded_window(kq, b, T, c, int8_t{0}),
-                                                           padded_window(ks, b, T, c, F16(1.0f)),
-                                                           padded_window(vq, b, T, c, int8_t{0}),
-                                                           padded_window(vs, b, T, c, F16(1.0f))};
+                           : std::vector<Halide::Buffer<>>{qs, padded_window(kv.k, b, T, c, int8_t{0}),
+                                                           padded_window(kv.k_scale, b, T, c, F16(1.0f)),
+                                                           padded_window(kv.v, b, T, c, int8_t{0}),
+                                                           padded_window(kv.v_scale, b, T, c, F16(1.0f))};
             const Halide::Buffer<F16> out = host.run("attention",
                                                      {{"t", cap},
                                                       {"ctx", T},

@@ -159,6 +159,17 @@ Halide::Buffer<> HostNpu::run(const std::string& kernel, const Shape& shape, con
     return schedules::run_kernel_host(KernelCall(kernel, shape, {}, cfg_), in);
 }
 
+HostNpu::QuantizedKv HostNpu::quantize_kv(const Halide::Buffer<F16>& k, const Halide::Buffer<F16>& v, int kv_bits) {
+    QuantizedKv c;
+    if (kv_bits == 16) return c;
+    const Shape s = {{"t", k.dim(2).extent()}, {"hk", k.dim(1).extent()}, {"d", k.dim(0).extent()}, {"kv_bits", kv_bits}};
+    c.k_scale = run("kv_scale", s, {k});
+    c.v_scale = run("kv_scale", s, {v});
+    c.k = run("kv_quantize", s, {k, c.k_scale});
+    c.v = run("kv_quantize", s, {v, c.v_scale});
+    return c;
+}
+
 Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>& x) {
     const int64_t m = x.dim(1).extent();
     if (q.kernel == "gemm_w8a8" || q.kernel == "gemm_w4a8") {

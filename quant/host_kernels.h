@@ -85,6 +85,14 @@ public:
                          const std::vector<Halide::Buffer<>>& in);
     // x (k, tokens) fp16 -> (n, tokens) fp16, as the workload runs a linear of the recipe.
     Halide::Buffer<F16> linear(const QLinear& q, const Halide::Buffer<F16>& x);
+    // K and V (d, heads, tokens) as an integer cache holds them: a scale per token and head
+    // (kv_scale), then int8 or packed int4 values (kv_quantize). Nothing for an fp16 cache, which
+    // attention reads as it is.
+    struct QuantizedKv {
+        Halide::Buffer<F16> k_scale, v_scale;
+        Halide::Buffer<int8_t> k, v;
+    };
+    QuantizedKv quantize_kv(const Halide::Buffer<F16>& k, const Halide::Buffer<F16>& v, int kv_bits);
 
 private:
     const npu::NpuConfig& cfg_;
