@@ -177,8 +177,13 @@ Recipe Recipe::parse(const std::string& text) {
     std::vector<std::string> dash = split(plus[0], '-');
     Recipe q;
     set_base(q, dash[0], text);
-    for (size_t i = 1; i < dash.size(); ++i)
-        set_option(q, dash[i], text);
+    for (size_t i = 1; i < dash.size(); ++i) {
+        // -per-channel and -per-tensor hold the separator themselves.
+        if (dash[i] == "per" && i + 1 < dash.size())
+            set_option(q, "per-" + dash[++i], text);
+        else
+            set_option(q, dash[i], text);
+    }
     for (size_t i = 1; i < plus.size(); ++i)
         set_extra(q, plus[i], text);
     if (q.dynamic) q.head_w_bits = 8;
