@@ -63,6 +63,21 @@ protected:
     Builder build_;
 };
 
+// A row kernel without a reduction along the row: a row may be split (tile_d) when it does not fit.
+class ElementwiseKernel : public RowKernel {
+public:
+    using RowKernel::RowKernel;
+    std::vector<KnobSpec> knob_specs() const override { return row_tile_knobs(true); }
+    Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
+        const std::string& rows = dims_.front().name;
+        int64_t elements = 1;
+        for (const auto& [n, v] : shape)
+            if (n != rows) elements *= v;
+        return split_row_tile_defaults(npu, shape.at(rows), elements, bytes_per_element_,
+                                       elements * resident_per_element_);
+    }
+};
+
 KernelInstance elementwise(kernels::Elementwise k, const Shape& s, const RowTiles& r) {
     const int64_t d = dim(s, "d"), t = dim(s, "t");
     KernelInstance inst{{k.a}, {{d, t}}, k.out, {d, t}};
@@ -70,7 +85,7 @@ KernelInstance elementwise(kernels::Elementwise k, const Shape& s, const RowTile
         inst.inputs.push_back(k.b);
         inst.input_shapes.push_back({d, t});
     }
-    apply_row_tiles(k.out, {k.value}, inst.inputs, {}, {}, r, t);
+    apply_row_tiles(k.out, {k.value}, inst.inputs, {}, {}, r, t, d);
     return inst;
 }
 
@@ -111,23 +126,26 @@ const std::vector<const Kernel*>& row_kernels() {
             apply_row_tiles(k.out, {k.sum, k.sumsq, k.mean, k.inv, k.norm}, {k.x}, {k.g, k.b}, {}, r, t);
             return KernelInstance{{k.x, k.g, k.b}, {{d, t}, {d}, {d}}, k.out, {d, t}};
         });
-    static const RowKernel silu("silu", "SiLU: y = x * sigmoid(x); fp16 in/out, fp32 arithmetic", {kTokens, kHidden},
-                                2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
-                                    return elementwise(kernels::make_activation(kernels::Activation::Silu), s, r);
-                                });
-    static const RowKernel gelu("gelu", "GELU (tanh form); fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2,
-                                [](const Shape& s, const RowTiles& r) {
-                                    return elementwise(kernels::make_activation(kernels::Activation::Gelu), s, r);
-                                });
-    static const RowKernel swiglu("swiglu", "SwiGLU: y = silu(a) * b (gate, up); fp16 in/out, fp32 arithmetic",
-                                  {kTokens, kHidden}, 2 + 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
-                                      return elementwise(kernels::make_gated(kernels::Activation::Silu), s, r);
-                                  });
-    static const RowKernel geglu("geglu", "GeGLU: y = gelu(a) * b (gate, up; tanh GELU); fp16 in/out, fp32 arithmetic",
-                                 {kTokens, kHidden}, 2 + 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
-                                     return elementwise(kernels::make_gated(kernels::Activation::Gelu), s, r);
-                                 });
-    static const RowKernel residual(
+    static const ElementwiseKernel silu("silu", "SiLU: y = x * sigmoid(x); fp16 in/out, fp32 arithmetic",
+                                        {kTokens, kHidden}, 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                            return elementwise(kernels::make_activation(kernels::Activation::Silu), s,
+                                                               r);
+                                        });
+    static const ElementwiseKernel gelu("gelu", "GELU (tanh form); fp16 in/out, fp32 arithmetic", {kTokens, kHidden},
+                                        2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                            return elementwise(kernels::make_activation(kernels::Activation::Gelu), s,
+                                                               r);
+                                        });
+    static const ElementwiseKernel swiglu("swiglu", "SwiGLU: y = silu(a) * b (gate, up); fp16 in/out, fp32 arithmetic",
+                                          {kTokens, kHidden}, 2 + 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                              return elementwise(kernels::make_gated(kernels::Activation::Silu), s, r);
+                                          });
+    static const ElementwiseKernel geglu("geglu",
+                                         "GeGLU: y = gelu(a) * b (gate, up; tanh GELU); fp16 in/out, fp32 arithmetic",
+                                         {kTokens, kHidden}, 2 + 2 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                             return elementwise(kernels::make_gated(kernels::Activation::Gelu), s, r);
+                                         });
+    static const ElementwiseKernel residual(
         "residual_add", "residual add: y = a + b; fp16 in/out, fp32 arithmetic", {kTokens, kHidden}, 2 + 2 + 2 + 2,
         [](const Shape& s, const RowTiles& r) { return elementwise(kernels::make_residual_add(), s, r); });
     static const RopeKernel rope(
@@ -139,28 +157,29 @@ const std::vector<const Kernel*>& row_kernels() {
             apply_row_tiles(k.out, {k.rotated}, {k.x, k.cos, k.sin}, {}, {}, r, t);
             return KernelInstance{{k.x, k.cos, k.sin}, {{d, h, t}, {d / 2, t}, {d / 2, t}}, k.out, {d, h, t}};
         });
-    static const RowKernel quantize(
+    static const ElementwiseKernel quantize(
         "quantize", "quantize: q = sat_int8(round_half_even(x / scale)); fp16 -> int8, per-tensor scale",
         {kTokens, kHidden}, 2 + 1 + 1, [](const Shape& s, const RowTiles& r) {
             const int64_t d = dim(s, "d"), t = dim(s, "t");
             kernels::Quantize k = kernels::make_quantize();
-            apply_row_tiles(k.out, {k.q}, {k.x}, {k.scale}, {k.inv}, r, t);
+            apply_row_tiles(k.out, {k.q}, {k.x}, {k.scale}, {k.inv}, r, t, d);
             return KernelInstance{{k.x, k.scale}, {{d, t}, {1}}, k.out, {d, t}};
         });
-    static const RowKernel dequantize("dequantize", "dequantize: y = fp16(q * scale); int8 -> fp16, per-tensor scale",
-                                      {kTokens, kHidden}, 1 + 2 + 2, [](const Shape& s, const RowTiles& r) {
-                                          const int64_t d = dim(s, "d"), t = dim(s, "t");
-                                          kernels::Dequantize k = kernels::make_dequantize();
-                                          apply_row_tiles(k.out, {k.y}, {k.q}, {k.scale}, {}, r, t);
-                                          return KernelInstance{{k.q, k.scale}, {{d, t}, {1}}, k.out, {d, t}};
-                                      });
-    static const RowKernel requantize(
+    static const ElementwiseKernel dequantize("dequantize",
+                                              "dequantize: y = fp16(q * scale); int8 -> fp16, per-tensor scale",
+                                              {kTokens, kHidden}, 1 + 2 + 2, [](const Shape& s, const RowTiles& r) {
+                                                  const int64_t d = dim(s, "d"), t = dim(s, "t");
+                                                  kernels::Dequantize k = kernels::make_dequantize();
+                                                  apply_row_tiles(k.out, {k.y}, {k.q}, {k.scale}, {}, r, t, d);
+                                                  return KernelInstance{{k.q, k.scale}, {{d, t}, {1}}, k.out, {d, t}};
+                                              });
+    static const ElementwiseKernel requantize(
         "requantize", "requantize: int32 -> int8 with per-channel fixed-point multiplier and shift (bit-exact integer)",
         {{"m", 512, 1, 1 << 20, "rows (tokens)"}, {"n", 2048, 1, 1 << 16, "channels"}}, 4 + 1 + 1,
         [](const Shape& s, const RowTiles& r) {
             const int64_t n = dim(s, "n"), m = dim(s, "m");
             kernels::Requantize k = kernels::make_requantize();
-            apply_row_tiles(k.out, {k.r}, {k.acc}, {k.qparams}, {}, r, m);
+            apply_row_tiles(k.out, {k.r}, {k.acc}, {k.qparams}, {}, r, m, n);
             return KernelInstance{{k.acc, k.qparams}, {{n, m}, {n, 3}}, k.out, {n, m}};
         },
         3 * 4);  // multiplier, shift and bias (int32) per channel

@@ -82,6 +82,12 @@ public:
             const int64_t bytes_per_a = dynamic() ? 3 : 2;
             while (s.tile_m > 1 && int64_t{s.tile_m} * k * bytes_per_a > npu.sram_l1_bytes / 2)
                 s.tile_m /= 2;
+            if (dynamic() && k * bytes_per_a > npu.sram_l1_bytes / 2)
+                throw npu::ScheduleError(
+                    name_ + " quantizes each activation row whole, so one row (k = " + std::to_string(k) + ": " +
+                    std::to_string(k * bytes_per_a) + " B as fp16 and int8) must fit half of l1, and preset '" +
+                    npu.name + "' has " + std::to_string(npu.sram_l1_bytes) +
+                    " B (sram.l1_bytes); use a static recipe on this NPU");
         }
         fit_sram(s, npu, shape);
         return s.to_map();
