@@ -55,6 +55,16 @@ public:
             s.tile_n = 2048;
             s.tile_k = npu.name == "hexagon_8gen3" ? 256 : 64;
             s.stage_a = npu.name == "hexagon_8gen3" ? "panel" : "k";
+            // Several cores: N split into a multiple of `cores` tiles (whole array columns), the
+            // tile loop outermost and parallel, so every core streams its share of the weights.
+            if (npu.cores > 1) {
+                const int64_t cols = std::max<int64_t>(npu.mac_cols, 1);
+                int64_t tiles = (n + 2047) / 2048;
+                tiles = (tiles + npu.cores - 1) / npu.cores * npu.cores;
+                const int64_t tn = ((n + tiles - 1) / tiles + cols - 1) / cols * cols;
+                s.tile_n = static_cast<int>(std::min<int64_t>(tn, n));
+                s.order = "nm";
+            }
         } else if (npu.name == "hexagon_8gen3") {
             // 128x384 array, 1 MiB accumulators, one DMA channel, DRAM-bound at M = 512: all 512 rows
             // of A as a panel loaded once, 512-wide weight tiles (512x512 int32 fills the
