@@ -21,6 +21,24 @@ Target lowering_target() {
 
 namespace {
 
+// The load of packed bytes `b` if `e` is (b << s) >> 4 with `b` one 8-bit element: a signed INT4
+// nibble unpacked from its byte (kernels/gemm int4_nibble: s is 4 for the low nibble, 0 for the high).
+// Halide's simplifier writes the arithmetic shift right as a division by 16.
+const Load* int4_nibble(const Expr& e) {
+    Expr shifted;
+    if (const Call* right = e.as<Call>();
+        right && right->is_intrinsic(Call::shift_right) && is_const(right->args[1], 4))
+        shifted = right->args[0];
+    else if (const Div* d = e.as<Div>(); d && is_const(d->b, 16))
+        shifted = d->a;
+    else
+        return nullptr;
+    const Call* left = shifted.as<Call>();
+    if (!left || !left->is_intrinsic(Call::shift_left)) return nullptr;
+    const Load* l = left->args[0].as<Load>();
+    return l && l->type.bits() == 8 && l->type.is_int() ? l : nullptr;
+}
+
 std::string to_str(const Expr& e) {
     std::ostringstream s;
     s << e;
@@ -481,12 +499,22 @@ private:
         }
         if (!acc || !mul || acc->name != st->name || !equal(simplify(acc->index - index), make_zero(index.type())))
             return false;
-        auto operand = [](const Expr& e) -> const Load* {
-            if (const Cast* c = e.as<Cast>()) return c->value.as<Load>();
-            return e.as<Load>();
+        // An operand is a load from SRAM, cast or not, or a signed INT4 nibble of a staged tile of
+        // packed bytes (select(k % 2 == 0, (b << 4) >> 4, b >> 4), as gemm_w4a8 unpacks): the
+        // array then reads the packed bytes as an INT4 operand (a native mixed-precision pair).
+        bool p_int4 = false, q_int4 = false;
+        auto operand = [](const Expr& e, bool* int4) -> const Load* {
+            Expr v = e;
+            if (const Cast* c = v.as<Cast>()) v = c->value;
+            if (const Load* l = v.as<Load>()) return l;
+            if (const Load* l = int4_nibble(v)) {
+                *int4 = true;
+                return l;
+            }
+            return nullptr;
         };
-        const Load* p = operand(mul->a);
-        const Load* q = operand(mul->b);
+        const Load* p = operand(mul->a, &p_int4);
+        const Load* q = operand(mul->b, &q_int4);
         if (!p || !q || p->name == q->name) return false;  // x * x (a sum of squares) is vector work
         // A loop that indexes the accumulator and both operands, and none over a reduction
         // dimension: an elementwise multiply-add (acc[i] += x[i] * s[i], as when per-group sums are
@@ -523,8 +551,8 @@ private:
         mm.a = program.sram[sram_index_[p->name]].name;
         mm.b = program.sram[sram_index_[q->name]].name;
         mm.acc = program.sram[sram_index_[st->name]].name;
-        mm.a_type = npu_dtype(p->type, "Func " + func);
-        mm.b_type = npu_dtype(q->type, "Func " + func);
+        mm.a_type = p_int4 ? npu::DType::Int4 : npu_dtype(p->type, "Func " + func);
+        mm.b_type = q_int4 ? npu::DType::Int4 : npu_dtype(q->type, "Func " + func);
         mm.acc_type = npu_dtype(st->value.type(), "Func " + func);
         mm.func = func;
         out.push_back(std::move(mm));

@@ -48,6 +48,12 @@ struct Gemm {
     std::map<std::string, int> k_per_row;
 };
 
+// The signed INT4 value of element k packed in `byte` (two's-complement nibbles, even k in the low
+// one): the byte shifted left by 4 for an even k, by 0 for an odd one, then arithmetically right by 4.
+// Written without a select so the unpack stays one operand expression that the compiler can hand
+// to a MAC array taking INT4 weights natively.
+Halide::Expr int4_nibble(const Halide::Expr& byte, const Halide::Expr& k);
+
 // Row indices of gemm_w8a8/w4a8's `qparams` (n, 3).
 enum QParam { kBias = 0, kMultiplier = 1, kShift = 2 };
 

@@ -30,8 +30,7 @@ Gemm make_gemm_weight_only(int k_extent, int bits, int group) {
     Var k("k"), n("n");
     Expr q;
     if (bits == 4) {
-        Expr byte = w(k / 2, n);
-        q = select(k % 2 == 0, (byte << 4) >> 4, byte >> 4);
+        q = int4_nibble(w(k / 2, n), k);
     } else {
         q = w(k, n);
     }
@@ -61,8 +60,7 @@ Gemm make_gemm_dynamic(int k_extent, int w_bits) {
     // int4 weights: two's-complement nibbles, even k in the low one, unpacked on chip.
     Func w_op("w_unpacked");
     if (w_bits == 4) {
-        Expr byte = w(k / 2, n);
-        w_op(k, n) = select(k % 2 == 0, (byte << 4) >> 4, byte >> 4);
+        w_op(k, n) = int4_nibble(w(k / 2, n), k);
     } else {
         w_op(k, n) = w(k, n);
     }

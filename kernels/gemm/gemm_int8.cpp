@@ -33,6 +33,10 @@ Gemm integer_gemm(int k_extent, const ImageParam& a, const ImageParam& w_dram,
 
 }  // namespace
 
+Expr int4_nibble(const Expr& byte, const Expr& k) {
+    return (byte << cast(byte.type(), (1 - k % 2) * 4)) >> 4;
+}
+
 Gemm make_gemm_w8a8(int k_extent) {
     ImageParam a(Int(8), 2, "a"), w(Int(8), 2, "w");
     return integer_gemm(k_extent, a, w, [&](Expr k, Expr n) { return w(k, n); });
@@ -42,9 +46,7 @@ Gemm make_gemm_w4a8(int k_extent) {
     ImageParam a(Int(8), 2, "a"), w4(Int(8), 2, "w4");
     Var k("k"), n("n");
     Func w_unpacked("w_unpacked");
-    // Two's-complement nibbles: shift the low one up and back down to sign-extend it.
-    Expr byte = w4(k / 2, n);
-    w_unpacked(k, n) = select(k % 2 == 0, (byte << 4) >> 4, byte >> 4);
+    w_unpacked(k, n) = int4_nibble(w4(k / 2, n), k);
     Gemm g = integer_gemm(k_extent, a, w4, [&](Expr kk, Expr nn) { return w_unpacked(kk, nn); });
     g.w_prep = {w_unpacked};
     g.k_per_row[w4.name()] = 2;

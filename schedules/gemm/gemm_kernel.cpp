@@ -7,6 +7,7 @@
 #include "schedules/gemm/gemm_schedule.h"
 #include "schedules/registry.h"
 #include "sim/errors.h"
+#include "sim/mac/mac_array.h"
 #include "sim/simulator.h"
 
 namespace npusim::schedules {
@@ -41,6 +42,11 @@ public:
             {"double_buffer", false, {"0", "1"}, "load the next K step while multiplying this one"},
             {"overlap_out", false, {"0", "1"}, "compute the next output tile while this one is copied out"},
             {"parallel", false, {"0", "1"}, "spread the outer tile loop over the NPU's cores"},
+            {"native_w",
+             false,
+             {"0", "1"},
+             "int4 weights: 1 the MAC array takes them packed (the preset's a8w4 pair), 0 the vector unit unpacks "
+             "them first"},
         };
     }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
@@ -54,6 +60,9 @@ public:
             s.tile_m = static_cast<int>(m);
             s.tile_n = 2048;
             s.tile_k = npu.name == "hexagon_8gen3" ? 256 : 64;
+            // Packed INT4 weights: twice the K per step, so each weight row of a step is as many
+            // bytes (whole DRAM bursts) as with INT8.
+            if (int4_weights()) s.tile_k *= 2;
             s.stage_a = npu.name == "hexagon_8gen3" ? "panel" : "k";
             // Several cores: N split into a multiple of `cores` tiles (whole array columns), the
             // tile loop outermost and parallel, so every core streams its share of the weights.
@@ -82,6 +91,8 @@ public:
             s.overlap_out = n % 512 == 0;
         }
         s.parallel = npu.cores > 1;
+        // INT4 weights against INT8 activations go to the array packed where it has that pair.
+        s.native_w = int8_int4() && npu::unsupported_pair(npu, npu::DType::Int8, npu::DType::Int4).empty();
         // Per-token quantization reads each activation row whole before the MatMuls: a panel of
         // tile_m rows (fp16, and its int8 quantization) must fit in half of l1. So must an fp16 A
         // panel: a long K (Llama-3.2-3B's down projection, K = 8192) takes twice the bytes of the
@@ -104,6 +115,13 @@ public:
     }
     void check(const Shape& s, const Knobs& knobs) const override {
         const GemmSchedule sched = GemmSchedule::from_map(knobs);
+        if (sched.native_w && !int8_int4())
+            throw npu::ScheduleError(
+                "schedule knob native_w=1 applies to int4 weights against int8 activations (gemm_w4a8, "
+                "gemm_w4a8_dynamic); " +
+                name_ +
+                (weight_only() ? " dequantizes its weights with their scales before fp16 MACs"
+                               : " has no packed weights"));
         if (int4_weights() && s.at("k") % 2)
             throw npu::ShapeError(name_ + " shape k = " + std::to_string(s.at("k")) +
                                   " must be even (int4 weights are packed two per byte along K)");
@@ -161,9 +179,7 @@ private:
         const bool w4 = int4_weights();
         const int64_t a_bytes = dynamic() ? 3 : activation_fp16() ? 2 : 1;
         const int64_t w_bytes_x2 = w4 ? 1 : variant_ == Variant::F16 ? 4 : 2;
-        const int64_t w_work = variant_ == Variant::W4A8 || variant_ == Variant::W4A8Dynamic ? 1
-                               : weight_only()                                               ? 2
-                                                                                             : 0;
+        const int64_t w_work = int8_int4() ? (s.native_w ? 0 : 1) : weight_only() ? 2 : 0;
         const int64_t out_bytes = variant_ == Variant::W8A8 || variant_ == Variant::W4A8 ? 1 : 2;
         const int64_t a = s.stage_a == "panel" ? tm * k * a_bytes : copies * tm * tk * a_bytes;
         const int64_t w = s.stage_b == "panel" ? tn * k * w_bytes_x2 / 2 : w_copies * tn * tk * w_bytes_x2 / 2;
@@ -208,6 +224,7 @@ private:
     bool int4_weights() const {
         return variant_ == Variant::W4A8 || variant_ == Variant::W4A16 || variant_ == Variant::W4A8Dynamic;
     }
+    bool int8_int4() const { return variant_ == Variant::W4A8 || variant_ == Variant::W4A8Dynamic; }
     bool activation_fp16() const { return weight_only() || variant_ == Variant::F16; }
     static int group(const Shape& s) { return static_cast<int>(s.at("group")); }
     Variant variant_;

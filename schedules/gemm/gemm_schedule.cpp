@@ -13,7 +13,7 @@ using namespace Halide;
 
 namespace {
 
-const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, overlap_out, parallel";
+const char* kKnobs = "tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, overlap_out, parallel, native_w";
 
 int parse_positive(const std::string& knob, const std::string& v) {
     char* end = nullptr;
@@ -56,6 +56,8 @@ GemmSchedule GemmSchedule::from_map(const std::map<std::string, std::string>& kn
             s.overlap_out = parse_choice(k, v, {"0", "1"}) == "1";
         else if (k == "parallel")
             s.parallel = parse_choice(k, v, {"0", "1"}) == "1";
+        else if (k == "native_w")
+            s.native_w = parse_choice(k, v, {"0", "1"}) == "1";
         else
             throw npu::ScheduleError("unknown GEMM schedule knob '" + k + "' (knobs: " + kKnobs + ")");
     }
@@ -82,7 +84,7 @@ std::string GemmSchedule::to_string() const {
     return "tile_m=" + std::to_string(tile_m) + ",tile_n=" + std::to_string(tile_n) +
            ",tile_k=" + std::to_string(tile_k) + ",order=" + order + ",stage_a=" + stage_a + ",stage_b=" + stage_b +
            ",double_buffer=" + (double_buffer ? "1" : "0") + ",overlap_out=" + (overlap_out ? "1" : "0") +
-           ",parallel=" + (parallel ? "1" : "0");
+           ",parallel=" + (parallel ? "1" : "0") + ",native_w=" + (native_w ? "1" : "0");
 }
 
 std::map<std::string, std::string> GemmSchedule::to_map() const {
@@ -94,7 +96,8 @@ std::map<std::string, std::string> GemmSchedule::to_map() const {
             {"stage_b", stage_b},
             {"double_buffer", double_buffer ? "1" : "0"},
             {"overlap_out", overlap_out ? "1" : "0"},
-            {"parallel", parallel ? "1" : "0"}};
+            {"parallel", parallel ? "1" : "0"},
+            {"native_w", native_w ? "1" : "0"}};
 }
 
 void GemmSchedule::validate() const {
@@ -197,6 +200,8 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
             }
         }
         for (Func f : prep) {
+            // Weights the array reads as stored: the unpack stays inline in the MatMul's operand.
+            if (s.native_w && &prep == &g.w_prep) continue;
             if (where == "panel")
                 at_panel(f);
             else

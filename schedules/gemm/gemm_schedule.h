@@ -32,6 +32,8 @@ struct GemmSchedule {
     bool overlap_out = false;   // compute the next output tile while this one is copied out; with
                                 // K-step staging, the weight stream also runs across tiles
     bool parallel = false;      // spread the outer tile loop over the NPU's cores
+    bool native_w = false;      // the MAC array reads the weights as stored (INT4 against INT8: a native
+                                // precision pair) instead of the vector unit unpacking them first
 
     // Throws npu::ScheduleError naming the knob and what is allowed.
     static GemmSchedule parse(const std::string& text);

@@ -38,6 +38,10 @@ struct NpuConfig {
     int64_t mac_rows = 0, mac_cols = 0;
     std::string mac_dataflow = "ws";  // ws, os or dot
     double mac_int8_per_pe_cycle = 0, mac_int4_per_pe_cycle = 0, mac_fp16_per_pe_cycle = 0;
+    // Native mixed-precision pairs (activation x weight): MACs per PE per cycle, 0 where the array
+    // has no such path (the weights are then converted on the vector unit first).
+    double mac_a8w4_per_pe_cycle = 0, mac_a16w8_per_pe_cycle = 0, mac_a16w4_per_pe_cycle = 0;
+    double mac_f16w8_per_pe_cycle = 0, mac_f16w4_per_pe_cycle = 0;
     int64_t mac_accumulator_rows = 0;
     int64_t mac_int4_unpack_cycles = 0;
     int64_t mac_weight_buffers = 1;

@@ -286,6 +286,10 @@ bool Controller::issue(const XMatMul& m, Thread& t) {
         return false;
     };
     if (!fits(a, mk, m.a_type, "a") || !fits(b, kn, m.b_type, "b") || !fits(acc, mn, m.acc_type, "acc")) return false;
+    if (const std::string why = unsupported_pair(*cfg_, m.a_type, m.b_type); !why.empty()) {
+        fail(m.origin.where + (m.origin.func.empty() ? "" : " (Func " + m.origin.func + ")") + ": " + why);
+        return false;
+    }
     if (macs == 0) return true;
     r.a_type = m.a_type;
     r.b_type = m.b_type;

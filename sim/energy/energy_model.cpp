@@ -12,9 +12,11 @@ uint64_t get(const std::map<std::string, uint64_t>& m, const char* k) {
 
 std::map<std::string, double> price_energy(const RunStats& s, const NpuConfig& cfg, double seconds) {
     std::map<std::string, double> e;
-    e["mac"] = kPico * (static_cast<double>(get(s.macs, "int8")) * cfg.energy_mac_int8_pj +
-                        static_cast<double>(get(s.macs, "int4")) * cfg.energy_mac_int4_pj +
-                        static_cast<double>(get(s.macs, "fp16")) * cfg.energy_mac_fp16_pj);
+    // A mixed pair costs what its wider multiplier does: an int8 MAC for a8w4, an fp16 MAC for the
+    // 16-bit pairs (integer or float).
+    const auto n = [&](const char* k) { return static_cast<double>(get(s.macs, k)); };
+    e["mac"] = kPico * ((n("int8") + n("a8w4")) * cfg.energy_mac_int8_pj + n("int4") * cfg.energy_mac_int4_pj +
+                        (n("fp16") + n("a16w8") + n("a16w4") + n("f16w8") + n("f16w4")) * cfg.energy_mac_fp16_pj);
     e["l1"] = kPico * (static_cast<double>(s.sram_read[int(SramLevel::L1)]) * cfg.energy_l1_read_pj_per_byte +
                        static_cast<double>(s.sram_written[int(SramLevel::L1)]) * cfg.energy_l1_write_pj_per_byte);
     e["acc"] = kPico * static_cast<double>(s.sram_read[int(SramLevel::Acc)] + s.sram_written[int(SramLevel::Acc)]) *

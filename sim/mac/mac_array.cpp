@@ -7,16 +7,36 @@
 namespace npu {
 
 std::string mac_precision(DType a, DType b) {
-    bool fp = a == DType::Fp16 || b == DType::Fp16 || a == DType::Fp32 || b == DType::Fp32;
-    if (fp) return "fp16";
-    if (dtype_bits(a) <= 4 && dtype_bits(b) <= 4) return "int4";
+    const bool a_fp = a == DType::Fp16 || a == DType::Fp32, b_fp = b == DType::Fp16 || b == DType::Fp32;
+    const int wa = dtype_bits(a), wb = dtype_bits(b);
+    // Integer weights narrower than the activations: a mixed pair the array may run natively.
+    if (!b_fp && wb <= 8 && (a_fp || (wa > wb && wa <= 16))) {
+        const std::string w = wb <= 4 ? "w4" : "w8";
+        if (a_fp) return "f16" + w;
+        if (wa == 16) return "a16" + w;
+        if (wa == 8 && wb <= 4) return "a8w4";
+    }
+    if (a_fp || b_fp) return "fp16";
+    if (wa <= 4 && wb <= 4) return "int4";
     return "int8";
 }
 
 double mac_rate(const NpuConfig& cfg, const std::string& precision) {
     if (precision == "int4") return cfg.mac_int4_per_pe_cycle;
     if (precision == "fp16") return cfg.mac_fp16_per_pe_cycle;
+    if (precision == "a8w4") return cfg.mac_a8w4_per_pe_cycle;
+    if (precision == "a16w8") return cfg.mac_a16w8_per_pe_cycle;
+    if (precision == "a16w4") return cfg.mac_a16w4_per_pe_cycle;
+    if (precision == "f16w8") return cfg.mac_f16w8_per_pe_cycle;
+    if (precision == "f16w4") return cfg.mac_f16w4_per_pe_cycle;
     return cfg.mac_int8_per_pe_cycle;
+}
+
+std::string unsupported_pair(const NpuConfig& cfg, DType a, DType b) {
+    const std::string prec = mac_precision(a, b);
+    if (mac_rate(cfg, prec) > 0) return "";
+    return std::string("preset '") + cfg.name + "' has no native " + dtype_name(a) + " x " + dtype_name(b) +
+           " matrix path (mac." + prec + "_per_pe_cycle is 0); convert the weights on the vector unit first";
 }
 
 MacArray::MacArray(const sc_core::sc_module_name& name, int core) : sc_module(name) {
@@ -34,8 +54,9 @@ void MacArray::run() {
         const NpuConfig& cfg = *ctx_->cfg;
         RunStats& stats = *ctx_->stats;
         const std::string prec = mac_precision(r.a_type, r.b_type);
-        const bool w4a8 = prec == "int8" && dtype_bits(r.b_type) <= 4;
-        const MacTiming t = mac_timing(cfg, {r.m, r.n, r.k, mac_rate(cfg, prec), w4a8});
+        // INT4 weights against wider activations are unpacked as each fold loads.
+        const bool unpack = dtype_bits(r.b_type) <= 4 && prec != "int4";
+        const MacTiming t = mac_timing(cfg, {r.m, r.n, r.k, mac_rate(cfg, prec), unpack});
         const auto m = static_cast<uint64_t>(r.m), n = static_cast<uint64_t>(r.n), k = static_cast<uint64_t>(r.k);
         auto bytes = [](uint64_t elements, DType d) { return packed_bytes(elements, d); };
         const uint64_t a_bytes = bytes(m * k, r.a_type) * t.a_passes;

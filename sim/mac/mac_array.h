@@ -19,9 +19,14 @@ struct MacRequest {
     sc_core::sc_event* done = nullptr;
 };
 
-// Which per-PE rate and energy class a pair of operand types uses: the wider operand decides.
+// Which per-PE rate and energy class a MatMul's (activation a, weight b) types use: "int8",
+// "int4" or "fp16" when both sides are alike (the wider decides), else a mixed pair "a8w4",
+// "a16w8", "a16w4", "f16w8" or "f16w4" (mac.<pair>_per_pe_cycle).
 std::string mac_precision(DType a, DType b);
+// MACs per PE per cycle of that class; 0 for a pair the array has no native path for.
 double mac_rate(const NpuConfig& cfg, const std::string& precision);
+// "" if the preset's array runs the pair, else why not (naming the parameter).
+std::string unsupported_pair(const NpuConfig& cfg, DType a, DType b);
 
 class MacArray : public sc_core::sc_module {
 public:
