@@ -106,6 +106,13 @@ std::vector<LayerCost> layer_costs(const ModelReport& r) {
     add_pass(rows, r.prefill, r.layers, false);
     add_pass(rows, r.last_step, r.layers, true);
     if (rows.back().prefill_s == 0 && rows.back().decode_s == 0) rows.pop_back();  // an encoder has no head
+    // The vendor runtime's cost (graph executions, op dispatch) is its own line.
+    if (r.prefill.runtime_s > 0 || r.last_step.runtime_s > 0) {
+        LayerCost rt{"runtime"};
+        rt.prefill_s = r.prefill.runtime_s;
+        rt.decode_s = r.last_step.runtime_s;
+        rows.push_back(rt);
+    }
     return rows;
 }
 
@@ -132,6 +139,13 @@ std::string model_report_json(const ModelReport& r) {
     field("decode_dram_bytes_per_token", num(r.decode_dram_bytes_per_token));
     field("energy_j", num(r.energy_j));
     field("energy_per_token_j", num(r.energy_per_token_j));
+    field("prefill_energy_per_token_j", num(r.prefill_energy_per_token_j));
+    field("decode_energy_per_token_j", num(r.decode_energy_per_token_j));
+    field("runtime_deployment", npu::json_quote(r.runtime_deployment));
+    field("prefill_runtime_s", num(r.prefill.runtime_s));
+    field("prefill_graphs", std::to_string(r.prefill.graphs));
+    field("decode_runtime_s_last", num(r.last_step.runtime_s));
+    field("decode_graphs_last", std::to_string(r.last_step.graphs));
     field("average_power_w", num(r.average_power_w));
     field("weight_bytes", num(r.weight_bytes));
     field("kv_cache_bytes", num(r.kv_cache_bytes));
@@ -189,6 +203,11 @@ public:
                     slice(2, "layer " + std::to_string(l), start, now_us - start, "");
                 }
             });
+        // The vendor runtime's time, shown after the NPU's (it is spread over the graphs).
+        if (p.runtime_s > 0) {
+            slice(3, "runtime", now_us, p.runtime_s * 1e6, "\"graphs\": " + std::to_string(p.graphs));
+            now_us += p.runtime_s * 1e6;
+        }
     }
 
 private:

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "schedules/kernel_flow.h"
+#include "schedules/runtime_cost.h"
 #include "sim/report/json_text.h"
 
 namespace npusim::schedules {
@@ -55,6 +56,13 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
         pass.ops.push_back(r);
         if (progress) progress(++done, ops.size());
     }
+    int64_t executions = 0;
+    for (const models::Op& op : ops)
+        executions += op.count;
+    const RuntimeCost rt = runtime_cost(cfg, executions, pass.seconds);
+    pass.runtime_s = rt.seconds;
+    pass.graphs = rt.graphs;
+    pass.seconds += rt.seconds;
     return pass;
 }
 
@@ -76,6 +84,7 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     r.architecture = m.architecture;
     r.preset = cfg.name;
     r.quant = q.name();
+    r.runtime_deployment = cfg.runtime_deployment;
     r.parameters = m.parameter_count();
     r.layers = m.layers;
     r.prefill_tokens = o.prefill;
@@ -139,6 +148,8 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     }
     r.energy_j = r.prefill.energy_j + decode_j;
     r.energy_per_token_j = r.energy_j / static_cast<double>(r.prefill_simulated ? S + T : T);
+    if (r.prefill_simulated) r.prefill_energy_per_token_j = r.prefill.energy_j / static_cast<double>(S);
+    if (T > 0) r.decode_energy_per_token_j = decode_j / static_cast<double>(T);
     r.average_power_w = r.energy_j / (r.ttft_s + r.decode_s);
     r.kv_block = o.kv_block;
     // An encoder keeps no cache between passes.

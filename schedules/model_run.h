@@ -25,8 +25,10 @@ struct OpResult {
 
 struct PassResult {
     std::vector<OpResult> ops;
-    double seconds = 0, energy_j = 0;  // ops x counts
+    double seconds = 0, energy_j = 0;  // ops x counts, and the runtime's cost
     uint64_t dram_bytes = 0;
+    double runtime_s = 0;  // of `seconds`: the vendor runtime's (runtime_cost.h)
+    int64_t graphs = 0;    // graph executions the runtime made
 };
 
 // Runs every op (count times, by multiplication: ops run back to back). `progress(done, total)`
@@ -58,6 +60,7 @@ struct DecodeStep {
 // What a phone team asks of a model on an NPU: a prefill pass and a generation, simulated.
 struct ModelReport {
     std::string model, architecture, preset, quant;
+    std::string runtime_deployment;  // runtime.deployment of the preset: graph or op
     int64_t parameters = 0, layers = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
     bool prefill_simulated = true;         // false with ModelRunOptions::skip_prefill
     PassResult prefill, last_step;         // the prefill pass; the decode step at the last context
@@ -69,6 +72,9 @@ struct ModelReport {
     double decode_s = 0, decode_tokens_per_s = 0, decode_tokens_per_s_last = 0, roofline_tokens_per_s_last = 0;
     double decode_dram_bytes_per_token = 0;  // averaged over the generation
     double energy_j = 0, energy_per_token_j = 0, average_power_w = 0;
+    // Prefill energy per prompt token; decode energy per generated token (energy_per_token_j divides
+    // the whole run by both).
+    double prefill_energy_per_token_j = 0, decode_energy_per_token_j = 0;
     double weight_bytes = 0, kv_cache_bytes = 0, activation_bytes = 0, footprint_bytes = 0, budget_bytes = 0;
     bool fits_memory = true;
     models::KvPages kv_pages;

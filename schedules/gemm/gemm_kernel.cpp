@@ -52,6 +52,9 @@ public:
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
         GemmSchedule s;  // prefill on `default` and the presets without a tuned entry (see GemmSchedule)
         const int64_t m = shape.at("m"), n = shape.at("n");
+        // A Hexagon-class NPU (hexagon_8gen3, hexagon_8elite): megabytes of l1 (VTCM) and of
+        // accumulators, where whole panels and deep K steps fit.
+        const bool large_sram = npu.sram_l1_bytes >= (int64_t{4} << 20) && npu.sram_acc_bytes >= (int64_t{1} << 20);
         if (m <= 16) {
             // Decode (M = 1): bandwidth-bound, so wide weight tiles and long DMAs. All of N in one tile
             // (tile_n 2048 x M int32 accumulators) keeps the activation row loaded once.
@@ -59,11 +62,11 @@ public:
             //   hexagon_8gen3 1x2048x2048: 87,691 cycles, 94.1 % (tile_k 256, a panel)
             s.tile_m = static_cast<int>(m);
             s.tile_n = 2048;
-            s.tile_k = npu.name == "hexagon_8gen3" ? 256 : 64;
+            s.tile_k = large_sram ? 256 : 64;
             // Packed INT4 weights: twice the K per step, so each weight row of a step is as many
             // bytes (whole DRAM bursts) as with INT8.
             if (int4_weights()) s.tile_k *= 2;
-            s.stage_a = npu.name == "hexagon_8gen3" ? "panel" : "k";
+            s.stage_a = large_sram ? "panel" : "k";
             // Several cores: N split into a multiple of `cores` tiles (whole array columns), the
             // tile loop outermost and parallel, so every core streams its share of the weights.
             if (npu.cores > 1) {
@@ -74,7 +77,7 @@ public:
                 s.tile_n = static_cast<int>(std::min<int64_t>(tn, n));
                 s.order = "nm";
             }
-        } else if (npu.name == "hexagon_8gen3") {
+        } else if (large_sram) {
             // 128x384 array, 1 MiB accumulators, one DMA channel, DRAM-bound at M = 512: all 512 rows
             // of A as a panel loaded once, 512-wide weight tiles (512x512 int32 fills the
             // accumulators), 1024-deep K steps so each weight DMA is 512 KiB and pays its ~260-cycle

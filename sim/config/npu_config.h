@@ -51,6 +51,11 @@ struct NpuConfig {
     int64_t vector_cost[kVectorOpCount] = {};  // cycles per lane-vector, indexed by npu::VectorOp
     // Control
     int64_t control_issue_cycles = 0;
+    // Vendor runtime around the NPU (host-side time, priced by the orchestration layer, not the model)
+    double runtime_graph_execute_us = 0;       // one graph execution: submit, completion, host sync
+    double runtime_op_dispatch_us = 0;         // each op inside a graph
+    double runtime_graph_max_ms = 0;           // a longer graph is split into graphs this long; 0: never
+    std::string runtime_deployment = "graph";  // graph: one graph per pass or step; op: one per op
     // Energy
     double energy_mac_int8_pj = 0, energy_mac_int4_pj = 0, energy_mac_fp16_pj = 0;
     double energy_l1_read_pj_per_byte = 0, energy_l1_write_pj_per_byte = 0;

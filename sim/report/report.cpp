@@ -68,7 +68,8 @@ std::string Report::to_json() const {
       << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
       << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"compulsory_dram_bytes\": " << compulsory_dram_bytes
       << ", \"kernel_roofline_cycles\": " << kernel_roofline_cycles
-      << ", \"roofline_fraction\": " << num(roofline_fraction) << ", \"engines\": [";
+      << ", \"roofline_fraction\": " << num(roofline_fraction) << ", \"runtime_s\": " << num(runtime_s)
+      << ", \"single_op_graph_s\": " << num(seconds + runtime_s) << ", \"engines\": [";
     for (size_t i = 0; i < engines.size(); ++i)
         o << (i ? ", " : "") << "{\"name\": " << json_quote(engines[i].name)
           << ", \"busy_cycles\": " << engines[i].busy_cycles << ", \"instructions\": " << engines[i].instructions
@@ -85,7 +86,10 @@ std::string Report::to_table() const {
         o << line;
     };
     o << program << " on " << preset << "\n";
-    row("cycles", std::to_string(cycles) + "  (" + small_si(seconds, "s") + ")");
+    row("cycles", std::to_string(cycles) + "  (" + small_si(seconds, "s") + " on the NPU)");
+    if (runtime_s > 0)
+        row("single-op graph", small_si(seconds + runtime_s, "s") + "  (the runtime adds " + small_si(runtime_s, "s") +
+                                   ": preset runtime.graph_execute_us + runtime.op_dispatch_us)");
     row("roofline cycles", std::to_string(roofline_cycles) + "  (compute " + std::to_string(compute_bound_cycles) +
                                ", memory " + std::to_string(memory_bound_cycles) + ")");
     std::snprintf(line, sizeof line, "%.2fx roofline, MAC utilisation %.1f %%",

@@ -44,6 +44,9 @@ struct Report {
     uint64_t compulsory_dram_bytes = 0, kernel_roofline_cycles = 0;
     double roofline_fraction = 0;
     std::vector<EngineUse> engines;
+    // Host-side time the vendor runtime adds when the program runs on its own as a single-op graph
+    // (set by the orchestration layer from the preset's runtime: section; 0 from the bare simulator).
+    double runtime_s = 0;
 
     std::string to_json() const;
     std::string to_table() const;
