@@ -34,9 +34,9 @@ TEST(QuantRecipe, ShortNames) {
     EXPECT_TRUE(Recipe::parse("w8a8-dynamic").dynamic);
     EXPECT_EQ(Recipe::parse("w8a8-mse").observer, Observer::Mse);
     EXPECT_EQ(Recipe::parse("w4a16-per-channel").granularity, Granularity::Channel);
-    for (const char* name : {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj",
-                             "w8a8+kv8+mp10", "w4a8+kv8+rot", "w4a8+kv16", "w4a8-dynamic+kv8+head8",
-                             "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8"})
+    for (const char* name :
+         {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj", "w8a8+kv8+mp10", "w4a8+kv8+rot",
+          "w4a8+kv16", "w4a8-dynamic+kv8+head8", "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8"})
         EXPECT_EQ(Recipe::parse(name).name(), name);
     EXPECT_TRUE(glob_match("layer.1*.qkv_proj", "layer.12.qkv_proj"));
     EXPECT_FALSE(glob_match("layer.1*.qkv_proj", "layer.2.qkv_proj"));
