@@ -7,6 +7,12 @@ namespace npusim::models {
 
 namespace {
 
+// K elements per fp16 weight scale of a weight-only linear with reduction length k: the recipe's
+// group where it divides k, else the whole row (per channel).
+int64_t weight_group(const QuantRecipe& q, int64_t k) {
+    return q.granularity == quant::Granularity::Group && k % q.group == 0 ? q.group : k;
+}
+
 using Shape = std::map<std::string, int64_t>;
 
 // Where a layer's linears stand: `layer` names them for the recipe's overrides (layer.3.down_proj).
@@ -23,18 +29,19 @@ struct LayerCtx {
 void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, int w_bits, int64_t t, int64_t n,
             int64_t k, int64_t count) {
     const QuantRecipe& q = c.q;
-    const int a_bits =
-        c.layer < 0 ? q.a_bits : q.a_bits_of("layer." + std::to_string(c.layer) + "." + name.substr(name.find('.') + 1));
+    const int a_bits = c.layer < 0
+                           ? q.a_bits
+                           : q.a_bits_of("layer." + std::to_string(c.layer) + "." + name.substr(name.find('.') + 1));
     const std::string op = a_bits == q.a_bits ? name : name + "[a16]";
     const bool bias = c.m.all_bias || (c.m.qkv_bias && name == "layer.qkv_proj");
     if (a_bits == 16) {
-        const int64_t group = q.granularity == quant::Granularity::Group && k % q.group == 0 ? q.group : k;
-        ops.push_back({op, w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16", {{"m", t}, {"n", n}, {"k", k}, {"group", group}},
-                       count});
+        const int64_t group = weight_group(q, k);
+        ops.push_back(
+            {op, w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16", {{"m", t}, {"n", n}, {"k", k}, {"group", group}}, count});
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else if (q.dynamic) {
-        ops.push_back({op, w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}},
-                       count});
+        ops.push_back(
+            {op, w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}}, count});
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else {
         ops.push_back({op + ".quantize", "quantize", {{"t", t}, {"d", k}}, count});
@@ -44,8 +51,7 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
 }
 
 // One decoder layer's ops for `t` new tokens attending to a context of `ctx` (them included).
-void decoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t ctx, int64_t capacity,
-                   int64_t count) {
+void decoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t ctx, int64_t capacity, int64_t count) {
     const ModelConfig& m = c.m;
     const QuantRecipe& q = c.q;
     const int64_t d = m.hidden, hd = m.head_dim, h = m.heads, hk = m.kv_heads;
@@ -62,7 +68,8 @@ void decoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t c
         ops.push_back({std::string("layer.") + kv + "_cache_scale", "kv_scale", s, count});
         ops.push_back({std::string("layer.") + kv + "_cache_append", "kv_quantize", s, count});
     }
-    ops.push_back({"layer.attention", "attention",
+    ops.push_back({"layer.attention",
+                   "attention",
                    {{"t", t},
                     {"ctx", ctx},
                     {"cap", std::max(capacity, ctx)},
@@ -76,8 +83,8 @@ void decoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t c
     ops.push_back({"layer.attn_residual", "residual_add", {{"t", t}, {"d", d}}, count});
     ops.push_back({"layer.post_norm", "rms_norm", {{"t", t}, {"d", d}}, count});
     linear(ops, c, "layer.gate_up_proj", q.w_bits, t, 2 * m.intermediate, d, count);
-    ops.push_back({"layer.mlp_act", m.activation == "gelu" ? "geglu" : "swiglu", {{"t", t}, {"d", m.intermediate}},
-                   count});
+    ops.push_back(
+        {"layer.mlp_act", m.activation == "gelu" ? "geglu" : "swiglu", {{"t", t}, {"d", m.intermediate}}, count});
     linear(ops, c, "layer.down_proj", q.w_bits, t, d, m.intermediate, count);
     ops.push_back({"layer.mlp_residual", "residual_add", {{"t", t}, {"d", d}}, count});
 }
@@ -96,7 +103,8 @@ void encoder_layer(std::vector<Op>& ops, const LayerCtx& c, int64_t t, int64_t c
         ops.push_back({std::string("layer.") + kv + "_scale", "kv_scale", s, count});
         ops.push_back({std::string("layer.") + kv + "_quantize", "kv_quantize", s, count});
     }
-    ops.push_back({"layer.attention", "attention",
+    ops.push_back({"layer.attention",
+                   "attention",
                    {{"t", t}, {"ctx", t}, {"h", h}, {"hk", hk}, {"d", hd}, {"kv_bits", q.kv_bits}, {"causal", 0}},
                    count});
     linear(ops, c, "layer.o_proj", q.w_bits, t, d, h * hd, count);
@@ -117,9 +125,9 @@ void for_layer_runs(const ModelConfig& m, const QuantRecipe& q, F emit) {
         throw ModelError("quantization recipe '" + q.name() +
                          "': +mpP picks the promoted linears from calibration data; npusim quant-eval resolves it "
                          "into +a16@ overrides");
-    const std::vector<std::string> names = m.decoder
-                                               ? std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}
-                                               : std::vector<std::string>{"qkv_proj", "o_proj", "up_proj", "down_proj"};
+    const std::vector<std::string> names =
+        m.decoder ? std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}
+                  : std::vector<std::string>{"qkv_proj", "o_proj", "up_proj", "down_proj"};
     auto signature = [&](int64_t l) {
         std::string s;
         for (const auto& n : names)
@@ -154,8 +162,8 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
         // An encoder reads the whole sequence at once: word, position and token-type embeddings
         // (the last two a residual add each), LayerNorm, the layers.
         if (tokens > m.max_positions)
-            throw ModelError(m.source + ": " + std::to_string(tokens) + " tokens exceed max_position_embeddings = " +
-                             std::to_string(m.max_positions));
+            throw ModelError(m.source + ": " + std::to_string(tokens) +
+                             " tokens exceed max_position_embeddings = " + std::to_string(m.max_positions));
         std::vector<Op> ops;
         ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
         ops.push_back({"embedding.positions", "residual_add", {{"t", tokens}, {"d", m.hidden}}, 2});
@@ -212,13 +220,13 @@ int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {
     // only) or per channel (int8 activations: folded into a 32-bit multiplier, shift and bias).
     auto linear_bytes = [&](int64_t n, int64_t k, int bits) {
         const int64_t w = n * k * bits / 8;
-        return q.a_bits == 16 ? w + n * (k / (k % q.group ? k : q.group)) * 2 : w + n * 12;
+        return q.a_bits == 16 ? w + n * (k / weight_group(q, k)) * 2 : w + n * 12;
     };
     const int64_t hd = m.head_dim, qd = m.heads * hd, kvd = m.kv_heads * hd;
     int64_t layer = linear_bytes(qd + 2 * kvd, m.hidden, q.w_bits) + linear_bytes(m.hidden, qd, q.w_bits) +
                     linear_bytes(2 * m.intermediate, m.hidden, q.w_bits) +
                     linear_bytes(m.hidden, m.intermediate, q.w_bits) + 2 * m.hidden * 2;  // fp16 norm gains
-    int64_t total = m.layers * layer + m.hidden * 2;  // the final norm's gain
+    int64_t total = m.layers * layer + m.hidden * 2;                                      // the final norm's gain
     // A tied lm_head and embedding share one matrix, stored once at lm_head's precision; an
     // untied embedding table stays fp16 (a gather reads only one row per token).
     if (m.decoder) total += linear_bytes(m.vocab, m.hidden, q.head_w_bits);

@@ -13,8 +13,11 @@
 //   gemm_f16    fp16 x fp16 MACs accumulating in fp32, the result rounded to fp16 once (the
 //               unquantized baseline).
 //   gemm_w8a16  fp16 activations, int8 weights with an fp16 scale per group of `group` K-elements
-//   gemm_w4a16  per output channel (group = K: per channel), dequantized to fp16 on chip; fp16 x
-//               fp16 MACs accumulate in fp32; the result is rounded to fp16 once.
+//   gemm_w4a16  per output channel. Per group: dequantized to fp16 on chip, fp16 x fp16 MACs
+//               accumulate in fp32, the result rounded to fp16 once. Per channel (group = K): the
+//               integer weights (exact in fp16) are the MAC operand and the fp32 sum is scaled
+//               once, then rounded to fp16 (a matrix unit with a native fp16 x int path runs it
+//               on the stored weights).
 //   gemm_w8a8_dynamic  fp16 activations quantized per token at run time: absmax over K (a
 //               reduction), scale = absmax / 127, a_q = round_half_even(a * 127 / absmax) clamped to
 //               +-127; int8 x int8 -> int32; out = fp16(acc * (absmax / 127) * w_scale[n]).

@@ -28,25 +28,34 @@ Gemm make_gemm_weight_only(int k_extent, int bits, int group) {
     ImageParam w(Int(8), 2, bits == 4 ? "w4" : "w");
     ImageParam scales(Float(16), 2, "scales");  // (k / group, n): [n][k / group] in memory
     Var k("k"), n("n");
-    Expr q;
-    if (bits == 4) {
-        q = int4_nibble(w(k / 2, n), k);
-    } else {
-        q = w(k, n);
-    }
-    Func w_deq("w_deq");
-    w_deq(k, n) = cast<float16_t>(cast<float>(q) * cast<float>(scales(k / group, n)));
+    const Expr q = bits == 4 ? int4_nibble(w(k / 2, n), k) : Expr(w(k, n));
     g.k = RDom(0, k_extent, "k");
     g.acc(g.n, g.m) = 0.0f;
-    g.acc(g.n, g.m) += cast<float>(a(g.k, g.m)) * cast<float>(w_deq(g.k, g.n));
     g.result = Func("convert");
-    g.result(g.n, g.m) = cast<float16_t>(g.acc(g.n, g.m));
+    if (group == k_extent) {
+        // Per channel: the integer weights (exact in fp16) multiply the activations and the scale
+        // applies once to the sum, as a matrix unit taking fp16 x int weights natively does. On
+        // other NPUs w_f16 converts the weights on the vector unit; the bits are the same.
+        Func w_f16("w_f16");
+        w_f16(k, n) = cast<float16_t>(q);
+        g.acc(g.n, g.m) += cast<float>(a(g.k, g.m)) * cast<float>(w_f16(g.k, g.n));
+        g.result(g.n, g.m) = cast<float16_t>(g.acc(g.n, g.m) * cast<float>(scales(0, g.n)));
+        g.w_prep = {w_f16};
+        g.epilogue = {scales};
+        g.w_sources = {w};
+    } else {
+        // Per group: each weight dequantized with its group's scale, then fp16 x fp16 MACs.
+        Func w_deq("w_deq");
+        w_deq(k, n) = cast<float16_t>(cast<float>(q) * cast<float>(scales(k / group, n)));
+        g.acc(g.n, g.m) += cast<float>(a(g.k, g.m)) * cast<float>(w_deq(g.k, g.n));
+        g.result(g.n, g.m) = cast<float16_t>(g.acc(g.n, g.m));
+        g.w_prep = {w_deq};
+        g.w_sources = {w, scales};
+        g.k_per_row[scales.name()] = group;
+    }
     g.out(g.n, g.m) = g.result(g.n, g.m);
     g.inputs = {a, w, scales};
     g.a_sources = {a};
-    g.w_sources = {w, scales};
-    g.w_prep = {w_deq};
-    g.k_per_row[scales.name()] = group;
     if (bits == 4) g.k_per_row[w.name()] = 2;
     return g;
 }

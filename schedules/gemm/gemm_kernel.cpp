@@ -94,8 +94,11 @@ public:
             s.overlap_out = n % 512 == 0;
         }
         s.parallel = npu.cores > 1;
-        // INT4 weights against INT8 activations go to the array packed where it has that pair.
-        s.native_w = int8_int4() && npu::unsupported_pair(npu, npu::DType::Int8, npu::DType::Int4).empty();
+        // Weights go to the array as stored where it has the pair: INT4 against INT8 activations,
+        // or INT4/INT8 against fp16 activations with a per-channel scale.
+        const npu::DType a_type = activation_fp16() ? npu::DType::Fp16 : npu::DType::Int8;
+        const npu::DType w_type = int4_weights() ? npu::DType::Int4 : npu::DType::Int8;
+        s.native_w = native_capable(shape) && npu::unsupported_pair(npu, a_type, w_type).empty();
         // Per-token quantization reads each activation row whole before the MatMuls: a panel of
         // tile_m rows (fp16, and its int8 quantization) must fit in half of l1. So must an fp16 A
         // panel: a long K (Llama-3.2-3B's down projection, K = 8192) takes twice the bytes of the
@@ -118,13 +121,14 @@ public:
     }
     void check(const Shape& s, const Knobs& knobs) const override {
         const GemmSchedule sched = GemmSchedule::from_map(knobs);
-        if (sched.native_w && !int8_int4())
+        if (sched.native_w && !native_capable(s))
             throw npu::ScheduleError(
                 "schedule knob native_w=1 applies to int4 weights against int8 activations (gemm_w4a8, "
-                "gemm_w4a8_dynamic); " +
+                "gemm_w4a8_dynamic) and to per-channel weight-only GEMMs (gemm_w8a16, gemm_w4a16 with group = k); " +
                 name_ +
-                (weight_only() ? " dequantizes its weights with their scales before fp16 MACs"
-                               : " has no packed weights"));
+                (weight_only() ? " with group = " + std::to_string(s.at("group")) +
+                                     " dequantizes each weight with its group's scale before fp16 MACs"
+                               : " has no integer weights narrower than its activations"));
         if (int4_weights() && s.at("k") % 2)
             throw npu::ShapeError(name_ + " shape k = " + std::to_string(s.at("k")) +
                                   " must be even (int4 weights are packed two per byte along K)");
@@ -182,7 +186,7 @@ private:
         const bool w4 = int4_weights();
         const int64_t a_bytes = dynamic() ? 3 : activation_fp16() ? 2 : 1;
         const int64_t w_bytes_x2 = w4 ? 1 : variant_ == Variant::F16 ? 4 : 2;
-        const int64_t w_work = int8_int4() ? (s.native_w ? 0 : 1) : weight_only() ? 2 : 0;
+        const int64_t w_work = s.native_w ? 0 : int8_int4() ? 1 : weight_only() ? 2 : 0;
         const int64_t out_bytes = variant_ == Variant::W8A8 || variant_ == Variant::W4A8 ? 1 : 2;
         const int64_t a = s.stage_a == "panel" ? tm * k * a_bytes : copies * tm * tk * a_bytes;
         const int64_t w = s.stage_b == "panel" ? tn * k * w_bytes_x2 / 2 : w_copies * tn * tk * w_bytes_x2 / 2;
@@ -227,6 +231,9 @@ private:
     bool int4_weights() const {
         return variant_ == Variant::W4A8 || variant_ == Variant::W4A16 || variant_ == Variant::W4A8Dynamic;
     }
+    // A kernel whose weights the array can take as stored: the unpack or conversion is all that
+    // stands between them and the MAC operand.
+    bool native_capable(const Shape& s) const { return int8_int4() || (weight_only() && s.at("group") == s.at("k")); }
     bool int8_int4() const { return variant_ == Variant::W4A8 || variant_ == Variant::W4A8Dynamic; }
     bool activation_fp16() const { return weight_only() || variant_ == Variant::F16; }
     static int group(const Shape& s) { return static_cast<int>(s.at("group")); }
