@@ -29,12 +29,17 @@ struct LayerCtx {
 void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, int w_bits, int64_t t, int64_t n,
             int64_t k, int64_t count) {
     const QuantRecipe& q = c.q;
-    const int a_bits = c.layer < 0
-                           ? q.a_bits
-                           : q.a_bits_of("layer." + std::to_string(c.layer) + "." + name.substr(name.find('.') + 1));
-    const std::string op = a_bits == q.a_bits ? name : name + "[a16]";
+    using quant::Activations;
+    const Activations act =
+        c.layer < 0 ? q.activations()
+                    : q.activations_of("layer." + std::to_string(c.layer) + "." + name.substr(name.find('.') + 1));
+    const std::string op = act == q.activations() ? name : name + "[a16]";
     const bool bias = c.m.all_bias || (c.m.qkv_bias && name == "layer.qkv_proj");
-    if (a_bits == 16) {
+    if (act == Activations::Int16) {
+        // The activations quantize to int16 on chip before the MatMuls; fp16 out.
+        ops.push_back({op, w_bits == 4 ? "gemm_w4a16i" : "gemm_w8a16i", {{"m", t}, {"n", n}, {"k", k}}, count});
+        if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
+    } else if (act == Activations::Fp16) {
         const int64_t group = weight_group(q, k);
         ops.push_back(
             {op, w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16", {{"m", t}, {"n", n}, {"k", k}, {"group", group}}, count});
@@ -131,7 +136,7 @@ void for_layer_runs(const ModelConfig& m, const QuantRecipe& q, F emit) {
     auto signature = [&](int64_t l) {
         std::string s;
         for (const auto& n : names)
-            s += std::to_string(q.a_bits_of("layer." + std::to_string(l) + "." + n)) + ",";
+            s += std::to_string(static_cast<int>(q.activations_of("layer." + std::to_string(l) + "." + n))) + ",";
         return s;
     };
     for (int64_t first = 0; first < m.layers;) {
@@ -220,6 +225,8 @@ int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {
     // only) or per channel (int8 activations: folded into a 32-bit multiplier, shift and bias).
     auto linear_bytes = [&](int64_t n, int64_t k, int bits) {
         const int64_t w = n * k * bits / 8;
+        // (16-bit integer activations: one fp32 output scale per channel.)
+        if (q.activations() == quant::Activations::Int16) return w + n * 4;
         return q.a_bits == 16 ? w + n * (k / weight_group(q, k)) * 2 : w + n * 12;
     };
     const int64_t hd = m.head_dim, qd = m.heads * hd, kvd = m.kv_heads * hd;

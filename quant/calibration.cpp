@@ -76,8 +76,10 @@ Calibration calibration_from(const std::map<std::string, TensorObserver>& obs, c
     Calibration c;
     c.recipe = r.name();
     std::vector<std::pair<double, std::string>> sensitivity;
+    // 16-bit integer activations (w4a16i) are calibrated for 16 bits, the rest for 8.
+    const int bits = r.activations() == Activations::Int16 ? 16 : 8;
     for (const auto& [name, o] : obs) {
-        c.scales[name] = o.clip(r, 8) / qmax_of(8);
+        c.scales[name] = o.clip(r, bits) / qmax_of(bits);
         if (name.size() > 3 && name.compare(name.size() - 3, 3, ".in") == 0)
             sensitivity.emplace_back(o.relative_error(o.clip(r, 8), 8), name.substr(0, name.size() - 3));
     }

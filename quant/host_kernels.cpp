@@ -92,10 +92,22 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
     q.name = name;
     q.n = l.w.rows();
     q.k = l.w.cols();
-    const int a_bits = r.a_bits_of(name), w_bits = r.w_bits;
+    const Activations act = r.activations_of(name);
+    const int w_bits = r.w_bits;
     const bool per_tensor = r.granularity == Granularity::Tensor;
     std::vector<float> s;
-    if (a_bits == 16) {
+    if (act == Activations::Int16) {
+        // 16-bit integer activations: the static input scale, and per channel the product of
+        // it and the weight scale, by which the exact integer sum is multiplied.
+        q.kernel = w_bits == 4 ? "gemm_w4a16i" : "gemm_w8a16i";
+        q.in_scale = cal.scale(name + ".in");
+        const auto ints = quantize_rows(l.w, w_bits, q.k, per_tensor, s, false);
+        q.w = weight_buffer(ints, q.n, q.k, w_bits);
+        Halide::Buffer<float> os(static_cast<int>(q.n));
+        for (int64_t i = 0; i < q.n; ++i)
+            os(static_cast<int>(i)) = static_cast<float>(static_cast<double>(q.in_scale) * s[static_cast<size_t>(i)]);
+        q.side = os;
+    } else if (act == Activations::Fp16) {
         q.group = r.granularity == Granularity::Group && q.k % r.group == 0 ? r.group : q.k;
         q.kernel = w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16";
         const auto ints = quantize_rows(l.w, w_bits, q.group, per_tensor, s, true);
@@ -130,7 +142,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         q.side = qp;
     }
     const bool has_bias = l.b.size() && l.b.cwiseAbs().maxCoeff() > 0;
-    if ((a_bits == 16 || r.dynamic) && has_bias) q.bias_rows = to_fp16(Matrix(l.b.transpose()));
+    if ((act != Activations::Int8 || r.dynamic) && has_bias) q.bias_rows = to_fp16(Matrix(l.b.transpose()));
     return q;
 }
 
@@ -179,7 +191,9 @@ Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>&
     }
     Shape s = {{"m", m}, {"n", q.n}, {"k", q.k}};
     if (q.group) s["group"] = q.group;
-    Halide::Buffer<F16> y = run(q.kernel, s, {x, q.w, q.side});
+    const bool a16i = q.kernel == "gemm_w8a16i" || q.kernel == "gemm_w4a16i";
+    Halide::Buffer<F16> y = a16i ? run(q.kernel, s, {x, q.w, scalar(1.0f / q.in_scale), q.side})
+                                 : run(q.kernel, s, {x, q.w, q.side});
     if (!q.bias_rows.defined()) return y;
     Halide::Buffer<F16> bias(static_cast<int>(q.n), static_cast<int>(m));
     for (int r = 0; r < m; ++r)

@@ -67,7 +67,7 @@ struct QLinear {
     int64_t n = 0, k = 0, group = 0;
     Halide::Buffer<> w, side;           // int8 (or packed int4) weights; qparams / scales / w_scale
     Halide::Buffer<F16> bias_rows;      // the bias, one row (undefined: none, or folded)
-    float in_scale = 0, out_scale = 0;  // static a8
+    float in_scale = 0, out_scale = 0;  // static a8 and a16i (in_scale only)
 };
 QLinear prepare(const models::Linear& l, const std::string& name, const Recipe& r, const Calibration& cal);
 

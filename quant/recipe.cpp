@@ -14,7 +14,8 @@ namespace {
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
     throw npu::UserError("quantization recipe '" + text + "': " + why +
-                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, with -gN, -per-channel, -per-tensor, "
+                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
+                         "-per-channel, -per-tensor, "
                          "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
 }
 
@@ -28,13 +29,15 @@ bool number(const std::string& s, double lo, double hi, double* out) {
 }
 
 void set_base(Recipe& q, const std::string& base, const std::string& text) {
-    if (base == "w8a8" || base == "w4a8" || base == "w8a16" || base == "w4a16") {
+    if (base == "w8a8" || base == "w4a8" || base == "w8a16" || base == "w4a16" || base == "w8a16i" ||
+        base == "w4a16i") {
         q.w_bits = base[1] - '0';
-        q.a_bits = base == "w8a16" || base == "w4a16" ? 16 : 8;
+        q.a_bits = base.compare(2, 3, "a16") == 0 ? 16 : 8;
+        q.int16_activations = base.back() == 'i';
     } else {
         bad(text, "unknown base '" + base + "'");
     }
-    q.granularity = q.a_bits == 16 ? Granularity::Group : Granularity::Channel;
+    q.granularity = q.activations() == Activations::Fp16 ? Granularity::Group : Granularity::Channel;
     q.head_w_bits = q.w_bits;
 }
 
@@ -46,7 +49,8 @@ void set_option(Recipe& q, const std::string& opt, const std::string& text) {
         bad(text, "asymmetric quantization is not supported: the GEMM kernels take symmetric weights and "
                   "activations (no zero points)");
     } else if (opt.size() > 1 && opt[0] == 'g' && number(opt.substr(1), 2, 1 << 16, &v) && v == static_cast<int>(v)) {
-        if (q.a_bits != 16) bad(text, "-" + opt + ": per-group weight scales need fp16 activations (w8a16, w4a16)");
+        if (q.activations() != Activations::Fp16)
+            bad(text, "-" + opt + ": per-group weight scales need fp16 activations (w8a16, w4a16)");
         q.granularity = Granularity::Group;
         q.group = static_cast<int>(v);
     } else if (opt == "per-channel" || opt == "per-tensor") {
@@ -102,7 +106,7 @@ Recipe from_yaml(const std::string& path) {
         throw npu::UserError(path + ":" + std::to_string(s ? s->line : 0) + ": " + key + " " + why);
     };
     const npu::YamlScalar* base = get("base");
-    if (!base) throw npu::UserError(path + ": the recipe needs `base:` (w8a8, w4a8, w8a16, w4a16)");
+    if (!base) throw npu::UserError(path + ": the recipe needs `base:` (w8a8, w4a8, w8a16, w4a16, w8a16i, w4a16i)");
     Recipe q;
     set_base(q, base->value, path);
     for (const auto& [key, s] : kv) {
@@ -192,10 +196,10 @@ Recipe Recipe::parse(const std::string& text) {
 
 std::string Recipe::name() const {
     std::ostringstream s;
-    s << "w" << w_bits << "a" << a_bits << (dynamic ? "-dynamic" : "");
+    s << "w" << w_bits << "a" << a_bits << (int16_activations ? "i" : "") << (dynamic ? "-dynamic" : "");
     if (granularity == Granularity::Group && group != 128) s << "-g" << group;
     if (granularity == Granularity::Tensor) s << "-per-tensor";
-    if (a_bits == 16 && granularity == Granularity::Channel) s << "-per-channel";
+    if (activations() == Activations::Fp16 && granularity == Granularity::Channel) s << "-per-channel";
     if (observer == Observer::Mse) s << "-mse";
     if (observer == Observer::Percentile) s << "-pct" << percentile;
     s << "+kv" << kv_bits;
@@ -205,6 +209,17 @@ std::string Recipe::name() const {
     if (promote_percent > 0) s << "+mp" << promote_percent;
     if (rotate) s << "+rot";
     return s.str();
+}
+
+Activations Recipe::activations() const {
+    if (a_bits == 8) return Activations::Int8;
+    return int16_activations ? Activations::Int16 : Activations::Fp16;
+}
+
+Activations Recipe::activations_of(const std::string& op) const {
+    for (const std::string& p : a16_patterns)
+        if (glob_match(p, op)) return Activations::Fp16;
+    return activations();
 }
 
 int Recipe::a_bits_of(const std::string& op) const {

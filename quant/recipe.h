@@ -4,6 +4,7 @@
 //
 // Short names: BASE[-OPTION...][+EXTRA...]
 //   BASE     w8a8, w4a8 (static int8 activations), w8a16, w4a16 (weight-only, fp16 activations),
+//            w8a16i, w4a16i (static 16-bit integer activations: QNN's A16W8 and A16W4),
 //            w8a8-dynamic, w4a8-dynamic (activation scales per token at run time)
 //   -gN      weight scales per group of N input channels (weight-only bases; default 128)
 //   -per-channel / -per-tensor   weight scale granularity (-per-channel is the default of a8)
@@ -26,11 +27,14 @@
 namespace npusim::quant {
 
 enum class Granularity { Tensor, Channel, Group };
+// What a linear's activations are on the NPU.
+enum class Activations { Int8, Int16, Fp16 };
 enum class Observer { MinMax, Percentile, Mse };
 
 struct Recipe {
     int w_bits = 8, a_bits = 8;
     bool dynamic = false;
+    bool int16_activations = false;  // a_bits 16 as integers (w8a16i, w4a16i), not fp16
     int kv_bits = 8;
     int head_w_bits = 8;
     Granularity granularity = Granularity::Channel;
@@ -46,6 +50,10 @@ struct Recipe {
     std::string name() const;
     // Activation bits of the linear named `op` (e.g. "layer.3.down_proj") after the overrides.
     int a_bits_of(const std::string& op) const;
+    // The activations of the recipe's linears, and of the linear `op` after the +a16@ overrides
+    // (which keep fp16 activations).
+    Activations activations() const;
+    Activations activations_of(const std::string& op) const;
 };
 
 // `*` matches any run of characters.

@@ -18,6 +18,11 @@
 //               integer weights (exact in fp16) are the MAC operand and the fp32 sum is scaled
 //               once, then rounded to fp16 (a matrix unit with a native fp16 x int path runs it
 //               on the stored weights).
+//   gemm_w8a16i fp16 activations quantized on chip to 16-bit integers with a static per-tensor
+//   gemm_w4a16i scale (a_q = sat16(round_half_even(a * a_inv))), times int8 or int4 weights (packed
+//               two per byte), summed exactly in int64; out = fp16(fp32(fp64(acc) * out_scale[n]))
+//               with out_scale = activation scale x the channel's weight scale. Bit-exact against
+//               a reference doing the same operations (QNN's A16W8 and A16W4).
 //   gemm_w8a8_dynamic  fp16 activations quantized per token at run time: absmax over K (a
 //               reduction), scale = absmax / 127, a_q = round_half_even(a * 127 / absmax) clamped to
 //               +-127; int8 x int8 -> int32; out = fp16(acc * (absmax / 127) * w_scale[n]).
@@ -44,8 +49,9 @@ struct Gemm {
     // tile is the operand).
     std::vector<Halide::ImageParam> a_sources, w_sources;
     std::vector<Halide::Func> a_prep, w_prep;
-    bool a_prep_needs_row = false;             // a_prep reduces over all of K (dynamic quantization)
-    std::vector<Halide::ImageParam> epilogue;  // per-output-channel tables read by `result`
+    bool a_prep_needs_row = false;              // a_prep reduces over all of K (dynamic quantization)
+    std::vector<Halide::ImageParam> epilogue;   // per-output-channel tables read by `result`
+    std::vector<Halide::ImageParam> constants;  // one-element tensors read anywhere (a static scale)
     // K elements per row of a source's first dimension, where not 1: 2 for packed int4 weights,
     // `group` for per-group scales.
     std::map<std::string, int> k_per_row;
@@ -65,5 +71,6 @@ Gemm make_gemm_w4a8(int k_extent);  // k_extent even
 Gemm make_gemm_f16(int k_extent);
 Gemm make_gemm_weight_only(int k_extent, int bits, int group);  // bits 8 or 4; group divides K
 Gemm make_gemm_dynamic(int k_extent, int w_bits);               // w_bits 8, or 4 (k_extent even)
+Gemm make_gemm_a16i(int k_extent, int w_bits);                  // w_bits 8, or 4 (k_extent even)
 
 }  // namespace npusim::kernels

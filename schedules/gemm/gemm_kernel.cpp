@@ -14,7 +14,7 @@ namespace npusim::schedules {
 
 namespace {
 
-enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic, W4A8Dynamic, F16 };
+enum class Variant { W8A8, W4A8, W8A16, W4A16, W8A8Dynamic, W4A8Dynamic, F16, W8A16I, W4A16I };
 
 class GemmKernel : public Kernel {
 public:
@@ -94,19 +94,27 @@ public:
             s.overlap_out = n % 512 == 0;
         }
         s.parallel = npu.cores > 1;
-        // Weights go to the array as stored where it has the pair: INT4 against INT8 activations,
-        // or INT4/INT8 against fp16 activations with a per-channel scale.
-        const npu::DType a_type = activation_fp16() ? npu::DType::Fp16 : npu::DType::Int8;
+        // Weights go to the array as stored where it has the pair: INT4 against integer
+        // activations, or INT4/INT8 against fp16 activations with a per-channel scale.
+        const npu::DType a_type = activation_fp16() ? npu::DType::Fp16 : a16i() ? npu::DType::Int16 : npu::DType::Int8;
         const npu::DType w_type = int4_weights() ? npu::DType::Int4 : npu::DType::Int8;
         s.native_w = native_capable(shape) && npu::unsupported_pair(npu, a_type, w_type).empty();
+        // 16-bit integer activations have no conversion path: the array must take them against
+        // int4 weights (a16w4) or against int8 ones (a16w8, after the vector unit unpacks int4).
+        if (a16i() && !s.native_w && !npu::unsupported_pair(npu, a_type, npu::DType::Int8).empty())
+            throw npu::ScheduleError(name_ + " multiplies 16-bit integer activations by " +
+                                     (int4_weights() ? "int4" : "int8") + " weights, which preset '" + npu.name +
+                                     "' runs on no matrix path (mac.a16w8_per_pe_cycle" +
+                                     (int4_weights() ? " and mac.a16w4_per_pe_cycle are" : " is") +
+                                     " 0); use fp16 activations (w4a16, w8a16) or int8 ones (w4a8, w8a8) on this NPU");
         // Per-token quantization reads each activation row whole before the MatMuls: a panel of
         // tile_m rows (fp16, and its int8 quantization) must fit in half of l1. So must an fp16 A
         // panel: a long K (Llama-3.2-3B's down projection, K = 8192) takes twice the bytes of the
         // int8 panels the hexagon_8gen3 defaults above were measured with.
         if (dynamic()) s.stage_a = "panel";
-        if (s.stage_a == "panel" && (dynamic() || activation_fp16())) {
+        if (s.stage_a == "panel" && (dynamic() || activation_fp16() || a16i())) {
             const int64_t k = shape.at("k");
-            const int64_t bytes_per_a = dynamic() ? 3 : 2;
+            const int64_t bytes_per_a = a_bytes();
             while (s.tile_m > 1 && int64_t{s.tile_m} * k * bytes_per_a > npu.sram_l1_bytes / 2)
                 s.tile_m /= 2;
             if (dynamic() && k * bytes_per_a > npu.sram_l1_bytes / 2)
@@ -123,7 +131,7 @@ public:
         const GemmSchedule sched = GemmSchedule::from_map(knobs);
         if (sched.native_w && !native_capable(s))
             throw npu::ScheduleError(
-                "schedule knob native_w=1 applies to int4 weights against int8 activations (gemm_w4a8, "
+                "schedule knob native_w=1 applies to int4 weights against integer activations (gemm_w4a8, gemm_w4a16i, "
                 "gemm_w4a8_dynamic) and to per-channel weight-only GEMMs (gemm_w8a16, gemm_w4a16 with group = k); " +
                 name_ +
                 (weight_only() ? " with group = " + std::to_string(s.at("group")) +
@@ -155,6 +163,7 @@ public:
                           : variant_ == Variant::W8A16 ? kernels::make_gemm_weight_only(K, 8, group(s))
                           : variant_ == Variant::W4A16 ? kernels::make_gemm_weight_only(K, 4, group(s))
                           : variant_ == Variant::F16   ? kernels::make_gemm_f16(K)
+                          : a16i()                     ? kernels::make_gemm_a16i(K, int4_weights() ? 4 : 8)
                                                        : kernels::make_gemm_dynamic(K, int4_weights() ? 4 : 8);
         apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(m), static_cast<int>(n), K);
         KernelInstance inst;
@@ -167,6 +176,8 @@ public:
             inst.input_shapes.push_back({k / s.at("group"), n});
         else if (dynamic())
             inst.input_shapes.push_back({n});
+        else if (a16i())
+            inst.input_shapes.insert(inst.input_shapes.end(), {{1}, {n}});
         inst.output = g.out;
         inst.output_shape = {n, m};
         return inst;
@@ -184,13 +195,13 @@ private:
         const int64_t tk = std::min<int64_t>(s.tile_k, k);
         const int64_t copies = s.double_buffer ? 2 : 1, w_copies = copies * (s.overlap_out ? 2 : 1);
         const bool w4 = int4_weights();
-        const int64_t a_bytes = dynamic() ? 3 : activation_fp16() ? 2 : 1;
+        const int64_t a_bytes = this->a_bytes();
         const int64_t w_bytes_x2 = w4 ? 1 : variant_ == Variant::F16 ? 4 : 2;
-        const int64_t w_work = s.native_w ? 0 : int8_int4() ? 1 : weight_only() ? 2 : 0;
+        const int64_t w_work = s.native_w ? 0 : unpacks_int4() ? 1 : weight_only() ? 2 : 0;
         const int64_t out_bytes = variant_ == Variant::W8A8 || variant_ == Variant::W4A8 ? 1 : 2;
         const int64_t a = s.stage_a == "panel" ? tm * k * a_bytes : copies * tm * tk * a_bytes;
         const int64_t w = s.stage_b == "panel" ? tn * k * w_bytes_x2 / 2 : w_copies * tn * tk * w_bytes_x2 / 2;
-        const int64_t params = weight_only() ? tn * (k / group) * 2 : 12 * tn;
+        const int64_t params = weight_only() ? tn * (k / group) * 2 : a16i() ? 4 * tn + 4 : 12 * tn;
         return a + w + tn * tk * w_work + tm * tn * out_bytes * (s.overlap_out ? 2 : 1) + params;
     }
 
@@ -210,7 +221,8 @@ private:
                 return false;
             return true;
         };
-        while (std::min<int64_t>(s.tile_m, m) * std::min<int64_t>(s.tile_n, n) * 4 > npu.sram_acc_bytes)
+        const int64_t acc_bytes = a16i() ? 8 : 4;  // int64 or 32-bit accumulators
+        while (std::min<int64_t>(s.tile_m, m) * std::min<int64_t>(s.tile_n, n) * acc_bytes > npu.sram_acc_bytes)
             if (!halve_longer()) break;
         while (l1_bytes(s, m, n, k, g) > npu.sram_l1_bytes) {
             if (s.stage_a == "panel" && !dynamic()) {  // per-token scales need the panel
@@ -228,13 +240,21 @@ private:
 
     bool weight_only() const { return variant_ == Variant::W8A16 || variant_ == Variant::W4A16; }
     bool dynamic() const { return variant_ == Variant::W8A8Dynamic || variant_ == Variant::W4A8Dynamic; }
+    bool a16i() const { return variant_ == Variant::W8A16I || variant_ == Variant::W4A16I; }
     bool int4_weights() const {
-        return variant_ == Variant::W4A8 || variant_ == Variant::W4A16 || variant_ == Variant::W4A8Dynamic;
+        return variant_ == Variant::W4A8 || variant_ == Variant::W4A16 || variant_ == Variant::W4A8Dynamic ||
+               variant_ == Variant::W4A16I;
     }
+    // Bytes per activation element on chip: as staged, plus its on-chip quantization.
+    int64_t a_bytes() const { return dynamic() ? 3 : a16i() ? 4 : activation_fp16() ? 2 : 1; }
     // A kernel whose weights the array can take as stored: the unpack or conversion is all that
     // stands between them and the MAC operand.
-    bool native_capable(const Shape& s) const { return int8_int4() || (weight_only() && s.at("group") == s.at("k")); }
-    bool int8_int4() const { return variant_ == Variant::W4A8 || variant_ == Variant::W4A8Dynamic; }
+    bool native_capable(const Shape& s) const {
+        return unpacks_int4() || (weight_only() && s.at("group") == s.at("k"));
+    }
+    bool unpacks_int4() const {
+        return variant_ == Variant::W4A8 || variant_ == Variant::W4A8Dynamic || variant_ == Variant::W4A16I;
+    }
     bool activation_fp16() const { return weight_only() || variant_ == Variant::F16; }
     static int group(const Shape& s) { return static_cast<int>(s.at("group")); }
     Variant variant_;
@@ -310,8 +330,14 @@ const std::vector<const Kernel*>& gemm_kernels() {
     static const GemmKernel f16(Variant::F16, "gemm_f16",
                                 "fp16 x fp16 weights (w [n, k] fp16), fp32 accumulation, fp16 out: the unquantized "
                                 "baseline");
+    static const GemmKernel a16i8(Variant::W8A16I, "gemm_w8a16i",
+                                  "fp16 activations quantized on chip to int16 with a static scale (a_inv [1]), x int8 "
+                                  "weights, exact int64 sums, out = fp16(acc * out_scale[n]) (QNN's A16W8; bit-exact)");
+    static const GemmKernel a16i4(Variant::W4A16I, "gemm_w4a16i",
+                                  "as gemm_w8a16i with int4 weights packed two per byte (w4 [n, k/2]) (QNN's A16W4)");
     static const LmHeadKernel lm_head({&w8a8, &w4a8, &w8a16, &w4a16});
-    static const std::vector<const Kernel*> all = {&w8a8, &w4a8, &w8a16, &w4a16, &dynamic, &dynamic4, &f16, &lm_head};
+    static const std::vector<const Kernel*> all = {&w8a8,     &w4a8, &w8a16, &w4a16, &dynamic,
+                                                   &dynamic4, &f16,  &a16i8, &a16i4, &lm_head};
     return all;
 }
 

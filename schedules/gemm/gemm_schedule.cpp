@@ -153,6 +153,10 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
             t.compute_at(g.out, inner).store_in(MemoryType::VTCM);
     }
 
+    // One-element tensors (a static activation scale) are loaded once, before the tiles.
+    for (ImageParam p : g.constants)
+        p.in().compute_root().store_in(MemoryType::VTCM);
+
     const bool several_k_steps = k > tk;
     // One operand side: its DRAM tensors staged by DMA (per K step or as a panel) and the Funcs
     // that turn the staged tiles into the MAC operand (unpack, dequantize, quantize), computed

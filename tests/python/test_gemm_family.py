@@ -48,7 +48,8 @@ def weight_only_ref(a, q, scales, group):
         deq.astype(np.float64)).T
 
 
-@pytest.mark.parametrize("bits,group", [(8, 64), (4, 32), (4, 256)])
+# Per group; per channel (group = K) scales the sum instead (test_native_pairs_and_runtime.py).
+@pytest.mark.parametrize("bits,group", [(8, 64), (4, 32), (4, 128)])
 def test_weight_only_matches_float64_reference(bits, group):
     a = (RNG.standard_normal((M, K))).astype(np.float16)
     lim = 8 if bits == 4 else 128
@@ -102,16 +103,20 @@ def test_family_simulates_with_its_own_traffic_and_precision():
     npu = npusim.Npu("default")
     m, n, k = 64, 256, 512
     w8 = npu.kernel("gemm_w8a8", schedule={"stage_a": "panel", "stage_b": "panel"}, m=m, n=n, k=k)
-    w4 = npu.kernel("gemm_w4a8", schedule={"stage_a": "panel", "stage_b": "panel"}, m=m, n=n, k=k)
-    # Packed int4 weights move half the bytes; the MACs are the same int8 MACs.
+    w4 = npu.kernel("gemm_w4a8", schedule={"stage_a": "panel", "stage_b": "panel", "native_w": 0}, m=m, n=n, k=k)
+    # Packed int4 weights move half the bytes; unpacked on the vector unit, the MACs are int8 MACs.
     assert w8.dram_bytes_read - w4.dram_bytes_read == n * k // 2
     assert w4.mac_ops_by_type == w8.mac_ops_by_type == {"int8": m * n * k}
     assert w4.vector_ops > w8.vector_ops  # the unpack runs on the vector unit
+    # Taken packed by the array (default's mac.a8w4_per_pe_cycle): an a8w4 MAC, no unpack.
+    native = npu.kernel("gemm_w4a8", schedule={"stage_a": "panel", "stage_b": "panel", "native_w": 1}, m=m, n=n, k=k)
+    assert native.mac_ops_by_type == {"a8w4": m * n * k}
+    assert native.vector_ops == w8.vector_ops and native.dram_bytes_read == w4.dram_bytes_read
     wo = npu.kernel("gemm_w8a16", m=m, n=n, k=k, group=64)
     assert wo.mac_ops_by_type == {"fp16": m * n * k}
     dyn = npu.kernel("gemm_w8a8_dynamic", m=m, n=n, k=k)
     assert dyn.schedule["stage_a"] == "panel" and dyn.mac_ops_by_type == {"int8": m * n * k}
-    dyn4 = npu.kernel("gemm_w4a8_dynamic", schedule={"stage_b": "panel"}, m=m, n=n, k=k)
+    dyn4 = npu.kernel("gemm_w4a8_dynamic", schedule={"stage_b": "panel", "native_w": 0}, m=m, n=n, k=k)
     dyn8 = npu.kernel("gemm_w8a8_dynamic", schedule={"stage_b": "panel"}, m=m, n=n, k=k)
     assert dyn8.dram_bytes_read - dyn4.dram_bytes_read == n * k // 2
     assert dyn4.mac_ops_by_type == {"int8": m * n * k} and dyn4.vector_ops > dyn8.vector_ops

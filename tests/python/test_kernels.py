@@ -137,7 +137,7 @@ def test_schedule_knobs_change_the_program_not_the_traffic():
     b = npu.kernel("silu", schedule={"tile_t": 16, "double_buffer": 1}, t=64, d=1024)
     assert a.dram_bytes_read == b.dram_bytes_read
     assert b.cycles < a.cycles  # larger tiles, overlapped loads
-    assert b.schedule == {"tile_t": "16", "double_buffer": "1", "parallel": "0"}
+    assert b.schedule == {"tile_t": "16", "double_buffer": "1", "parallel": "0", "tile_d": "0"}
 
 
 def test_kernel_errors_name_what_is_wrong():

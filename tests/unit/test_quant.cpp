@@ -34,9 +34,15 @@ TEST(QuantRecipe, ShortNames) {
     EXPECT_TRUE(Recipe::parse("w8a8-dynamic").dynamic);
     EXPECT_EQ(Recipe::parse("w8a8-mse").observer, Observer::Mse);
     EXPECT_EQ(Recipe::parse("w4a16-per-channel").granularity, Granularity::Channel);
-    for (const char* name :
-         {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj", "w8a8+kv8+mp10", "w4a8+kv8+rot",
-          "w4a8+kv16", "w4a8-dynamic+kv8+head8", "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8"})
+    const Recipe i16 = Recipe::parse("w4a16i+a16@layer.0.*");
+    EXPECT_EQ(i16.activations(), Activations::Int16);
+    EXPECT_EQ(i16.activations_of("layer.0.down_proj"), Activations::Fp16);
+    EXPECT_EQ(i16.activations_of("layer.1.down_proj"), Activations::Int16);
+    EXPECT_EQ(i16.granularity, Granularity::Channel);
+    EXPECT_EQ(Recipe::parse("w8a16").activations(), Activations::Fp16);
+    for (const char* name : {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj",
+                             "w8a8+kv8+mp10", "w4a8+kv8+rot", "w4a8+kv16", "w4a8-dynamic+kv8+head8",
+                             "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8", "w4a16i+kv8", "w8a16i-per-tensor+kv8"})
         EXPECT_EQ(Recipe::parse(name).name(), name);
     EXPECT_TRUE(glob_match("layer.1*.qkv_proj", "layer.12.qkv_proj"));
     EXPECT_FALSE(glob_match("layer.1*.qkv_proj", "layer.2.qkv_proj"));
@@ -59,6 +65,8 @@ TEST(QuantRecipe, Errors) {
                     "asymmetric quantization is not supported");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-g128"); }),
                     "-g128: per-group weight scales need fp16 activations");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a16i-g64"); }),
+                    "-g64: per-group weight scales need fp16 activations");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a16-dynamic"); }),
                     "unknown or unsupported option '-dynamic'");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-pct20"); }),
