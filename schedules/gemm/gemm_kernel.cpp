@@ -67,15 +67,16 @@ public:
             // bytes (whole DRAM bursts) as with INT8.
             if (int4_weights()) s.tile_k *= 2;
             s.stage_a = large_sram ? "panel" : "k";
-            // Several cores: N split into a multiple of `cores` tiles (whole array columns), the
-            // tile loop outermost and parallel, so every core streams its share of the weights.
-            if (npu.cores > 1) {
-                const int64_t cols = std::max<int64_t>(npu.mac_cols, 1);
+            // N in equal tiles of whole array columns (a ragged last tile restarts the weight
+            // stream for little work), a multiple of `cores` of them; with several cores the tile
+            // loop is outermost and parallel, so every core streams its share of the weights.
+            {
+                const int64_t cols = std::max<int64_t>(npu.mac_cols, 1), cores = npu.cores;
                 int64_t tiles = (n + 2047) / 2048;
-                tiles = (tiles + npu.cores - 1) / npu.cores * npu.cores;
+                tiles = (tiles + cores - 1) / cores * cores;
                 const int64_t tn = ((n + tiles - 1) / tiles + cols - 1) / cols * cols;
                 s.tile_n = static_cast<int>(std::min<int64_t>(tn, n));
-                s.order = "nm";
+                if (cores > 1) s.order = "nm";
             }
         } else if (large_sram) {
             // 128x384 array, 1 MiB accumulators, one DMA channel, DRAM-bound at M = 512: all 512 rows

@@ -1,0 +1,53 @@
+"""Decode against the DRAM roofline on each preset: for every shipped decoder model and recipe,
+the whole decode step's tokens/s as a share of its DRAM roofline (sustained bandwidth / bytes
+per step), and the lowest kernel-roofline share among the step's GEMMs with the default
+schedules. Writes a Markdown table (docs/kernels.md, "Decode at the DRAM roofline").
+
+    .venv/bin/python bench/decode_roofline.py [--presets a,b] [--models m1,m2] [--recipes r1,r2]
+"""
+import argparse
+import sys
+import time
+
+import npusim
+
+PRESETS = ["default", "hexagon_8gen3", "hexagon_8elite", "rk3588", "rk3576", "intel_mtl_npu", "intel_lnl_npu"]
+MODELS = ["qwen2.5-0.5b", "tinyllama-1.1b", "llama-3.2-1b", "qwen2.5-1.5b", "llama-3.2-3b"]
+RECIPES = ["w8a8", "w4a8", "w4a16-per-channel", "w4a16i"]
+GEMMS = ("gemm_",)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--presets", default=",".join(PRESETS))
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--recipes", default=",".join(RECIPES))
+    p.add_argument("--context", type=int, default=128, help="prompt tokens before the measured decode step")
+    args = p.parse_args(argv)
+    started = time.time()
+    print("| preset | model | recipe | decode tokens/s | DRAM roofline tokens/s | share | lowest GEMM share |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for preset in args.presets.split(","):
+        npu = npusim.Npu(preset)
+        for model in args.models.split(","):
+            for recipe in args.recipes.split(","):
+                try:
+                    r = npu.model(model, quant=recipe, prefill=args.context, decode=1)
+                except npusim.UserError as e:
+                    print(f"| {preset} | {model} | {recipe} | refused: {str(e).split(';')[0]} | | | |")
+                    continue
+                lowest = 1.0
+                for op in r.decode_ops_last_step:
+                    if op["kernel"].startswith(GEMMS):
+                        shape = dict(kv.split("=") for kv in op["shape"].split(","))
+                        k = npu.kernel(op["kernel"], **{d: int(v) for d, v in shape.items()})
+                        lowest = min(lowest, k.roofline_fraction)
+                share = r.decode_tokens_per_s_last / r.decode_roofline_tokens_per_s_last
+                print(f"| {preset} | {model} | {recipe} | {r.decode_tokens_per_s_last:.2f} | "
+                      f"{r.decode_roofline_tokens_per_s_last:.2f} | {100 * share:.0f} % | {100 * lowest:.0f} % |",
+                      flush=True)
+        print(f"{preset} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
