@@ -11,38 +11,15 @@ namespace npusim::schedules {
 
 namespace {
 
-bool in_layer(const OpResult& r) {
-    return r.op.name.rfind("layer.", 0) == 0;
-}
-
-// Walks a pass in run order: `single(op)` for an op outside the layers (run op.count times),
-// `layers(begin, end, first)` for a run of one layer's ops repeated over layers first ..
-// first + count - 1 (count = the ops' count: consecutive layers at the same precisions).
-template <typename Single, typename Layers>
-void walk_pass(const PassResult& p, int64_t n_layers, Single single, Layers layers) {
-    int64_t next_layer = 0;
-    for (size_t i = 0; i < p.ops.size();) {
-        if (!in_layer(p.ops[i])) {
-            single(p.ops[i]);
-            ++i;
-            continue;
-        }
-        std::set<std::string> seen;
-        size_t end = i;
-        while (end < p.ops.size() && in_layer(p.ops[end]) && p.ops[end].op.count == p.ops[i].op.count &&
-               seen.insert(p.ops[end].op.name).second)
-            ++end;
-        layers(i, end, next_layer);
-        next_layer = (next_layer + p.ops[i].op.count) % std::max<int64_t>(n_layers, 1);
-        i = end;
-    }
-}
-
 void add_pass(std::vector<LayerCost>& rows, const PassResult& p, int64_t n_layers, bool decode) {
+    // Each run of an op is charged its time less what ran under the op before it (in a graph).
+    const OpResult* prev = nullptr;
     auto charge = [&](LayerCost& row, const OpResult& o, double times) {
-        (decode ? row.decode_s : row.prefill_s) += o.seconds * times;
+        const double hidden = (prev ? hidden_before(p, *prev, o) : 0) + (times - 1) * hidden_before(p, o, o);
+        (decode ? row.decode_s : row.prefill_s) += o.seconds * times - hidden;
         (decode ? row.decode_j : row.prefill_j) += o.energy_j * times;
         row.dram_bytes += static_cast<double>(o.dram_bytes) * times;
+        prev = &o;
     };
     walk_pass(
         p, n_layers,
@@ -146,6 +123,8 @@ std::string model_report_json(const ModelReport& r) {
     field("prefill_graphs", std::to_string(r.prefill.graphs));
     field("decode_runtime_s_last", num(r.last_step.runtime_s));
     field("decode_graphs_last", std::to_string(r.last_step.graphs));
+    field("prefill_overlap_s", num(r.prefill.overlap_s));
+    field("decode_overlap_s_last", num(r.last_step.overlap_s));
     field("average_power_w", num(r.average_power_w));
     field("weight_bytes", num(r.weight_bytes));
     field("kv_cache_bytes", num(r.kv_cache_bytes));
@@ -193,13 +172,14 @@ public:
     }
     // A pass's ops in run order, each layer's ops once per layer.
     void pass(const PassResult& p, int64_t n_layers) {
+        prev_ = nullptr;
         walk_pass(
-            p, n_layers, [&](const OpResult& o) { op(o, static_cast<double>(o.op.count)); },
+            p, n_layers, [&](const OpResult& o) { op(p, o, static_cast<double>(o.op.count)); },
             [&](size_t begin, size_t end, int64_t first) {
                 for (int64_t l = first; l < first + p.ops[begin].op.count; ++l) {
                     const double start = now_us;
                     for (size_t j = begin; j < end; ++j)
-                        op(p.ops[j], 1);
+                        op(p, p.ops[j], 1);
                     slice(2, "layer " + std::to_string(l), start, now_us - start, "");
                 }
             });
@@ -211,16 +191,23 @@ public:
     }
 
 private:
-    void op(const OpResult& o, double times) {
+    const OpResult* prev_ = nullptr;
+
+    // An op's slice starts when the op before it ends: the part of it that ran under that op (its
+    // fill, in a graph) is left out of its duration.
+    void op(const PassResult& p, const OpResult& o, double times) {
         std::map<std::string, std::string> shape;
         for (const auto& [k, v] : o.op.shape)
             shape[k] = std::to_string(v);
-        const double dur = o.seconds * 1e6 * times;
+        const double hidden = (prev_ ? hidden_before(p, *prev_, o) : 0) + (times - 1) * hidden_before(p, o, o);
+        const double dur = (o.seconds * times - hidden) * 1e6;
         slice(3, o.op.name, now_us, dur,
               "\"kernel\": " + npu::json_quote(o.op.kernel) + ", \"shape\": " + npu::json_quote(fields_text(shape)) +
                   ", \"energy_j\": " + num(o.energy_j * times) +
-                  ", \"dram_bytes\": " + num(static_cast<double>(o.dram_bytes) * times));
+                  ", \"dram_bytes\": " + num(static_cast<double>(o.dram_bytes) * times) +
+                  ", \"hidden_under_previous_us\": " + num(hidden * 1e6));
         now_us += dur;
+        prev_ = &o;
     }
 };
 

@@ -1,14 +1,75 @@
 #include "schedules/model_run.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "schedules/kernel_flow.h"
 #include "schedules/runtime_cost.h"
 #include "sim/report/json_text.h"
 
 namespace npusim::schedules {
+
+namespace {
+
+bool in_layer(const OpResult& r) {
+    return r.op.name.rfind("layer.", 0) == 0;
+}
+
+}  // namespace
+
+void walk_pass(const PassResult& p, int64_t n_layers, const std::function<void(const OpResult&)>& single,
+               const std::function<void(size_t, size_t, int64_t)>& layers) {
+    int64_t next_layer = 0;
+    for (size_t i = 0; i < p.ops.size();) {
+        if (!in_layer(p.ops[i])) {
+            single(p.ops[i]);
+            ++i;
+            continue;
+        }
+        std::set<std::string> seen;
+        size_t end = i;
+        while (end < p.ops.size() && in_layer(p.ops[end]) && p.ops[end].op.count == p.ops[i].op.count &&
+               seen.insert(p.ops[end].op.name).second)
+            ++end;
+        layers(i, end, next_layer);
+        next_layer = (next_layer + p.ops[i].op.count) % std::max<int64_t>(n_layers, 1);
+        i = end;
+    }
+}
+
+double hidden_before(const PassResult& p, const OpResult& prev, const OpResult& next) {
+    return p.graph ? std::min(prev.drain_s, next.fill_s) : 0.0;
+}
+
+namespace {
+
+// The time hidden at every op boundary of a pass, in run order (layer blocks repeat, their last
+// op followed by their first in the next layer).
+double pass_overlap(const PassResult& p) {
+    double hidden = 0;
+    const OpResult* prev = nullptr;
+    auto after = [&](const OpResult& o, double times) {
+        if (prev) hidden += hidden_before(p, *prev, o);
+        if (times > 1) hidden += (times - 1) * hidden_before(p, o, o);
+        prev = &o;
+    };
+    walk_pass(
+        p, 1 << 30, [&](const OpResult& o) { after(o, static_cast<double>(o.op.count)); },
+        [&](size_t begin, size_t end, int64_t) {
+            const double layers = static_cast<double>(p.ops[begin].op.count);
+            if (prev) hidden += hidden_before(p, *prev, p.ops[begin]);
+            for (size_t j = begin + 1; j < end; ++j)
+                hidden += layers * hidden_before(p, p.ops[j - 1], p.ops[j]);
+            hidden += (layers - 1) * hidden_before(p, p.ops[end - 1], p.ops[begin]);
+            prev = &p.ops[end - 1];
+        });
+    return hidden;
+}
+
+}  // namespace
 
 PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cfg,
                     const std::function<void(size_t, size_t)>& progress) {
@@ -45,6 +106,8 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
             for (const npu::EngineUse& e : rep.engines)
                 r.engine_busy_s[e.name] += static_cast<double>(e.busy_cycles) / (cfg.clock_mhz * 1e6);
             r.energy_j_by_component = rep.energy_j_by_component;
+            r.fill_s = static_cast<double>(rep.fill_cycles) * cfg.cycle_seconds();
+            r.drain_s = static_cast<double>(rep.drain_cycles) * cfg.cycle_seconds();
             r.schedule = fields_text(call.knobs);
             std::lock_guard<std::mutex> g(lock);
             cache[key] = r;
@@ -59,6 +122,9 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
     int64_t executions = 0;
     for (const models::Op& op : ops)
         executions += op.count;
+    pass.graph = cfg.runtime_deployment == "graph";
+    pass.overlap_s = pass_overlap(pass);
+    pass.seconds -= pass.overlap_s;
     const RuntimeCost rt = runtime_cost(cfg, executions, pass.seconds);
     pass.runtime_s = rt.seconds;
     pass.graphs = rt.graphs;

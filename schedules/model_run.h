@@ -20,6 +20,7 @@ struct OpResult {
     uint64_t mac_ops = 0, vector_ops = 0;                 // one run
     std::map<std::string, double> engine_busy_s;          // one run: each engine's busy time
     std::map<std::string, double> energy_j_by_component;  // one run: mac, vector, l1, acc, dram, static, ...
+    double fill_s = 0, drain_s = 0;                       // one run: before the first / after the last compute
     std::string schedule;
 };
 
@@ -29,7 +30,21 @@ struct PassResult {
     uint64_t dram_bytes = 0;
     double runtime_s = 0;  // of `seconds`: the vendor runtime's (runtime_cost.h)
     int64_t graphs = 0;    // graph executions the runtime made
+    // Inside a graph (runtime.deployment: graph) each op's fill (its first loads: weights, with
+    // the activations resident in SRAM) runs under the previous op's drain; `seconds` is less by
+    // `overlap_s`, the sum of hidden_before() over the pass's op boundaries.
+    bool graph = false;
+    double overlap_s = 0;
 };
+
+// The time of `next` hidden under `prev` when they run back to back in one graph of pass `p`.
+double hidden_before(const PassResult& p, const OpResult& prev, const OpResult& next);
+
+// Visits a pass's ops in run order: `single(op)` for an op outside the layers (run op.count
+// times), `layers(begin, end, first)` for a run of one layer's ops repeated over layers first ..
+// first + count - 1 (count = the ops' count: consecutive layers at the same precisions).
+void walk_pass(const PassResult& p, int64_t n_layers, const std::function<void(const OpResult&)>& single,
+               const std::function<void(size_t, size_t, int64_t)>& layers);
 
 // Runs every op (count times, by multiplication: ops run back to back). `progress(done, total)`
 // is called after each distinct op.

@@ -58,6 +58,10 @@ Report simulate(const Program& program, const NpuConfig& cfg, TraceRecorder* tra
     r.program = program.name;
     r.preset = cfg.name;
     r.cycles = cycles;
+    if (stats.compute_first <= stats.compute_last && stats.compute_last <= cycles) {
+        r.fill_cycles = stats.compute_first;
+        r.drain_cycles = cycles - stats.compute_last;
+    }
     r.seconds = static_cast<double>(cycles) * cfg.cycle_seconds();
     r.dram_bytes_read = stats.dram_read;
     r.dram_bytes_written = stats.dram_written;

@@ -22,6 +22,13 @@ struct RunStats {
     std::map<std::string, uint64_t> macs;                                  // per precision name
     uint64_t vector_ops = 0;
     std::map<std::string, EngineCounters> engines;  // "dma0", "mac", "core1.vector", ...
+    // When compute (MAC array or vector unit, any core) first started and last ended: what comes
+    // before is the program's fill (first loads), what comes after its drain (last stores).
+    uint64_t compute_first = UINT64_MAX, compute_last = 0;
+    void computed(uint64_t start, uint64_t end) {
+        compute_first = start < compute_first ? start : compute_first;
+        compute_last = end > compute_last ? end : compute_last;
+    }
 };
 
 }  // namespace npu

@@ -70,6 +70,7 @@ void MacArray::run() {
         done = std::max(done, ctx_->port(r.acc_level, false).complete_at(start, acc_bytes));
         done = std::max(done, ctx_->port(r.acc_level, true).complete_at(start, acc_bytes));
         sc_core::wait(cycles(done - start));
+        stats.computed(start, done);
         stats.macs[prec] += m * n * k;
         stats.sram_read[static_cast<int>(r.a_level)] += a_bytes;
         stats.sram_read[static_cast<int>(r.b_level)] += b_bytes;

@@ -68,7 +68,8 @@ std::string Report::to_json() const {
       << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
       << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"compulsory_dram_bytes\": " << compulsory_dram_bytes
       << ", \"kernel_roofline_cycles\": " << kernel_roofline_cycles
-      << ", \"roofline_fraction\": " << num(roofline_fraction) << ", \"runtime_s\": " << num(runtime_s)
+      << ", \"roofline_fraction\": " << num(roofline_fraction) << ", \"fill_cycles\": " << fill_cycles
+      << ", \"drain_cycles\": " << drain_cycles << ", \"runtime_s\": " << num(runtime_s)
       << ", \"single_op_graph_s\": " << num(seconds + runtime_s) << ", \"engines\": [";
     for (size_t i = 0; i < engines.size(); ++i)
         o << (i ? ", " : "") << "{\"name\": " << json_quote(engines[i].name)

@@ -37,6 +37,7 @@ void VectorUnit::run() {
             done = std::max(done, ctx_->port(level, false).complete_at(start, bytes));
         done = std::max(done, ctx_->port(r.write.first, true).complete_at(start, r.write.second));
         sc_core::wait(cycles(done - start));
+        stats.computed(start, done);
         // An element-operation is one lane's work for one cycle of the op's cost.
         stats.vector_ops += static_cast<uint64_t>(r.elements) * vector_chain_cost(cfg, r.ops);
         for (const auto& [level, bytes] : r.reads)

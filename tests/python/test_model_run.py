@@ -107,8 +107,8 @@ def test_report_breakdowns_and_trace_conserve_the_totals(tmp_path):
     last = r["decode_steps_simulated"][-1]
     assert last["context"] == 88
     assert sum(l["decode_s"] for l in layers) == pytest.approx(last["seconds"], rel=1e-9)
-    assert sum(o["seconds"] * o["count"] for o in r["prefill_ops"]) + r["prefill_runtime_s"] == pytest.approx(
-        r["ttft_s"], rel=1e-9)
+    ops_s = sum(o["seconds"] * o["count"] for o in r["prefill_ops"])
+    assert ops_s + r["prefill_runtime_s"] - r["prefill_overlap_s"] == pytest.approx(r["ttft_s"], rel=1e-9)
     events = json.loads(trace.read_text())["traceEvents"]
     steps = [e for e in events if e.get("tid") == 1 and e["ph"] == "X"]
     assert len(steps) == 1 + 40 and steps[0]["name"] == "prefill 48 tokens"
@@ -153,7 +153,9 @@ def test_python_api_matches_the_cli():
     import npusim
     r = npusim.Npu("default").model("qwen2.5-0.5b", quant="w8a16", prefill=32, decode=4)
     cli = model("--model", "qwen2.5-0.5b", "--quant", "w8a16", "--prefill", "32", "--decode", "4")
-    assert r.to_dict() == cli
+    # Lowerings depend on what this process compiled before (its kernel cache); the rest is equal.
+    assert {k: v for k, v in r.to_dict().items() if k != "kernels_lowered"} == \
+        {k: v for k, v in cli.items() if k != "kernels_lowered"}
     assert "llama-3.2-1b" in npusim.model_names()
     with pytest.raises(npusim.ModelError, match="unknown model 'nope'"):
         npusim.Npu().model("nope")
