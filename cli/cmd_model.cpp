@@ -169,12 +169,11 @@ int cmd_model(const std::vector<std::string>& argv) {
         "generated token (decode); %.4g mJ per token over both\n",
         r.energy_j, r.average_power_w, 1e3 * r.prefill_energy_per_token_j, 1e3 * r.decode_energy_per_token_j,
         1e3 * r.energy_per_token_j);
-    std::printf(
-        "  runtime               %s deployment (runtime.deployment): prefill %lld graphs, %.4g ms; a decode "
-        "step %lld graphs, %.4g us\n",
-        r.runtime_deployment == "op" ? "one graph per op" : "one graph per pass or step",
-        static_cast<long long>(r.prefill.graphs), r.prefill.runtime_s * 1e3, static_cast<long long>(r.last_step.graphs),
-        r.last_step.runtime_s * 1e6);
+    auto graphs = [](int64_t n) { return std::to_string(n) + (n == 1 ? " graph" : " graphs"); };
+    std::printf("  runtime               %s (runtime.deployment): prefill %s, %.4g ms; a decode step %s, %.4g us\n",
+                r.runtime_deployment == "op" ? "one graph per op" : "one graph per pass or decode step",
+                graphs(r.prefill.graphs).c_str(), r.prefill.runtime_s * 1e3, graphs(r.last_step.graphs).c_str(),
+                r.last_step.runtime_s * 1e6);
     std::printf(
         "  memory                %.3g GB of %.3g GB budget%s: weights %.3g + KV cache %.3g (%lld pages of %lld "
         "tokens, %.1f %% unused) + activations %.3g\n",
