@@ -41,7 +41,12 @@ void walk_pass(const PassResult& p, int64_t n_layers, const std::function<void(c
 }
 
 double hidden_before(const PassResult& p, const OpResult& prev, const OpResult& next) {
-    return p.graph ? std::min(prev.drain_s, next.fill_s) : 0.0;
+    if (!p.graph) return 0;
+    // The next op's first loads (its weights; the activations stay in SRAM) run while the DRAM bus
+    // is idle during the previous op: at its start and end, and between its transfers.
+    const auto bus = prev.engine_busy_s.find("dram");
+    const double idle = prev.seconds - (bus == prev.engine_busy_s.end() ? 0 : bus->second);
+    return std::min(next.fill_s, std::max(0.0, idle));
 }
 
 namespace {

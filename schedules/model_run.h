@@ -31,8 +31,8 @@ struct PassResult {
     double runtime_s = 0;  // of `seconds`: the vendor runtime's (runtime_cost.h)
     int64_t graphs = 0;    // graph executions the runtime made
     // Inside a graph (runtime.deployment: graph) each op's fill (its first loads: weights, with
-    // the activations resident in SRAM) runs under the previous op's drain; `seconds` is less by
-    // `overlap_s`, the sum of hidden_before() over the pass's op boundaries.
+    // the activations resident in SRAM) runs while the DRAM bus is idle during the previous op;
+    // `seconds` is less by `overlap_s`, the sum of hidden_before() over the pass's op boundaries.
     bool graph = false;
     double overlap_s = 0;
 };

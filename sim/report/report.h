@@ -45,8 +45,8 @@ struct Report {
     double roofline_fraction = 0;
     std::vector<EngineUse> engines;
     // Cycles before the first compute instruction started (loads only) and after the last one
-    // ended (stores only); 0 for a program without compute. A graph runtime overlaps one op's
-    // drain with the next op's fill.
+    // ended (stores only); 0 for a program without compute. A graph runtime runs the next op's
+    // fill while the DRAM bus is idle during this one.
     uint64_t fill_cycles = 0, drain_cycles = 0;
     // Host-side time the vendor runtime adds when the program runs on its own as a single-op graph
     // (set by the orchestration layer from the preset's runtime: section; 0 from the bare simulator).

@@ -128,12 +128,15 @@ TEST(MacArray, SmallMWastesALargeArray) {
 }
 
 TEST(MacArray, W4A8PaysItsUnpackAndInt4Doubles) {
-    auto c = preset({{"mac.int4_unpack_cycles", "20"}});
+    auto c = preset({{"mac.int4_unpack_cycles", "20"}, {"mac.a8w4_per_pe_cycle", "1"}});
     const uint64_t w8a8 = matmul_cycles(c, 64, 64, 64);
     const uint64_t w4a8 = matmul_cycles(c, 64, 64, 64, "int8", "int4");
     const uint64_t w4a4 = matmul_cycles(c, 64, 64, 64, "int4", "int4");
     EXPECT_EQ(w4a8, w8a8 + 4u * 20u);  // four folds, each unpacked
     EXPECT_LT(w4a4, w8a8);             // two K-elements per PE per cycle: half the K folds
+    // The a8w4 pair at two weights per PE per cycle: half the K folds, each still unpacked.
+    auto fast = preset({{"mac.int4_unpack_cycles", "20"}, {"mac.a8w4_per_pe_cycle", "2"}});
+    EXPECT_LT(matmul_cycles(fast, 64, 64, 64, "int8", "int4"), w4a8);
 }
 
 TEST(MacArray, PartialSumsSpillWhenTheAccumulatorsOverflow) {
