@@ -1,11 +1,13 @@
 """Decode against the DRAM roofline on each preset: for every shipped decoder model and recipe,
 the whole decode step's tokens/s as a share of its DRAM roofline (sustained bandwidth / bytes
 per step), and the lowest kernel-roofline share among the step's GEMMs with the default
-schedules. Writes a Markdown table (docs/kernels.md, "Decode at the DRAM roofline").
+schedules. Prints a Markdown table; --write puts it into docs/kernels.md ("Decode at the DRAM
+roofline").
 
-    .venv/bin/python bench/decode_roofline.py [--presets a,b] [--models m1,m2] [--recipes r1,r2]
+    .venv/bin/python bench/decode_roofline.py [--presets a,b] [--models m1,m2] [--recipes r1,r2] [--write]
 """
 import argparse
+import os
 import sys
 import time
 
@@ -23,10 +25,17 @@ def main(argv=None):
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--recipes", default=",".join(RECIPES))
     p.add_argument("--context", type=int, default=128, help="prompt tokens before the measured decode step")
+    p.add_argument("--write", action="store_true", help="write the table into docs/kernels.md")
     args = p.parse_args(argv)
     started = time.time()
-    print("| preset | model | recipe | decode tokens/s | DRAM roofline tokens/s | share | lowest GEMM share |")
-    print("|---|---|---|---:|---:|---:|---:|")
+    lines = ["| preset | model | recipe | decode tokens/s | DRAM roofline tokens/s | share | lowest GEMM share |",
+             "|---|---|---|---:|---:|---:|---:|"]
+    print("\n".join(lines), flush=True)
+
+    def row(text):
+        lines.append(text)
+        print(text, flush=True)
+
     for preset in args.presets.split(","):
         npu = npusim.Npu(preset)
         for model in args.models.split(","):
@@ -34,7 +43,7 @@ def main(argv=None):
                 try:
                     r = npu.model(model, quant=recipe, prefill=args.context, decode=1)
                 except npusim.UserError as e:
-                    print(f"| {preset} | {model} | {recipe} | refused: {str(e).split(';')[0]} | | | |")
+                    row(f"| {preset} | {model} | {recipe} | refused: {str(e).split(';')[0]} | | | |")
                     continue
                 lowest = 1.0
                 for op in r.decode_ops_last_step:
@@ -43,10 +52,20 @@ def main(argv=None):
                         k = npu.kernel(op["kernel"], **{d: int(v) for d, v in shape.items()})
                         lowest = min(lowest, k.roofline_fraction)
                 share = r.decode_tokens_per_s_last / r.decode_roofline_tokens_per_s_last
-                print(f"| {preset} | {model} | {recipe} | {r.decode_tokens_per_s_last:.2f} | "
-                      f"{r.decode_roofline_tokens_per_s_last:.2f} | {100 * share:.0f} % | {100 * lowest:.0f} % |",
-                      flush=True)
+                row(f"| {preset} | {model} | {recipe} | {r.decode_tokens_per_s_last:.2f} | "
+                    f"{r.decode_roofline_tokens_per_s_last:.2f} | {100 * share:.0f} % | {100 * lowest:.0f} % |")
         print(f"{preset} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+    if args.write:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "kernels.md")
+        begin, end = "<!-- decode_roofline.py -->", "<!-- /decode_roofline.py -->"
+        doc = open(path).read()
+        if begin not in doc or end not in doc:
+            raise SystemExit(f"{path}: no {begin} ... {end} section to write into (make kernels-table makes it)")
+        doc = doc[:doc.index(begin) + len(begin)] + "\n" + "\n".join(lines) + "\n" + doc[doc.index(end):]
+        with open(path + ".tmp", "w") as f:
+            f.write(doc)
+        os.replace(path + ".tmp", path)
+        print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,13 @@ CASES = [
     ("gemm_w8a8", dict(m=1, n=2048, k=2048), "decode q/o proj"),
     ("gemm_w8a8", dict(m=1, n=8192, k=2048), "decode gate/up proj"),
     ("gemm_w4a8", dict(m=512, n=2048, k=2048), "prefill, int4 weights"),
+    ("gemm_w4a8", dict(m=1, n=2048, k=2048), "decode, int4 weights"),
     ("gemm_w8a8_dynamic", dict(m=512, n=2048, k=2048), "prefill, per-token activations"),
     ("gemm_f16", dict(m=512, n=2048, k=2048), "prefill, unquantized fp16"),
     ("gemm_w8a16", dict(m=1, n=2048, k=2048, group=128), "decode, weight-only int8"),
     ("gemm_w4a16", dict(m=1, n=2048, k=2048, group=128), "decode, weight-only int4"),
+    ("gemm_w4a16", dict(m=1, n=2048, k=2048, group=2048), "decode, weight-only int4 per channel"),
+    ("gemm_w4a16i", dict(m=1, n=2048, k=2048), "decode, int16 activations x int4 (A16W4)"),
     ("lm_head", dict(t=1, d=2048, vocab=128256, w_bits=8, a_bits=8), "decode, W8A8"),
     ("lm_head", dict(t=1, d=2048, vocab=128256, w_bits=4, a_bits=16), "decode, W4A16"),
     ("attention", dict(t=1, ctx=512, h=32, hk=8, d=64), "decode, ctx 512, int8 KV"),
@@ -60,7 +63,7 @@ def main():
             try:
                 t = npusim.tune(kernel, npu=p, budget=args.budget, **shape)
                 d, b = t.default, t.best
-                row.append(f"{d['roofline_fraction'] * 100:.1f} %" if d["ok"] else "does not fit")
+                row.append(f"{d['roofline_fraction'] * 100:.1f} %" if d["ok"] else "does not map")
                 row.append(f"{b['roofline_fraction'] * 100:.1f} %" if b["ok"] else "-")
             except npusim.UserError as e:
                 row += ["error", str(e)[:60]]
@@ -70,10 +73,22 @@ def main():
     head = "| kernel | shape | " + " | ".join(f"{p}: default schedule | {p}: tuned" for p in presets) + " |"
     sep = "|" + "---|" * (2 + 2 * len(presets))
     table = "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in rows])
-    with open(args.out, "w") as f:
-        f.write(DOC.format(table=table, budget=args.budget, presets=args.presets))
+    # The decode section is bench/decode_roofline.py's: kept as it is.
+    decode = "*(run `bench/decode_roofline.py --write`)*"
+    if os.path.exists(args.out):
+        old = open(args.out).read()
+        if DECODE_BEGIN in old and DECODE_END in old:
+            decode = old[old.index(DECODE_BEGIN) + len(DECODE_BEGIN):old.index(DECODE_END)].strip("\n")
+    text = DOC.format(table=table, budget=args.budget, presets=args.presets, decode=decode,
+                      begin=DECODE_BEGIN, end=DECODE_END)
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, args.out)
     print(f"wrote {args.out}", file=sys.stderr)
 
+
+DECODE_BEGIN, DECODE_END = "<!-- decode_roofline.py -->", "<!-- /decode_roofline.py -->"
 
 DOC = """# The kernel library
 
@@ -84,8 +99,9 @@ the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on t
 
 | family | kernels | numerics (host tests) |
 |---|---|---|
-| GEMM | `gemm_w8a8`, `gemm_w4a8` | int8 x int8 (int4 unpacked on chip) -> int32, fixed-point requantization: bit-exact |
-| | `gemm_f16`, `gemm_w8a16`, `gemm_w4a16` | fp16 weights, or weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation: fp32 accumulation error + one fp16 rounding |
+| GEMM | `gemm_w8a8`, `gemm_w4a8` | int8 x int8 (int4 unpacked on chip, or taken packed by a MAC array with the a8w4 pair: the same bits) -> int32, fixed-point requantization: bit-exact |
+| | `gemm_f16`, `gemm_w8a16`, `gemm_w4a16` | fp16 weights, or weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation; per channel (group = K) the integer weights are the operand and the sum is scaled once: fp32 accumulation error + one fp16 rounding |
+| | `gemm_w8a16i`, `gemm_w4a16i` | fp16 activations quantized on chip to int16 (static scale), x int8 / int4 weights, exact int64 sums, fp16 out: bit-exact against float64 then float32 |
 | | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
 | | `gemm_w8a8_group` | int8 x int8 with an fp32 scale per group of K-elements and output channel: one integer MatMul per group, the groups dequantized and summed in fp32 in order, fp16 out: bit-exact against float32 |
 | | `gemm_w8a8_dynamic`, `gemm_w4a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
@@ -111,8 +127,10 @@ Notes:
   what keeps them near 80 % is the 1 MiB activation panel that loads before the first MatMul, and
   one DMA channel carrying the weights, the panel and the results in turn.
 - The vector unit bounds the elementwise kernels with transcendental or divide steps (silu, gelu,
-  layer_norm), attention's softmax, and the on-chip int4 unpack of `gemm_w4a8` on hexagon_8gen3;
-  the kernel roofline counts only MACs and DRAM bytes, so these read low.
+  layer_norm), attention's softmax, and weights converted on chip where the preset's MAC array has
+  no native pair for them (per-group weight-only GEMMs everywhere; fp16 x int4 per channel on
+  default and hexagon_8gen3); the kernel roofline counts only MACs and DRAM bytes, so these read
+  low. `gemm_w4a16i` is refused on `default`, whose MAC array has no 16-bit integer pair.
 - `attention` keeps a whole KV head's cache on chip where it fits (loaded once for its query
   heads, the next head's loading behind this one), and otherwise streams it in blocks of `tile_kv`
   tokens through each query chunk (no double buffering of the blocks; the chunk's logits row stays
@@ -123,6 +141,16 @@ Notes:
 - The weight-only GEMMs run fp16 MACs, which both presets rate far below INT8.
 - A shape the tile does not divide recomputes an overlapping last tile (Halide shifts it inwards):
   the MACs and bytes reported include that overlap.
+
+## Decode at the DRAM roofline
+
+Whole-model decode against its DRAM roofline (the preset's sustained bandwidth over the bytes of
+one step) and the lowest kernel-roofline share among the step's GEMMs, with default schedules, one
+decode step after a 128-token prompt. Produced by `bench/decode_roofline.py --write`.
+
+{begin}
+{decode}
+{end}
 """
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ with the ratio simulated / measured (1 is perfect; above 1, npusim is slower).
     .venv/bin/python validation/compare.py --rows R1,Q1 --json out/compare.json
     .venv/bin/python validation/compare.py --preset hexagon_8elite=hexagon_8gen3 \\
         --set hexagon_8elite:dram.bytes_per_cycle=113.07        # a stand-in preset for a chip
+    .venv/bin/python validation/compare.py --before validation/baseline-d2cf044.json   # before/after
 
 A runtime's recipe name is mapped onto the npusim recipe that computes the same arithmetic
 (RUNTIME_RECIPES; docs/quantization.md explains each). Presets come from specifications; nothing
@@ -64,6 +65,7 @@ def parse_args(argv):
     p.add_argument("--recipe", action="append", default=[], metavar="RUNTIME:NAME=RECIPE",
                    help="simulate a runtime's recipe NAME with another npusim recipe, e.g. QNN:w4a16=w4a16")
     p.add_argument("--json", default="", help="also write the rows as JSON to this file")
+    p.add_argument("--before", default="", help="a JSON file an earlier run wrote (--json): print it beside this run")
     return p.parse_args(argv)
 
 
@@ -145,13 +147,29 @@ def main(argv=None) -> int:
         else:
             o["slowdown"] = o["simulated"] / o["measured"]
     print(f"{len(out)} figures in {time.time() - started:.0f} s", file=sys.stderr)
-    print("| row | chip | preset | model or op | metric | measured | npusim | npusim / measured time |")
-    print("|---|---|---|---|---|---:|---:|---:|")
+    before = {}
+    if args.before:
+        with open(args.before) as f:
+            before = {(b["id"], b["metric"]): b for b in json.load(f)}
+
+    def cells(o):
+        if o is None:
+            return ["-", "-"]
+        if o["simulated"] is None:
+            return ["error: " + o["error"].split(":")[0], "-"]
+        return [f"{o['simulated']:.4g}", f"{o['slowdown']:.2f}"]
+
+    head = ["row", "chip", "preset", "model or op", "metric", "measured"]
+    if before:
+        head += ["before", "before / measured"]
+    head += ["npusim", "npusim / measured time"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * 5 + "---:|" * (len(head) - 5))
     for o in out:
-        sim = f"{o['simulated']:.4g}" if o["simulated"] is not None else "error: " + o["error"].split(":")[0]
-        slow = f"{o['slowdown']:.2f}" if o["slowdown"] is not None else "-"
-        print(f"| {o['id']} | {o['chip']} | {o['preset']} | {o['what']} | {o['metric']} | {o['measured']:.4g} | "
-              f"{sim} | {slow} |")
+        row = [o["id"], o["chip"], o["preset"], o["what"], o["metric"], f"{o['measured']:.4g}"]
+        if before:
+            row += cells(before.get((o["id"], o["metric"])))
+        print("| " + " | ".join(row + cells(o)) + " |")
     errors = [o for o in out if o["error"]]
     for o in errors:
         print(f"{o['id']} {o['metric']}: {o['error']}", file=sys.stderr)
