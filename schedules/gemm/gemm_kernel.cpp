@@ -66,15 +66,27 @@ public:
             // Packed INT4 weights: twice the K per step, so each weight row of a step is as many
             // bytes (whole DRAM bursts) as with INT8.
             if (int4_weights()) s.tile_k *= 2;
+            // A K the step does not divide leaves a short last step whose weight rows are part
+            // bursts; where two tiles of whole rows fit half of l1, one step of all of K reads
+            // each tile as one contiguous span instead (Qwen2.5-0.5B's K = 896).
+            const int64_t k = shape.at("k"), row_bytes = int4_weights() ? (k + 1) / 2 : k;
+            const int64_t tail_bytes = int4_weights() ? (k % s.tile_k) / 2 : k % s.tile_k;
+            if (tail_bytes % std::max<int64_t>(npu.dram_burst_bytes, 1) &&
+                2 * std::min<int64_t>(n, 2048) * row_bytes <= npu.sram_l1_bytes / 2)
+                s.tile_k = static_cast<int>(k);
             s.stage_a = large_sram ? "panel" : "k";
             // N in equal tiles of whole array columns (a ragged last tile restarts the weight
             // stream for little work), a multiple of `cores` of them; with several cores the tile
             // loop is outermost and parallel, so every core streams its share of the weights.
             {
+                // Whole array columns where that costs no overlap; else multiples of 32 rows (a last
+                // tile shifted inwards re-reads the weights it overlaps).
                 const int64_t cols = std::max<int64_t>(npu.mac_cols, 1), cores = npu.cores;
                 int64_t tiles = (n + 2047) / 2048;
                 tiles = (tiles + cores - 1) / cores * cores;
-                const int64_t tn = ((n + tiles - 1) / tiles + cols - 1) / cols * cols;
+                const int64_t even = (n + tiles - 1) / tiles;
+                int64_t tn = (even + cols - 1) / cols * cols;
+                if (tn * tiles > n + cols) tn = (even + 31) / 32 * 32;
                 s.tile_n = static_cast<int>(std::min<int64_t>(tn, n));
                 if (cores > 1) s.order = "nm";
             }
