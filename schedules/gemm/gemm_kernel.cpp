@@ -45,8 +45,8 @@ public:
             {"native_w",
              false,
              {"0", "1"},
-             "int4 weights: 1 the MAC array takes them packed (the preset's a8w4 pair), 0 the vector unit unpacks "
-             "them first"},
+             "1: the MAC array takes the weights as stored (packed int4, or int against fp16 per channel: the "
+             "preset's mac.<pair>_per_pe_cycle); 0: the vector unit converts them first"},
         };
     }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
@@ -56,8 +56,8 @@ public:
         // accumulators, where whole panels and deep K steps fit.
         const bool large_sram = npu.sram_l1_bytes >= (int64_t{4} << 20) && npu.sram_acc_bytes >= (int64_t{1} << 20);
         if (m <= 16) {
-            // Decode (M = 1): bandwidth-bound, so wide weight tiles and long DMAs. All of N in one tile
-            // (tile_n 2048 x M int32 accumulators) keeps the activation row loaded once.
+            // Decode (M = 1): bandwidth-bound, so wide weight tiles and long DMAs; a tile of up to
+            // 2048 rows of W (x M int32 accumulators) keeps the activation row loaded once.
             //   default 1x2048x2048: 175,069 cycles, 94.2 % of the kernel roofline (tile_k 64)
             //   hexagon_8gen3 1x2048x2048: 87,691 cycles, 94.1 % (tile_k 256, a panel)
             s.tile_m = static_cast<int>(m);
@@ -75,12 +75,12 @@ public:
                 2 * std::min<int64_t>(n, 2048) * row_bytes <= npu.sram_l1_bytes / 2)
                 s.tile_k = static_cast<int>(k);
             s.stage_a = large_sram ? "panel" : "k";
-            // N in equal tiles of whole array columns (a ragged last tile restarts the weight
-            // stream for little work), a multiple of `cores` of them; with several cores the tile
-            // loop is outermost and parallel, so every core streams its share of the weights.
+            // N in equal tiles of at most 2048 (a ragged last tile restarts the weight stream for
+            // little work), a multiple of `cores` of them, each whole array columns where that
+            // adds no overlap, else a multiple of 32 rows (a last tile shifted inwards re-reads the
+            // weights it overlaps). With several cores the tile loop is outermost and parallel, so
+            // every core streams its share of the weights.
             {
-                // Whole array columns where that costs no overlap; else multiples of 32 rows (a last
-                // tile shifted inwards re-reads the weights it overlaps).
                 const int64_t cols = std::max<int64_t>(npu.mac_cols, 1), cores = npu.cores;
                 int64_t tiles = (n + 2047) / 2048;
                 tiles = (tiles + cores - 1) / cores * cores;
