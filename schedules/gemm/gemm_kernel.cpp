@@ -87,8 +87,18 @@ public:
                 const int64_t even = (n + tiles - 1) / tiles;
                 int64_t tn = (even + cols - 1) / cols * cols;
                 if (tn * tiles > n + cols) tn = (even + 31) / 32 * 32;
+                // Tiles that divide N exactly let the weight stream run on from one output tile
+                // into the next (overlap_out) on one core: a few more tiles if that gets them.
+                for (int64_t t = tiles; n % tn && t <= tiles + 8 * cores; t += cores)
+                    if (n % t == 0 && (n / t) % 16 == 0) tn = n / t;
                 s.tile_n = static_cast<int>(std::min<int64_t>(tn, n));
                 if (cores > 1) s.order = "nm";
+                const int64_t g = weight_only() ? group(shape) : 1;
+                GemmSchedule overlapped = s;
+                overlapped.overlap_out = true;
+                if (cores == 1 && n % s.tile_n == 0 && n > s.tile_n &&
+                    l1_bytes(overlapped, m, n, k, g) <= npu.sram_l1_bytes)
+                    s.overlap_out = true;
             }
         } else if (large_sram) {
             // 128x384 array, 1 MiB accumulators, one DMA channel, DRAM-bound at M = 512: all 512 rows

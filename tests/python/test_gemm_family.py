@@ -178,8 +178,12 @@ def test_lm_head_is_the_gemm_variant_of_its_precision():
     assert r.mac_ops_by_type == {"fp16": 2048 * 32768}
     # A vocabulary the tile does not divide recomputes an overlapping last tile (Halide shifts it
     # inwards): the MACs performed exceed t * d * vocab by exactly that overlap. Decode splits
-    # 32000 into 16 tiles of 2000 rounded up to whole array columns (32): 2016.
-    r = npusim.Npu("default").kernel("lm_head", t=1, d=2048, vocab=32000, w_bits=8, a_bits=16)
+    # 32001 (no divisor near 16 tiles) into 16 tiles of 2001 rounded up to whole array columns (32).
+    r = npusim.Npu("default").kernel("lm_head", t=1, d=2048, vocab=32001, w_bits=8, a_bits=16)
     assert r.schedule["tile_n"] == "2016" and r.mac_ops_by_type == {"fp16": 2048 * 2016 * 16}
+    # 32000 has one: 16 tiles of 2000, no overlap, and the weight stream runs across them.
+    r = npusim.Npu("default").kernel("lm_head", t=1, d=2048, vocab=32000, w_bits=8, a_bits=16)
+    assert r.schedule["tile_n"] == "2000" and r.schedule["overlap_out"] == "1"
+    assert r.mac_ops_by_type == {"fp16": 2048 * 32000}
     with pytest.raises(npusim.ShapeError, match="lm_head shape w_bits must be 4 or 8 and a_bits 8 or 16, got 6"):
         npusim.Npu("default").kernel("lm_head", w_bits=6)
