@@ -80,11 +80,16 @@ def breakdown(result: Any, save: Optional[str] = None):
     plt = _pyplot()
     colors = plt.get_cmap("tab10").colors
     d = _data(result)
+    # The vendor runtime's time per row, beside the ops (the ops' times are each op run alone; in a
+    # graph the runtime also hides some of each op's fill, `*_overlap_s`).
+    runtime = {}
     if "prefill_ops" in d:
         rows = [("prefill", d["prefill_ops"])]
+        runtime["prefill"] = d.get("prefill_runtime_s", 0)
         if d.get("decode_ops_last_step"):
-            rows.append((f"decode step at context {d['prefill_tokens'] + d['decode_tokens']}",
-                         d["decode_ops_last_step"]))
+            label = f"decode step at context {d['prefill_tokens'] + d['decode_tokens']}"
+            rows.append((label, d["decode_ops_last_step"]))
+            runtime[label] = d.get("decode_runtime_s_last", 0)
         title = (f"{d['model']} {d['quant']} on {d['preset']}: prefill {d['prefill_tokens']}, "
                  f"decode {d['decode_tokens']} ({d['decode_tokens_per_s']:.3g} tokens/s)")
     else:
@@ -102,6 +107,8 @@ def breakdown(result: Any, save: Optional[str] = None):
         if with_kinds:
             kinds = OrderedDict((k, 0.0) for k in list(_KIND) + ["other"])
             kinds.update(_sum_by(ops, lambda o: [(_kind(o["kernel"]), o["seconds"])]))
+            if runtime.get(label):
+                kinds["runtime"] = runtime[label]
             panels.append((kinds, 1e3, "ms", f"{label} time"))
         panels.append((_sum_by(ops, lambda o: o.get("energy_j_by_component", {}).items()), 1e3, "mJ",
                        f"{label} energy"))
