@@ -6,7 +6,7 @@ with the ratio simulated / measured (1 is perfect; above 1, npusim is slower).
     .venv/bin/python validation/compare.py --rows R1,Q1 --json out/compare.json
     .venv/bin/python validation/compare.py --preset hexagon_8elite=hexagon_8gen3 \\
         --set hexagon_8elite:dram.bytes_per_cycle=113.07        # a stand-in preset for a chip
-    .venv/bin/python validation/compare.py --before validation/baseline-d2cf044.json   # before/after
+    .venv/bin/python validation/compare.py --before validation/baseline-d2cf044.json --write  # before/after, into docs/validation.md
 
 A runtime's recipe name is mapped onto the npusim recipe that computes the same arithmetic
 (RUNTIME_RECIPES; docs/quantization.md explains each). Presets come from specifications; nothing
@@ -66,6 +66,7 @@ def parse_args(argv):
                    help="simulate a runtime's recipe NAME with another npusim recipe, e.g. QNN:w4a16=w4a16")
     p.add_argument("--json", default="", help="also write the rows as JSON to this file")
     p.add_argument("--before", default="", help="a JSON file an earlier run wrote (--json): print it beside this run")
+    p.add_argument("--write", action="store_true", help="also put the table into docs/validation.md")
     return p.parse_args(argv)
 
 
@@ -159,17 +160,30 @@ def main(argv=None) -> int:
             return ["error: " + o["error"].split(":")[0], "-"]
         return [f"{o['simulated']:.4g}", f"{o['slowdown']:.2f}"]
 
+    lines = []
     head = ["row", "chip", "preset", "model or op", "metric", "measured"]
     if before:
         head += ["before", "before / measured"]
     head += ["npusim", "npusim / measured time"]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * 5 + "---:|" * (len(head) - 5))
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * 5 + "---:|" * (len(head) - 5))
     for o in out:
         row = [o["id"], o["chip"], o["preset"], o["what"], o["metric"], f"{o['measured']:.4g}"]
         if before:
             row += cells(before.get((o["id"], o["metric"])))
-        print("| " + " | ".join(row + cells(o)) + " |")
+        lines.append("| " + " | ".join(row + cells(o)) + " |")
+    print("\n".join(lines))
+    if args.write:
+        path = os.path.join(HERE, "..", "docs", "validation.md")
+        begin, end = "<!-- validation/compare.py -->", "<!-- /validation/compare.py -->"
+        doc = open(path).read()
+        if begin not in doc or end not in doc:
+            raise SystemExit(f"{path}: no {begin} ... {end} section to write into")
+        doc = doc[:doc.index(begin) + len(begin)] + "\n" + "\n".join(lines) + "\n" + doc[doc.index(end):]
+        with open(path + ".tmp", "w") as f:
+            f.write(doc)
+        os.replace(path + ".tmp", path)
+        print(f"wrote {os.path.normpath(path)}", file=sys.stderr)
     errors = [o for o in out if o["error"]]
     for o in errors:
         print(f"{o['id']} {o['metric']}: {o['error']}", file=sys.stderr)
