@@ -48,7 +48,7 @@ def main() -> None:
         speed.append(f"| {m} x {n} x {k} | {peer_s:.3f} | {ours_s:.4f} | {peer_s / ours_s:,.0f}x | "
                      f"{tiled_s:.4f} | {peer_s / tiled_s:,.0f}x |")
     big = npusim_tiled_gemm_seconds(2048, 2048, 2048, {"tile_m": 64, "tile_n": 64, "tile_k": 64})
-    text = f"""# Validation against SCALE-Sim
+    text = f"""# Validation: SCALE-Sim and real chips
 
 Regenerate with `make validation` (runs `bench/validate_scalesim.py`; about three minutes, most of
 it SCALE-Sim). Measured {datetime.date.today().isoformat()} on this project's machine
