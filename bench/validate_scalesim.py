@@ -19,10 +19,9 @@ SHAPES = [  # (m, n, k): square, tall, wide, deep, M=1, small M, ragged, prefill
     (64, 64, 1024), (1, 512, 512), (16, 512, 512), (100, 96, 80), (33, 65, 129), (512, 128, 1024),
 ]
 SPEED_SHAPES = [(128, 128, 128), (256, 256, 256), (512, 512, 512)]
-
-
-
+# The section validation/compare.py writes after this script's: kept when the file is rewritten.
 REAL_CHIPS = "## Against real chips"
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
