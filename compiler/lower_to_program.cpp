@@ -45,7 +45,8 @@ std::string to_str(const Expr& e) {
     return s.str();
 }
 
-// Reads the lowered statement without changing it (see NOTES: overriding mutate(Stmt) only).
+// Reads the lowered statement without changing it: overriding mutate(Stmt) only
+// (docs/architecture.md, Compiler: Halide 14 facts).
 class Capture : public IRMutator {
 public:
     Stmt captured;

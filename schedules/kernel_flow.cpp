@@ -57,7 +57,8 @@ std::vector<int64_t> dense_strides(const std::vector<int64_t>& shape, int64_t pi
     return st;
 }
 
-// Fixes extents and strides so the lowered IR has constant strides (see NOTES).
+// Fixes extents and strides so the lowered IR has constant strides (docs/architecture.md,
+// Compiler: Halide 14 facts).
 template <typename Dims>
 void fix_dims(Dims dims_of, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides) {
     for (size_t d = 0; d < shape.size(); ++d)

@@ -1,5 +1,5 @@
 #pragma once
-// The two kinds of error npusim raises (DESIGN.md, Contracts/Errors):
+// The two kinds of error npusim raises (docs/architecture.md, Contracts):
 //  - UserError and its subclasses: the input is wrong (a preset, a schedule, a program text, a
 //    shape). The message names the file, field or Halide Func and what is allowed.
 //  - InternalError: npusim itself is wrong.

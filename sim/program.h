@@ -1,6 +1,6 @@
 #pragma once
 // npu::Program: the instruction set of the simulated NPU and the one interface between the
-// compiler and the simulator (DESIGN.md, Contracts). A program declares
+// compiler and the simulator (docs/architecture.md, Contracts). A program declares
 //   - DRAM tensors: shape and strides (elements, innermost dimension first, as in Halide), dtype,
 //     byte base address; alignment and burst costs follow from these real addresses;
 //   - SRAM buffers: bytes and on-chip level (`l1` operand SRAM, `acc` accumulator SRAM,

@@ -1,5 +1,5 @@
 // Invariants of every registered kernel on every shipped preset, at the kernel's default shape and
-// schedule (DESIGN.md, Contracts):
+// schedule (docs/architecture.md, Contracts):
 //  - determinism: a second run, after other programs ran in between, reproduces the report bit
 //    for bit (cycles, traffic, work and energy);
 //  - energy is the sum of its parts;
