@@ -13,25 +13,14 @@ namespace {
 
 void add_pass(std::vector<LayerCost>& rows, const PassResult& p, int64_t n_layers, bool decode) {
     // Each run of an op is charged its time less what ran under the op before it (in a graph).
-    const OpResult* prev = nullptr;
-    auto charge = [&](LayerCost& row, const OpResult& o, double times) {
-        const double hidden = (prev ? hidden_before(p, *prev, o) : 0) + (times - 1) * hidden_before(p, o, o);
+    walk_runs(p, n_layers, [&](const OpResult& o, double times, int64_t layer, double hidden) {
+        LayerCost& row = layer >= 0                             ? rows[static_cast<size_t>(layer + 1)]
+                         : o.op.name.rfind("embedding", 0) == 0 ? rows.front()
+                                                                : rows.back();
         (decode ? row.decode_s : row.prefill_s) += o.seconds * times - hidden;
         (decode ? row.decode_j : row.prefill_j) += o.energy_j * times;
         row.dram_bytes += static_cast<double>(o.dram_bytes) * times;
-        prev = &o;
-    };
-    walk_pass(
-        p, n_layers,
-        [&](const OpResult& o) {
-            charge(o.op.name.rfind("embedding", 0) == 0 ? rows.front() : rows.back(), o,
-                   static_cast<double>(o.op.count));
-        },
-        [&](size_t begin, size_t end, int64_t first) {
-            for (int64_t l = first; l < first + p.ops[begin].op.count; ++l)
-                for (size_t j = begin; j < end; ++j)
-                    charge(rows[static_cast<size_t>(l + 1)], p.ops[j], 1);
-        });
+    });
 }
 
 std::string num(double x) {
@@ -172,17 +161,21 @@ public:
     }
     // A pass's ops in run order, each layer's ops once per layer.
     void pass(const PassResult& p, int64_t n_layers) {
-        prev_ = nullptr;
-        walk_pass(
-            p, n_layers, [&](const OpResult& o) { op(p, o, static_cast<double>(o.op.count)); },
-            [&](size_t begin, size_t end, int64_t first) {
-                for (int64_t l = first; l < first + p.ops[begin].op.count; ++l) {
-                    const double start = now_us;
-                    for (size_t j = begin; j < end; ++j)
-                        op(p, p.ops[j], 1);
-                    slice(2, "layer " + std::to_string(l), start, now_us - start, "");
-                }
-            });
+        // A layer's slice spans its ops: closed when the next run is in another layer, or none.
+        int64_t layer = -1;
+        double layer_start = 0;
+        auto close_layer = [&] {
+            if (layer >= 0) slice(2, "layer " + std::to_string(layer), layer_start, now_us - layer_start, "");
+        };
+        walk_runs(p, n_layers, [&](const OpResult& o, double times, int64_t l, double hidden) {
+            if (l != layer) {
+                close_layer();
+                layer = l;
+                layer_start = now_us;
+            }
+            op(o, times, hidden);
+        });
+        close_layer();
         // The vendor runtime's time, shown after the NPU's (it is spread over the graphs).
         if (p.runtime_s > 0) {
             slice(3, "runtime", now_us, p.runtime_s * 1e6, "\"graphs\": " + std::to_string(p.graphs));
@@ -191,15 +184,12 @@ public:
     }
 
 private:
-    const OpResult* prev_ = nullptr;
-
     // An op's slice starts when the op before it ends: the part of it that ran under that op (its
     // fill, in a graph) is left out of its duration.
-    void op(const PassResult& p, const OpResult& o, double times) {
+    void op(const OpResult& o, double times, double hidden) {
         std::map<std::string, std::string> shape;
         for (const auto& [k, v] : o.op.shape)
             shape[k] = std::to_string(v);
-        const double hidden = (prev_ ? hidden_before(p, *prev_, o) : 0) + (times - 1) * hidden_before(p, o, o);
         const double dur = (o.seconds * times - hidden) * 1e6;
         slice(3, o.op.name, now_us, dur,
               "\"kernel\": " + npu::json_quote(o.op.kernel) + ", \"shape\": " + npu::json_quote(fields_text(shape)) +
@@ -207,7 +197,6 @@ private:
                   ", \"dram_bytes\": " + num(static_cast<double>(o.dram_bytes) * times) +
                   ", \"hidden_under_previous_us\": " + num(hidden * 1e6));
         now_us += dur;
-        prev_ = &o;
     }
 };
 

@@ -18,14 +18,31 @@ bool in_layer(const OpResult& r) {
     return r.op.name.rfind("layer.", 0) == 0;
 }
 
+// The time of `next` hidden under `prev` when they run back to back in one graph of pass `p`: the
+// DRAM bus is idle during `prev` at its start and end, and between its transfers.
+double hidden_before(const PassResult& p, const OpResult& prev, const OpResult& next) {
+    if (!p.graph) return 0;
+    const auto bus = prev.engine_busy_s.find("dram");
+    const double idle = prev.seconds - (bus == prev.engine_busy_s.end() ? 0 : bus->second);
+    return std::min(next.fill_s, std::max(0.0, idle));
+}
+
 }  // namespace
 
-void walk_pass(const PassResult& p, int64_t n_layers, const std::function<void(const OpResult&)>& single,
-               const std::function<void(size_t, size_t, int64_t)>& layers) {
+void walk_runs(const PassResult& p, int64_t n_layers,
+               const std::function<void(const OpResult& op, double times, int64_t layer, double hidden)>& run) {
+    const OpResult* prev = nullptr;
+    auto visit = [&](const OpResult& o, double times, int64_t layer) {
+        const double hidden = (prev ? hidden_before(p, *prev, o) : 0) + (times - 1) * hidden_before(p, o, o);
+        run(o, times, layer, hidden);
+        prev = &o;
+    };
+    // A block: consecutive layer ops of one count (consecutive layers at the same precisions),
+    // each op once, run once per layer.
     int64_t next_layer = 0;
     for (size_t i = 0; i < p.ops.size();) {
         if (!in_layer(p.ops[i])) {
-            single(p.ops[i]);
+            visit(p.ops[i], static_cast<double>(p.ops[i].op.count), -1);
             ++i;
             continue;
         }
@@ -34,47 +51,13 @@ void walk_pass(const PassResult& p, int64_t n_layers, const std::function<void(c
         while (end < p.ops.size() && in_layer(p.ops[end]) && p.ops[end].op.count == p.ops[i].op.count &&
                seen.insert(p.ops[end].op.name).second)
             ++end;
-        layers(i, end, next_layer);
+        for (int64_t l = next_layer; l < next_layer + p.ops[i].op.count; ++l)
+            for (size_t j = i; j < end; ++j)
+                visit(p.ops[j], 1, l);
         next_layer = (next_layer + p.ops[i].op.count) % std::max<int64_t>(n_layers, 1);
         i = end;
     }
 }
-
-double hidden_before(const PassResult& p, const OpResult& prev, const OpResult& next) {
-    if (!p.graph) return 0;
-    // The next op's first loads (its weights; the activations stay in SRAM) run while the DRAM bus
-    // is idle during the previous op: at its start and end, and between its transfers.
-    const auto bus = prev.engine_busy_s.find("dram");
-    const double idle = prev.seconds - (bus == prev.engine_busy_s.end() ? 0 : bus->second);
-    return std::min(next.fill_s, std::max(0.0, idle));
-}
-
-namespace {
-
-// The time hidden at every op boundary of a pass, in run order (layer blocks repeat, their last
-// op followed by their first in the next layer).
-double pass_overlap(const PassResult& p) {
-    double hidden = 0;
-    const OpResult* prev = nullptr;
-    auto after = [&](const OpResult& o, double times) {
-        if (prev) hidden += hidden_before(p, *prev, o);
-        if (times > 1) hidden += (times - 1) * hidden_before(p, o, o);
-        prev = &o;
-    };
-    walk_pass(
-        p, 1 << 30, [&](const OpResult& o) { after(o, static_cast<double>(o.op.count)); },
-        [&](size_t begin, size_t end, int64_t) {
-            const double layers = static_cast<double>(p.ops[begin].op.count);
-            if (prev) hidden += hidden_before(p, *prev, p.ops[begin]);
-            for (size_t j = begin + 1; j < end; ++j)
-                hidden += layers * hidden_before(p, p.ops[j - 1], p.ops[j]);
-            hidden += (layers - 1) * hidden_before(p, p.ops[end - 1], p.ops[begin]);
-            prev = &p.ops[end - 1];
-        });
-    return hidden;
-}
-
-}  // namespace
 
 PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cfg,
                     const std::function<void(size_t, size_t)>& progress) {
@@ -128,7 +111,7 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
     for (const models::Op& op : ops)
         executions += op.count;
     pass.graph = cfg.runtime_deployment == "graph";
-    pass.overlap_s = pass_overlap(pass);
+    walk_runs(pass, 1, [&](const OpResult&, double, int64_t, double hidden) { pass.overlap_s += hidden; });
     pass.seconds -= pass.overlap_s;
     const RuntimeCost rt = runtime_cost(cfg, executions, pass.seconds);
     pass.runtime_s = rt.seconds;

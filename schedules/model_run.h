@@ -37,14 +37,13 @@ struct PassResult {
     double overlap_s = 0;
 };
 
-// The time of `next` hidden under `prev` when they run back to back in one graph of pass `p`.
-double hidden_before(const PassResult& p, const OpResult& prev, const OpResult& next);
-
-// Visits a pass's ops in run order: `single(op)` for an op outside the layers (run op.count
-// times), `layers(begin, end, first)` for a run of one layer's ops repeated over layers first ..
-// first + count - 1 (count = the ops' count: consecutive layers at the same precisions).
-void walk_pass(const PassResult& p, int64_t n_layers, const std::function<void(const OpResult&)>& single,
-               const std::function<void(size_t, size_t, int64_t)>& layers);
+// Visits a pass's op runs in run order: `run(op, times, layer, hidden)` for each op outside the
+// layers (`times` = its count, `layer` -1) and, for each of the `n_layers` layers in turn, each of
+// that layer's ops (`times` 1, `layer` its index). `hidden` is the time of those runs that ran
+// under the run before them, in a graph (runtime.deployment: graph): the next op's fill (its first
+// loads: weights, the activations staying in SRAM) while the DRAM bus is idle during the previous op.
+void walk_runs(const PassResult& p, int64_t n_layers,
+               const std::function<void(const OpResult& op, double times, int64_t layer, double hidden)>& run);
 
 // Runs every op (count times, by multiplication: ops run back to back). `progress(done, total)`
 // is called after each distinct op.
