@@ -223,9 +223,7 @@ Activations Recipe::activations_of(const std::string& op) const {
 }
 
 int Recipe::a_bits_of(const std::string& op) const {
-    for (const std::string& p : a16_patterns)
-        if (glob_match(p, op)) return 16;
-    return a_bits;
+    return activations_of(op) == Activations::Int8 ? 8 : 16;
 }
 
 }  // namespace npusim::quant

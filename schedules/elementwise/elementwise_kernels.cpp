@@ -45,18 +45,22 @@ public:
     std::vector<ShapeDim> shape_dims() const override { return dims_; }
     std::vector<KnobSpec> knob_specs() const override { return row_tile_knobs(); }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
-        // The first dimension is the row (tile) dimension; the others make up one row.
-        const std::string& rows = dims_.front().name;
-        int64_t elements = 1;
-        for (const auto& [n, v] : shape)
-            if (n != rows) elements *= v;
-        return row_tile_defaults(npu, shape.at(rows), elements * bytes_per_element_, elements * resident_per_element_);
+        const int64_t elements = row_elements(shape);
+        return row_tile_defaults(npu, shape.at(dims_.front().name), elements * bytes_per_element_,
+                                 elements * resident_per_element_);
     }
     KernelInstance build(const Shape& shape, const Knobs& knobs) const override {
         return build_(shape, RowTiles::from_knobs(knobs));
     }
 
 protected:
+    // The first dimension is the row (tile) dimension; the others make up one row.
+    int64_t row_elements(const Shape& shape) const {
+        int64_t elements = 1;
+        for (const auto& [n, v] : shape)
+            if (n != dims_.front().name) elements *= v;
+        return elements;
+    }
     std::string name_, summary_;
     std::vector<ShapeDim> dims_;
     int64_t bytes_per_element_, resident_per_element_;
@@ -69,11 +73,8 @@ public:
     using RowKernel::RowKernel;
     std::vector<KnobSpec> knob_specs() const override { return row_tile_knobs(true); }
     Knobs default_knobs(const npu::NpuConfig& npu, const Shape& shape) const override {
-        const std::string& rows = dims_.front().name;
-        int64_t elements = 1;
-        for (const auto& [n, v] : shape)
-            if (n != rows) elements *= v;
-        return split_row_tile_defaults(npu, shape.at(rows), elements, bytes_per_element_,
+        const int64_t elements = row_elements(shape);
+        return split_row_tile_defaults(npu, shape.at(dims_.front().name), elements, bytes_per_element_,
                                        elements * resident_per_element_);
     }
 };
