@@ -13,6 +13,9 @@ import time
 
 import npusim
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import doc_sections  # noqa: E402
+
 PRESETS = ["default", "hexagon_8gen3", "hexagon_8elite", "rk3588", "rk3576", "intel_mtl_npu", "intel_lnl_npu"]
 MODELS = ["qwen2.5-0.5b", "tinyllama-1.1b", "llama-3.2-1b", "qwen2.5-1.5b", "llama-3.2-3b"]
 RECIPES = ["w8a8", "w4a8", "w4a16-per-channel", "w4a16i"]
@@ -57,14 +60,7 @@ def main(argv=None):
         print(f"{preset} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
     if args.write:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "kernels.md")
-        begin, end = "<!-- decode_roofline.py -->", "<!-- /decode_roofline.py -->"
-        doc = open(path).read()
-        if begin not in doc or end not in doc:
-            raise SystemExit(f"{path}: no {begin} ... {end} section to write into (make kernels-table makes it)")
-        doc = doc[:doc.index(begin) + len(begin)] + "\n" + "\n".join(lines) + "\n" + doc[doc.index(end):]
-        with open(path + ".tmp", "w") as f:
-            f.write(doc)
-        os.replace(path + ".tmp", path)
+        doc_sections.replace_section(path, "decode_roofline.py", "\n".join(lines))
         print(f"wrote {path}", file=sys.stderr)
 
 

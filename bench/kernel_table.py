@@ -9,6 +9,9 @@ import time
 
 import npusim
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import doc_sections  # noqa: E402
+
 # (kernel, shape, label)
 CASES = [
     ("gemm_w8a8", dict(m=512, n=2048, k=2048), "prefill q/o proj"),
@@ -74,21 +77,16 @@ def main():
     sep = "|" + "---|" * (2 + 2 * len(presets))
     table = "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in rows])
     # The decode section is bench/decode_roofline.py's: kept as it is.
-    decode = "*(run `bench/decode_roofline.py --write`)*"
+    decode = None
     if os.path.exists(args.out):
-        old = open(args.out).read()
-        if DECODE_BEGIN in old and DECODE_END in old:
-            decode = old[old.index(DECODE_BEGIN) + len(DECODE_BEGIN):old.index(DECODE_END)].strip("\n")
-    text = DOC.format(table=table, budget=args.budget, presets=args.presets, decode=decode,
-                      begin=DECODE_BEGIN, end=DECODE_END)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, args.out)
+        with open(args.out) as f:
+            decode = doc_sections.section(f.read(), "decode_roofline.py")
+    begin, end = doc_sections.markers("decode_roofline.py")
+    doc_sections.write_whole(args.out, DOC.format(table=table, budget=args.budget, presets=args.presets,
+                                                  decode=decode or "*(run `bench/decode_roofline.py --write`)*",
+                                                  begin=begin, end=end))
     print(f"wrote {args.out}", file=sys.stderr)
 
-
-DECODE_BEGIN, DECODE_END = "<!-- decode_roofline.py -->", "<!-- /decode_roofline.py -->"
 
 DOC = """# The kernel library
 

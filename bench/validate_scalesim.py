@@ -12,6 +12,7 @@ import platform
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import doc_sections  # noqa: E402
 from scalesim_peer import npusim_cycles, npusim_tiled_gemm_seconds, scalesim_cycles  # noqa: E402
 
 SHAPES = [  # (m, n, k): square, tall, wide, deep, M=1, small M, ragged, prefill-like
@@ -95,9 +96,7 @@ synchronised through tokens) simulates in {big:.3f} s wall, lowering included
         old = open(args.out).read()
         if REAL_CHIPS in old:
             text = text.rstrip("\n") + "\n\n" + old[old.index(REAL_CHIPS):]
-    with open(args.out + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(args.out + ".tmp", args.out)
+    doc_sections.write_whole(args.out, text)
     print(f"wrote {os.path.normpath(args.out)}", file=sys.stderr)
 
 

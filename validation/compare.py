@@ -23,6 +23,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEASUREMENTS = os.path.join(HERE, "measurements")
+sys.path.insert(0, os.path.join(HERE, "..", "bench"))
+import doc_sections  # noqa: E402  (the docs' generated sections, bench/doc_sections.py)
 
 # (runtime family, the runtime's recipe name) -> npusim recipe with the same arithmetic.
 RUNTIME_RECIPES = {
@@ -175,23 +177,13 @@ def main(argv=None) -> int:
     print("\n".join(lines))
     if args.write:
         path = os.path.join(HERE, "..", "docs", "validation.md")
-        begin, end = "<!-- validation/compare.py -->", "<!-- /validation/compare.py -->"
-        doc = open(path).read()
-        if begin not in doc or end not in doc:
-            raise SystemExit(f"{path}: no {begin} ... {end} section to write into")
-        doc = doc[:doc.index(begin) + len(begin)] + "\n" + "\n".join(lines) + "\n" + doc[doc.index(end):]
-        with open(path + ".tmp", "w") as f:
-            f.write(doc)
-        os.replace(path + ".tmp", path)
+        doc_sections.replace_section(path, "validation/compare.py", "\n".join(lines))
         print(f"wrote {os.path.normpath(path)}", file=sys.stderr)
     errors = [o for o in out if o["error"]]
     for o in errors:
         print(f"{o['id']} {o['metric']}: {o['error']}", file=sys.stderr)
     if args.json:
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(out, f, indent=1)
-        os.replace(tmp, args.json)
+        doc_sections.write_whole(args.json, json.dumps(out, indent=1))
     return 0
 
 
