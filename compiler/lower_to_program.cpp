@@ -500,9 +500,9 @@ private:
         }
         if (!acc || !mul || acc->name != st->name || !equal(simplify(acc->index - index), make_zero(index.type())))
             return false;
-        // An operand is a load from SRAM, cast (exactly) or not, or a signed INT4 nibble of a staged tile of
-        // packed bytes (select(k % 2 == 0, (b << 4) >> 4, b >> 4), as gemm_w4a8 unpacks): the
-        // array then reads the packed bytes as an INT4 operand (a native mixed-precision pair).
+        // An operand is a load from SRAM, cast (exactly) or not, or a signed INT4 nibble of a staged
+        // tile of packed bytes (int4_nibble above): the array then reads the packed bytes as an
+        // INT4 operand (a native mixed-precision pair).
         bool p_int4 = false, q_int4 = false;
         auto operand = [](const Expr& e, bool* int4) -> const Load* {
             Expr v = e;

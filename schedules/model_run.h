@@ -32,7 +32,7 @@ struct PassResult {
     int64_t graphs = 0;    // graph executions the runtime made
     // Inside a graph (runtime.deployment: graph) each op's fill (its first loads: weights, with
     // the activations resident in SRAM) runs while the DRAM bus is idle during the previous op;
-    // `seconds` is less by `overlap_s`, the sum of hidden_before() over the pass's op boundaries.
+    // `seconds` is less by `overlap_s`, the hidden time walk_runs() gives over the pass's op runs.
     bool graph = false;
     double overlap_s = 0;
 };
