@@ -1,8 +1,9 @@
 """Decode against the DRAM roofline on each preset: for every shipped decoder model and recipe,
 the whole decode step's tokens/s as a share of its DRAM roofline (sustained bandwidth / bytes
 per step), and the lowest kernel-roofline share among the step's GEMMs with the default
-schedules. Prints a Markdown table; --write puts it into docs/kernels.md ("Decode at the DRAM
-roofline").
+schedules. Then attention (Llama-3.2-1B's heads, decode at ctx 512 and prefill 512) on each
+preset against its kernel roofline and against its busiest engine. Prints Markdown tables; --write
+puts them into docs/kernels.md ("Decode at the DRAM roofline", "Attention on every preset").
 
     .venv/bin/python bench/decode_roofline.py [--presets a,b] [--models m1,m2] [--recipes r1,r2] [--write]
 """
@@ -20,6 +21,25 @@ PRESETS = ["default", "hexagon_8gen3", "hexagon_8elite", "rk3588", "rk3576", "in
 MODELS = ["qwen2.5-0.5b", "tinyllama-1.1b", "llama-3.2-1b", "qwen2.5-1.5b", "llama-3.2-3b"]
 RECIPES = ["w8a8", "w4a8", "w4a16-per-channel", "w4a16i"]
 GEMMS = ("gemm_",)
+ATTENTION = [("decode, ctx 512", dict(t=1, ctx=512, h=32, hk=8, d=64)),
+             ("prefill 512", dict(t=512, ctx=512, h=32, hk=8, d=64))]
+
+
+def attention_rows(presets):
+    """Attention's share of its kernel roofline (MACs and DRAM bytes only) and of its busiest
+    engine's busy time (how well the schedule overlaps the engines it keeps busy)."""
+    lines = ["| preset | attention | schedule | kernel roofline share | busiest engine | its busy share |",
+             "|---|---|---|---:|---|---:|"]
+    for preset in presets:
+        npu = npusim.Npu(preset)
+        for case, shape in ATTENTION:
+            r = npu.kernel("attention", **shape)
+            busiest = max(r.engines, key=lambda e: e["busy_cycles"])
+            knobs = ",".join(f"{k}={v}" for k, v in sorted(r.schedule.items()))
+            lines.append(f"| {preset} | {case} | `{knobs}` | {100 * r.roofline_fraction:.1f} % | "
+                         f"{busiest['name']} | {100 * busiest['busy_cycles'] / r.cycles:.0f} % |")
+            print(lines[-1], flush=True)
+    return lines
 
 
 def main(argv=None):
@@ -58,9 +78,11 @@ def main(argv=None):
                 row(f"| {preset} | {model} | {recipe} | {r.decode_tokens_per_s_last:.2f} | "
                     f"{r.decode_roofline_tokens_per_s_last:.2f} | {100 * share:.0f} % | {100 * lowest:.0f} % |")
         print(f"{preset} done ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+    attention = attention_rows(args.presets.split(","))
     if args.write:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "kernels.md")
         doc_sections.replace_section(path, "decode_roofline.py", "\n".join(lines))
+        doc_sections.replace_section(path, "decode_roofline.py attention", "\n".join(attention))
         print(f"wrote {path}", file=sys.stderr)
 
 

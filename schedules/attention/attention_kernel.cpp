@@ -5,17 +5,25 @@
 // MatMul, so each K and V element on chip serves all of them). Per chunk: a MatMul q.k^T into the
 // accumulator SRAM, the softmax on the vector unit, a MatMul p.v.
 // The cache is on chip either a whole KV head at a time (tile_kv 0: DMA'd and dequantized once for
-// all its query heads, the next head's loading while this one computes with double_buffer), or in
-// blocks of tile_kv tokens streamed through each chunk's two MatMuls (the cache no longer has to
-// fit on chip; the blocks are loaded once per chunk, and the accumulators hold one block's scores).
+// all its query heads, the next head's loading and dequantizing while this one computes with
+// double_buffer), or in blocks of tile_kv tokens streamed through each chunk's two MatMuls (the
+// cache no longer has to fit on chip; the blocks are loaded once per chunk, and the accumulators
+// hold one block's scores).
 // The chunk's logits row stays in l1, so the softmax and the results are the same bits either way.
-// Knobs: tile_q, tile_kv, group_rows, resident_scales, double_buffer, parallel (KV heads over cores).
+// A whole-head load can take kv_heads heads at once: the cache is stored [token][KV head][d], so one
+// head's row of a token is d bytes (64 for Llama's heads, half a 128-byte DRAM burst) while the rows
+// of all the heads of a token are contiguous; loading them together moves whole bursts.
+// Knobs: tile_q, tile_kv, kv_heads, group_rows, resident_scales, double_buffer, parallel (KV heads
+// over cores).
 //
 // Defaults: the first arrangement whose estimated footprint fits, in the order whole head then
 // blocks of 2048 down to 16 tokens, group rows before single heads, resident scales before scales
 // per block, each with the largest tile_q (up to 256 and t) whose scores fill at most half the
-// accumulator SRAM. Measured on `default`, Llama-3.2-1B shapes (32 heads, 8 KV heads, d 64):
-// decode t=1 ctx=512 and prefill t=ctx=512 are in docs/kernels.md (`npusim kernel attention`).
+// accumulator SRAM; whole heads kv_heads at a time, the fewest whose token rows fill a DRAM burst. Measured on
+// `default`, Llama-3.2-1B shapes (32 heads, 8 KV heads, d 64): decode t=1 ctx=512 and prefill t=ctx=512 are in
+// docs/kernels.md (`npusim kernel attention`).
+#include <algorithm>
+
 #include "kernels/attention/attention.h"
 #include "schedules/registry.h"
 #include "sim/errors.h"
@@ -30,6 +38,7 @@ namespace {
 struct Arrangement {
     int64_t tq = 1, tile_kv = 0;
     bool group_rows = false, double_buffer = false, resident_scales = true;
+    int64_t kv_heads = 1;  // KV heads on chip at once, with tile_kv 0
 };
 
 // Whether an arrangement's estimated SRAM footprint (the buffers the schedule below allocates)
@@ -39,17 +48,32 @@ bool fits(const npu::NpuConfig& npu, const Shape& s, const Arrangement& a, doubl
     const bool fp16 = s.at("kv_bits") == 16;  // read as it is: no integer copy, no scales
     const int64_t dk = s.at("kv_bits") == 4 ? d / 2 : d;
     const int64_t rows = a.tq * (a.group_rows ? s.at("h") / hk : 1);
-    const int64_t span = a.tile_kv ? a.tile_kv : cap;  // cache tokens on chip at once
+    const int64_t span = a.tile_kv ? a.tile_kv : cap * a.kv_heads;  // cache rows (token x head) on chip at once
     const int64_t copies = a.double_buffer && !a.tile_kv ? 2 : 1;
     const bool resident = a.resident_scales || !a.tile_kv;
     const int64_t staged = fp16 ? 0 : 2 * span * (dk + (resident ? 0 : 2)) * copies;  // integer K, V (+ scales)
-    const int64_t l1 = staged + 2 * span * d * 2 * (fp16 ? copies : 1)                // fp16 K and V
+    const int64_t l1 = staged + 2 * span * d * 2 * copies                             // fp16 K and V
                        + (resident && !fp16 ? 2 * hk * cap * 2 : 0)                   // every scale, loaded once
                        + rows * d * 2 * 2                                             // q and the result
                        + rows * cap * (4 + 4 + 2)                                     // logits, exps, probs
                        + rows * 3 * 4;                                                // row max, sum and reciprocal
     const int64_t acc = rows * (span + d) * 4;                                        // scores (of a block) and context
     return l1 <= npu.sram_l1_bytes && static_cast<double>(acc) <= acc_share * static_cast<double>(npu.sram_acc_bytes);
+}
+
+// KV heads per whole-head load for an arrangement that fits with one: the fewest whose rows of a
+// token cover a DRAM burst, among the divisors of hk that leave a batch for every core and still fit.
+int64_t heads_per_load(const npu::NpuConfig& npu, const Shape& s, Arrangement a) {
+    const int64_t hk = s.at("hk");
+    const int64_t row = s.at("kv_bits") == 4 ? s.at("d") / 2 : s.at("d") * (s.at("kv_bits") == 16 ? 2 : 1);
+    int64_t best = 1;
+    for (int64_t n = 2; n <= hk && best * row < npu.dram_burst_bytes; ++n) {
+        if (hk % n || hk / n < std::max<int64_t>(npu.cores, a.double_buffer ? 2 : 1)) continue;
+        a.kv_heads = n;
+        if (!fits(npu, s, a, 1.0)) break;
+        best = n;
+    }
+    return best;
 }
 
 class AttentionKernel : public Kernel {
@@ -77,11 +101,16 @@ public:
                  {"0", "64", "256", "1024"},
                  "cache tokens on chip at once: 0 = a whole KV head, else blocks streamed through each chunk",
                  0},
+                {"kv_heads",
+                 true,
+                 {"1", "2", "4", "8"},
+                 "with tile_kv 0: KV heads loaded at once (divides hk); their rows of a token are contiguous",
+                 1},
                 {"group_rows", false, {"0", "1"}, "1: a chunk holds the rows of every query head of its KV head"},
                 {"double_buffer",
                  false,
                  {"0", "1"},
-                 "with tile_kv 0: load the next KV head's cache while computing this one"},
+                 "with tile_kv 0: load and dequantize the next KV heads' cache while computing these"},
                 {"resident_scales",
                  false,
                  {"0", "1"},
@@ -98,28 +127,38 @@ public:
         for (int64_t tile_kv : {0, 2048, 1024, 512, 256, 128, 64, 32, 16}) {
             if (tile_kv >= s.at("cap")) continue;
             for (bool rows : {group, false})
-                for (bool resident : {true, false}) {
-                    if (!resident && !tile_kv) continue;  // a whole head always loads its scales once
-                    Arrangement a{1, tile_kv, rows, s.at("hk") > 1, resident};
-                    // Larger chunks only while their scores leave half the accumulators free.
-                    while (a.tq < 256 && a.tq * 2 <= s.at("t") &&
-                           fits(npu, s, {a.tq * 2, tile_kv, rows, a.double_buffer, resident}, 0.5))
-                        a.tq *= 2;
-                    fallback = {{"tile_q", std::to_string(a.tq)},
-                                {"tile_kv", std::to_string(tile_kv)},
-                                {"group_rows", rows ? "1" : "0"},
-                                {"resident_scales", resident ? "1" : "0"},
-                                {"double_buffer", a.double_buffer ? "1" : "0"},
-                                {"parallel", npu.cores > 1 ? "1" : "0"}};
-                    if (fits(npu, s, a, 1.0)) return fallback;
-                }
+                for (bool resident : {true, false})
+                    // The next heads load behind these on one core (the schedule overlaps nothing
+                    // when the heads are spread over cores), if both sets fit.
+                    for (bool buffered : {s.at("hk") > 1 && npu.cores == 1, false}) {
+                        if (!resident && !tile_kv) continue;  // a whole head always loads its scales once
+                        if (buffered && tile_kv) continue;    // blocks are never double buffered
+                        Arrangement a{1, tile_kv, rows, buffered, resident};
+                        // Larger chunks only while their scores leave half the accumulators free.
+                        while (a.tq < 256 && a.tq * 2 <= s.at("t") &&
+                               fits(npu, s, {a.tq * 2, tile_kv, rows, buffered, resident}, 0.5))
+                            a.tq *= 2;
+                        // Whole heads: the fewest heads per load whose rows of a token fill a DRAM burst,
+                        // leaving a batch per core and, where there are two, one to load behind the other.
+                        if (!tile_kv) a.kv_heads = heads_per_load(npu, s, a);
+                        fallback = {
+                            {"tile_q", std::to_string(a.tq)},          {"tile_kv", std::to_string(tile_kv)},
+                            {"kv_heads", std::to_string(a.kv_heads)},  {"group_rows", rows ? "1" : "0"},
+                            {"resident_scales", resident ? "1" : "0"}, {"double_buffer", a.double_buffer ? "1" : "0"},
+                            {"parallel", npu.cores > 1 ? "1" : "0"}};
+                        if (fits(npu, s, a, 1.0)) return fallback;
+                    }
         }
         return fallback;  // nothing fits: the smallest arrangement, whose SRAM check says by how much
     }
-    void check(const Shape& s, const Knobs&) const override {
+    void check(const Shape& s, const Knobs& knobs) const override {
         if (s.at("h") % s.at("hk"))
             throw npu::ShapeError("attention shape hk = " + std::to_string(s.at("hk")) +
                                   " must divide h = " + std::to_string(s.at("h")));
+        const int64_t kv_heads = knob_int(knobs, "kv_heads");
+        if (kv_heads < 1 || s.at("hk") % kv_heads)
+            throw npu::ScheduleError("attention knob kv_heads = " + std::to_string(kv_heads) +
+                                     " must divide hk = " + std::to_string(s.at("hk")));
         // Causal queries are the last t cached positions. Without the mask, t may exceed ctx: rows
         // past ctx are padding a caller drops (one program for sentences of any length).
         if (s.at("causal") && s.at("t") > s.at("ctx"))
@@ -142,29 +181,39 @@ public:
         const int tq = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_q"), t));
         const int tile_kv = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_kv"), cap));
         const bool parallel = knob_flag(knobs, "parallel");
+        const int64_t kv_heads = knob_int(knobs, "kv_heads");
         // What comes from DRAM: the integer cache and its scales, or the fp16 cache itself.
         const bool fp16 = bits == 16;
         const std::vector<Func> k_loads =
             fp16 ? std::vector<Func>{a.k_deq} : std::vector<Func>{a.k.in(), a.k_scale.in(), a.k_deq};
         const std::vector<Func> v_loads =
             fp16 ? std::vector<Func>{a.v_deq} : std::vector<Func>{a.v.in(), a.v_scale.in(), a.v_deq};
-        Var kho("kho"), hg("hg"), io("io"), ii("ii");
+        Var kho("kho"), hg("hg"), io("io"), ii("ii"), khb("khb"), khi("khi");
         a.out.split(a.h, kho, hg, group).split(a.i, io, ii, tq);
         if (knob_flag(knobs, "group_rows"))
             a.out.reorder(a.d, ii, hg, io, kho);
         else
             a.out.reorder(a.d, ii, io, hg, kho);
-        if (parallel) a.out.parallel(kho);
-        if (tile_kv == 0 || tile_kv == cap) {
-            // The scales of every head and token are small: loaded once. The cache of one KV head
-            // is dequantized on chip once for its query heads.
+        // Whole-head loads happen once per batch of kv_heads KV heads.
+        const bool whole = tile_kv == 0 || tile_kv == cap;
+        const int64_t batches = whole ? hk / kv_heads : hk;
+        Var load_at = kho;
+        if (whole && kv_heads > 1) {
+            a.out.split(kho, khb, khi, static_cast<int>(kv_heads));
+            load_at = khb;
+        }
+        if (parallel) a.out.parallel(load_at);
+        if (whole) {
+            // The scales of every head and token are small: loaded once. The cache of a batch of KV
+            // heads is dequantized on chip once for their query heads.
             for (std::vector<Func> loads : {k_loads, v_loads}) {
                 if (!fp16) loads[1].compute_root().store_in(MemoryType::VTCM);
-                loads.back().compute_at(a.out, kho).store_in(MemoryType::VTCM);
+                loads.back().compute_at(a.out, load_at).store_in(MemoryType::VTCM);
                 Func staged = loads.front();
-                staged.compute_at(a.out, kho).store_in(MemoryType::VTCM);
-                if (knob_flag(knobs, "double_buffer") && !parallel && hk > 1)
-                    staged.store_root().fold_storage(staged.args()[1], 2).async();
+                staged.compute_at(a.out, load_at).store_in(MemoryType::VTCM);
+                if (knob_flag(knobs, "double_buffer") && !parallel && batches > 1)
+                    for (Func f : {staged, loads.back()})
+                        f.store_root().fold_storage(f.args()[1], static_cast<int>(2 * kv_heads)).async();
             }
             a.scores.compute_at(a.out, io).store_in(MemoryType::LockedCache);
         } else {

@@ -129,16 +129,35 @@ def test_attention_shape_errors():
         npu.kernel("attention", t=1, ctx=4096, schedule={"tile_kv": 0})
     with pytest.raises(npusim.ScheduleError, match=r"knob tile_kv must be an integer in \[0, 1048576\], got '-1'"):
         npu.kernel("attention", schedule={"tile_kv": -1})
+    with pytest.raises(npusim.ScheduleError, match="attention knob kv_heads = 3 must divide hk = 8"):
+        npu.kernel("attention", h=32, hk=8, schedule={"kv_heads": 3})
+
+
+def test_kv_heads_loaded_together_move_whole_bursts():
+    # The cache is [token][KV head][d]: one head's row of a token is 64 bytes at d 64, half of
+    # hexagon_8gen3's 128-byte burst, so loading heads one at a time puts twice the bytes on the
+    # bus; two heads a load make each token's rows one whole burst.
+    npu = npusim.Npu("hexagon_8gen3")
+    shape = dict(t=1, ctx=512, h=32, hk=8, d=64)
+    one = npu.kernel("attention", schedule={"kv_heads": 1}, **shape)
+    two = npu.kernel("attention", schedule={"kv_heads": 2}, **shape)
+    cache = 2 * 512 * 8 * 64
+    assert one.dram_bytes_read == two.dram_bytes_read
+    assert one.dram_bus_bytes_read - one.dram_bytes_read >= cache  # each 64-byte row pays a burst
+    assert two.dram_bus_bytes_read - two.dram_bytes_read < cache // 64
+    assert two.cycles < one.cycles and two.mac_ops == one.mac_ops
+    assert npu.kernel("attention", **shape).schedule["kv_heads"] == "2"  # the default
 
 
 ARRANGEMENTS = [{"tile_kv": kv, "group_rows": rows} for kv in (0, 16) for rows in (0, 1)] + [
-    {"tile_kv": 16, "group_rows": 1, "resident_scales": 0}]
+    {"tile_kv": 16, "group_rows": 1, "resident_scales": 0}, {"tile_kv": 0, "group_rows": 1, "kv_heads": 2},
+    {"tile_kv": 0, "group_rows": 0, "kv_heads": 2, "double_buffer": 0}]
 
 
 @pytest.mark.parametrize("t,ctx,h,hk,d,bits,causal", [
     (1, 50, 8, 2, 32, 8, 1),    # decode; 50 = 3 blocks of 16 and a tail of 2
     (20, 20, 4, 2, 16, 8, 1),   # prefill, causal
-    (5, 33, 6, 3, 16, 4, 0),    # int4 cache, no mask
+    (5, 33, 12, 6, 16, 4, 0),   # int4 cache, no mask; 3 batches of 2 KV heads
 ])
 def test_every_arrangement_of_the_cache_gives_the_same_bits(t, ctx, h, hk, d, bits, causal):
     # Blocks of the cache only change where the cache is on chip: the scores of a chunk stay whole
