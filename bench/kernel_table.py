@@ -1,7 +1,7 @@
 """Kernels x presets: cycles and % of the kernel roofline with each preset's default schedule and
 with the schedule `npusim.tune` finds, for Llama-3.2-1B shapes (hidden 2048, intermediate 8192,
 32 query heads and 8 KV heads of dimension 64) at 512 tokens of prefill and one of decode.
-Writes docs/kernels.md (`make kernels-table`)."""
+Writes its table between its markers in docs/kernels.md (`make kernels-table`)."""
 import argparse
 import os
 import sys
@@ -76,80 +76,10 @@ def main():
     head = "| kernel | shape | " + " | ".join(f"{p}: default schedule | {p}: tuned" for p in presets) + " |"
     sep = "|" + "---|" * (2 + 2 * len(presets))
     table = "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in rows])
-    # The decode section is bench/decode_roofline.py's: kept as it is.
-    decode = None
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            decode = doc_sections.section(f.read(), "decode_roofline.py")
-    begin, end = doc_sections.markers("decode_roofline.py")
-    doc_sections.write_whole(args.out, DOC.format(table=table, budget=args.budget, presets=args.presets,
-                                                  decode=decode or "*(run `bench/decode_roofline.py --write`)*",
-                                                  begin=begin, end=end))
+    section = f"Tuner budget: {args.budget} evaluations per kernel and preset.\n\n{table}"
+    doc_sections.replace_section(args.out, "kernel_table.py", section)
     print(f"wrote {args.out}", file=sys.stderr)
 
-
-DOC = """# The kernel library
-
-Every kernel is a Halide algorithm in `kernels/` with its schedule in `schedules/`, registered by
-name (`npusim kernels` lists each one's numerics, shape dimensions and knobs). The compiler lowers
-the scheduled pipeline to an `npu::Program`; the same pipeline JIT-compiles on the host
-(`npusim.kernel_host`), where the tests check it against independent numpy references.
-
-| family | kernels | numerics (host tests) |
-|---|---|---|
-| GEMM | `gemm_w8a8`, `gemm_w4a8` | int8 x int8 (int4 unpacked on chip, or taken packed by a MAC array with the a8w4 pair: the same bits) -> int32, fixed-point requantization: bit-exact |
-| | `gemm_f16`, `gemm_w8a16`, `gemm_w4a16` | fp16 weights, or weights dequantized to fp16 per group (32/64/128/... K elements), fp16 MACs, fp32 accumulation; per channel (group = K) the integer weights are the operand and the sum is scaled once: fp32 accumulation error + one fp16 rounding |
-| | `gemm_w8a16i`, `gemm_w4a16i` | fp16 activations quantized on chip to int16 (static scale), x int8 / int4 weights, exact int64 sums, fp16 out: bit-exact against float64 then float32 |
-| | `lm_head` | the GEMM variant of its (weight, activation) precision, over the vocabulary |
-| | `gemm_w8a8_group` | int8 x int8 with an fp32 scale per group of K-elements and output channel: one integer MatMul per group, the groups dequantized and summed in fp32 in order, fp16 out: bit-exact against float32 |
-| | `gemm_w8a8_dynamic`, `gemm_w4a8_dynamic` | per-token absmax quantization at run time, int8 MACs, fp16 out: bit-exact against float32 |
-| KV cache | `kv_scale`, `kv_quantize` | appending tokens: per-token, per-head scale from the absmax, then int8 or packed int4 values: bit-exact against float32 |
-| attention | `attention` | q.k^T and p.v as fp16 MatMuls per KV head (fp32 accumulation), fp32 softmax, int8/int4 KV cache with per-head, per-token scales or an fp16 one, grouped-query, causal, prefill and decode: within the fp16 roundings of p and the result |
-| norms | `rms_norm`, `layer_norm` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
-| elementwise | `silu`, `gelu`, `swiglu`, `residual_add`, `rope` | fp16 in/out, fp32 arithmetic: one fp16 rounding |
-| embedding | `embedding` | a gather of fp16 rows (one row DMA per token): exact |
-| conversions | `quantize`, `dequantize` | bit-exact against float32; `requantize`: bit-exact integer |
-
-## Cycles against the roofline
-
-% of the kernel roofline (its MACs at peak, each DRAM tensor moved once at the sustained
-bandwidth) reached by each preset's default schedule and by the best schedule `npusim tune` found
-in {budget} evaluations. Produced by `make kernels-table` (`bench/kernel_table.py --presets
-{presets} --budget {budget}`); the numbers are simulated, on the shipped presets.
-
-{table}
-
-Notes:
-- Decode GEMMs (M = 1) are DRAM-bound: their roofline is the weight traffic.
-- On hexagon_8gen3 the prefill GEMMs are DRAM-bound (51 B/cycle sustained against 49k MACs/cycle):
-  what keeps them near 80 % is the 1 MiB activation panel that loads before the first MatMul, and
-  one DMA channel carrying the weights, the panel and the results in turn.
-- The vector unit bounds the elementwise kernels with transcendental or divide steps (silu, gelu,
-  layer_norm), attention's softmax, and weights converted on chip where the preset's MAC array has
-  no native pair for them (per-group weight-only GEMMs everywhere; fp16 x int4 per channel on
-  default and hexagon_8gen3); the kernel roofline counts only MACs and DRAM bytes, so these read
-  low. `gemm_w4a16i` is refused on `default`, whose MAC array has no 16-bit integer pair.
-- `attention` keeps a whole KV head's cache on chip where it fits (loaded once for its query
-  heads, the next head's loading behind this one), and otherwise streams it in blocks of `tile_kv`
-  tokens through each query chunk (no double buffering of the blocks; the chunk's logits row stays
-  in l1, so the bits are the same). A chunk holds every query head of its KV head (`group_rows`),
-  so one MatMul serves the group. The chunk's softmax rows (tile_q x ctx x 10 bytes per query
-  head) must still fit l1: Llama-3.2-1B decode at 131,072 tokens takes 6.0 MB of hexagon_8gen3's
-  8 MiB.
-- The weight-only GEMMs run fp16 MACs, which both presets rate far below INT8.
-- A shape the tile does not divide recomputes an overlapping last tile (Halide shifts it inwards):
-  the MACs and bytes reported include that overlap.
-
-## Decode at the DRAM roofline
-
-Whole-model decode against its DRAM roofline (the preset's sustained bandwidth over the bytes of
-one step) and the lowest kernel-roofline share among the step's GEMMs, with default schedules, one
-decode step after a 128-token prompt. Produced by `bench/decode_roofline.py --write`.
-
-{begin}
-{decode}
-{end}
-"""
 
 if __name__ == "__main__":
     main()
