@@ -83,6 +83,9 @@ public:
             {
                 const int64_t cols = std::max<int64_t>(npu.mac_cols, 1), cores = npu.cores;
                 int64_t tiles = (n + 2047) / 2048;
+                // One K step per tile loads the next tile's weights behind this one's MatMuls:
+                // at least two tiles on one core, or the single tile's load is all exposed.
+                if (s.tile_k == k && cores == 1 && n % 2 == 0 && (n / 2) % 16 == 0) tiles = std::max<int64_t>(tiles, 2);
                 tiles = (tiles + cores - 1) / cores * cores;
                 const int64_t even = (n + tiles - 1) / tiles;
                 int64_t tn = (even + cols - 1) / cols * cols;

@@ -158,6 +158,7 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
         p.in().compute_root().store_in(MemoryType::VTCM);
 
     const bool several_k_steps = k > tk;
+    const int inner_extent = s.order == "mn" ? n : m, inner_tile = s.order == "mn" ? tn : tm;
     // One operand side: its DRAM tensors staged by DMA (per K step or as a panel) and the Funcs
     // that turn the staged tiles into the MAC operand (unpack, dequantize, quantize), computed
     // beside them on the vector unit.
@@ -201,6 +202,11 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
                 } else {
                     f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * (tk / k_per_row)).async();
                 }
+            } else if (s.double_buffer && !several_k_steps && &panel_loop == &inner && f.dimensions() == 2 &&
+                       inner_extent % inner_tile == 0 && inner_extent > inner_tile) {
+                // One K step per output tile: the next tile's operand loads during this tile's
+                // MatMuls instead (two tiles of storage, the loads a tile ahead).
+                f.store_at(g.out, s.order == "mn" ? mo : no).fold_storage(f.args()[1], 2 * inner_tile).async();
             }
         }
         for (Func f : prep) {
