@@ -149,11 +149,25 @@ PYBIND11_MODULE(_npusim, m) {
                                : s.type == npu::ParamType::Float ? "float"
                                                                  : "str";
             out.append(py::dict(py::arg("key") = s.key, py::arg("type") = type, py::arg("unit") = s.unit,
-                                py::arg("min") = s.min, py::arg("max") = s.max,
-                                py::arg("description") = s.description));
+                                py::arg("min") = s.min, py::arg("max") = s.max, py::arg("description") = s.description,
+                                py::arg("fittable") = s.fittable(), py::arg("fit_min") = s.fit_min,
+                                py::arg("fit_max") = s.fit_max, py::arg("fit_why") = s.fit_why));
         }
         return out;
     });
+    m.def(
+        "preset_entries",
+        [](const std::string& name) {
+            npu::PresetFile f = npu::read_preset(name);
+            py::dict entries;
+            for (const auto& [key, e] : f.entries)
+                entries[py::str(key)] =
+                    py::dict(py::arg("value") = e.value, py::arg("comment") = e.comment, py::arg("where") = e.where,
+                             py::arg("provenance") = npu::provenance(e.comment));
+            return py::make_tuple(f.base, entries);
+        },
+        py::arg("name_or_path"),
+        "A preset's values after inheritance: (base, {key: {value, comment, where, provenance}}).");
     m.def(
         "load_preset",
         [](const std::string& name, const std::map<std::string, std::string>& overrides) {

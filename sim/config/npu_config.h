@@ -81,6 +81,11 @@ struct ParamSpec {
     double min, max;  // allowed range (inclusive) for numbers
     const char* description;
     const char* choices = "";  // for strings with a fixed set of values: "ws|os|dot"
+    // Physical bounds within which `npusim calibrate` may fit the value; a parameter without them
+    // (fit_min == fit_max) is a design fact, not fittable.
+    double fit_min = 0, fit_max = 0;
+    const char* fit_why = "";
+    bool fittable() const { return fit_max > fit_min; }
 };
 
 const std::vector<ParamSpec>& param_specs();
@@ -89,9 +94,27 @@ std::string param_value(const NpuConfig& cfg, const std::string& key);
 // Every parameter as "key=value;...": two configs with the same text simulate alike.
 std::string params_text(const NpuConfig& cfg);
 
+// One value of a preset file, after inheritance: its text, its comment (its source, "assumed" or
+// "fitted ..."), and the file:line it came from.
+struct PresetEntry {
+    std::string value, comment, where;
+};
+// Where a preset value comes from, read from its comment: "fitted" (by `npusim calibrate`),
+// "assumed", "sourced" (a [tag] naming a source in the file's header), or "unmarked".
+std::string provenance(const std::string& comment);
+
+// A preset file: `base: NAME` (or a path relative to the file) inherits every value of another
+// preset, which the file's own keys override; it must give its own `name`.
+struct PresetFile {
+    NpuConfig config;
+    std::string base;                            // "" for a preset without one
+    std::map<std::string, PresetEntry> entries;  // every parameter, inherited ones included
+};
+
 // Loads a preset by name (configs/npu/<name>.yaml) or by path (anything with '/' or ending in
 // .yaml). Throws ConfigError naming the file and key on any problem.
 NpuConfig load_preset(const std::string& name_or_path);
+PresetFile read_preset(const std::string& name_or_path);
 NpuConfig parse_preset(const std::string& text, const std::string& source);
 // A complete configuration from key -> text value; every parameter must be given.
 NpuConfig config_from_values(const std::map<std::string, std::string>& values, const std::string& source);

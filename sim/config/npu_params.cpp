@@ -161,8 +161,41 @@ std::vector<Binding> make_bindings() {
     return t;
 }
 
+// The parameters `npusim calibrate` may fit, with physical bounds: rates and efficiencies a
+// datasheet rarely states and real silicon and runtimes vary in. Everything else (sizes, counts,
+// dataflow, peak bandwidth) is a design fact or integral, and is not fitted.
+struct FitBounds {
+    const char* key;
+    double lo, hi;
+    const char* why;
+};
+const FitBounds kFitBounds[] = {
+    {"clock_mhz", 200, 3000, "mobile and laptop NPUs clock between a few hundred MHz and 2-3 GHz"},
+    {"dram.efficiency", 0.3, 0.95, "sustained LPDDR reads reach 60-90 % of peak; below 0.3 is contention"},
+    {"mac.int8_per_pe_cycle", 0.25, 4, "a PE does at most a few INT8 MACs a cycle"},
+    {"mac.int4_per_pe_cycle", 0.25, 8, "at most twice the INT8 bound"},
+    {"mac.fp16_per_pe_cycle", 0.0625, 2, "FP16 costs a PE at least half an INT8 MAC"},
+    {"mac.a8w4_per_pe_cycle", 0.25, 8, "as INT4"},
+    {"mac.a16w8_per_pe_cycle", 0.0625, 2, "as FP16"},
+    {"mac.a16w4_per_pe_cycle", 0.0625, 4, "as FP16, twice for packed weights"},
+    {"mac.f16w8_per_pe_cycle", 0.0625, 2, "as FP16"},
+    {"mac.f16w4_per_pe_cycle", 0.0625, 4, "as FP16, twice for packed weights"},
+    {"runtime.graph_execute_us", 0, 2000, "a host-to-NPU round trip under 2 ms"},
+    {"runtime.op_dispatch_us", 0, 100, "an op's dispatch inside a graph under 0.1 ms"},
+};
+
 const std::vector<Binding>& bindings() {
-    static const std::vector<Binding> table = make_bindings();
+    static const std::vector<Binding> table = [] {
+        std::vector<Binding> t = make_bindings();
+        for (const FitBounds& f : kFitBounds)
+            for (Binding& b : t)
+                if (std::string(b.spec.key) == f.key) {
+                    b.spec.fit_min = f.lo;
+                    b.spec.fit_max = f.hi;
+                    b.spec.fit_why = f.why;
+                }
+        return t;
+    }();
     return table;
 }
 

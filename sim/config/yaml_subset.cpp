@@ -39,9 +39,10 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
     struct Level {
         int indent;
         std::string prefix;
+        std::string comment;  // the mapping key's own comment, which its children inherit
     };
-    std::vector<Level> stack{{0, ""}};  // top-level keys start in column 0
-    bool expect_child = false;          // the previous key had no value: a deeper mapping must follow
+    std::vector<Level> stack{{0, "", ""}};  // top-level keys start in column 0
+    bool expect_child = false;              // the previous key had no value: a deeper mapping must follow
     int parent_line = 0;
     std::istringstream in(text);
     std::string raw;
@@ -59,6 +60,7 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
                      "); expected plain text");
         std::string body = strip_comment(raw);
         if (trim(body).empty()) continue;
+        std::string comment = body.size() < raw.size() ? trim(raw.substr(body.size() + 1)) : "";
         if (line == 1 && trim(body) == "---") continue;
         int indent = static_cast<int>(body.find_first_not_of(' '));
         std::string content = trim(body);
@@ -91,8 +93,9 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
             if (k.rfind(full + ".", 0) == 0) is_parent = true;
         if (is_parent) fail("duplicate key '" + full + "'");
 
+        if (comment.empty()) comment = stack.back().comment;
         if (value.empty()) {
-            stack.push_back({indent, full + "."});  // re-set to the first child's indent
+            stack.push_back({indent, full + ".", comment});  // re-set to the first child's indent
             expect_child = true;
             parent_line = line;
             continue;
@@ -106,7 +109,7 @@ std::map<std::string, YamlScalar> parse_yaml_subset(const std::string& text, con
         } else if (value[0] == '&' || value[0] == '*' || value[0] == '|' || value[0] == '>') {
             fail("anchors, aliases and block scalars are not supported for '" + full + "'");
         }
-        out[full] = {value, line};
+        out[full] = {value, line, comment};
     }
     if (expect_child)
         throw ConfigError(source + ":" + std::to_string(parent_line) + ": key '" +

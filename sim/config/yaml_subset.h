@@ -11,6 +11,9 @@ namespace npu {
 struct YamlScalar {
     std::string value;
     int line = 0;
+    // The line's `#` comment (trimmed), or else that of the nearest enclosing mapping key: a
+    // preset says there where a value comes from ("[ddr] ...", "assumed", "fitted ...").
+    std::string comment;
 };
 
 // Flattens the document to dotted keys ("dram.burst_bytes"). Throws ConfigError naming

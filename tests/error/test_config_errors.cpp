@@ -109,4 +109,39 @@ TEST(ConfigErrors, FilesAndNames) {
     std::filesystem::remove(path);
 }
 
+TEST(ConfigErrors, Inheritance) {
+    // A preset with a base takes every value of it, overrides its own, and keeps each value's
+    // comment (its provenance) and file:line.
+    const auto dir = std::filesystem::temp_directory_path() / "npusim_base_test";
+    std::filesystem::create_directories(dir);
+    const auto child = dir / "child.yaml";
+    std::ofstream(child) << "base: rk3588\nname: rk3588@test\ndram:\n  efficiency: 0.8  # fitted: R1\n";
+    const npu::PresetFile f = npu::read_preset(child.string());
+    const npu::NpuConfig base = npu::load_preset("rk3588");
+    EXPECT_EQ(f.base, "rk3588");
+    EXPECT_EQ(f.config.name, "rk3588@test");
+    EXPECT_EQ(f.config.dram_efficiency, 0.8);
+    EXPECT_EQ(f.config.mac_rows, base.mac_rows);
+    EXPECT_EQ(npu::provenance(f.entries.at("dram.efficiency").comment), "fitted");
+    EXPECT_EQ(f.entries.at("dram.efficiency").where, child.string() + ":4");
+    EXPECT_EQ(npu::provenance(f.entries.at("dram.bytes_per_cycle").comment), "sourced");
+    EXPECT_EQ(npu::provenance(f.entries.at("vector.cost.exp").comment), "assumed");  // from `cost:`'s comment
+
+    std::ofstream(child) << "base: loop.yaml\nname: child\n";
+    std::ofstream(dir / "loop.yaml") << "base: child.yaml\nname: loop\n";
+    std::string msg = message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); });
+    expect_contains(msg, (dir / "loop.yaml").string() + ":1: base chain " + child.string());
+    expect_contains(msg, "is a cycle");
+    std::ofstream(child) << "base: nope\nname: child\n";
+    expect_contains(message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); }),
+                    child.string() + ":1: base: unknown preset 'nope' (known: default");
+    std::ofstream(child) << "base: rk3588\n";
+    expect_contains(message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); }),
+                    "a preset with a base must give its own name (the base's is 'rk3588')");
+    std::ofstream(child) << "base: rk3588\nname: x\ndram:\n  efficiency: 2\n";
+    expect_contains(message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); }),
+                    child.string() + ":4: key 'dram.efficiency' = 2 is out of range [0.01, 1]");
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
