@@ -8,7 +8,8 @@
     >>> m.to_pandas("prefill_ops")
 
 Modules: ``npusim.plots`` (matplotlib figures), ``npusim.sweeps`` (parallel sweeps, locally or on a
-Dask cluster). User errors raise subclasses of ``npusim.UserError`` (itself a ``ValueError``):
+Dask cluster), ``npusim.calibration`` (``npusim.calibrate``: presets fitted to measurements of the
+real chip). User errors raise subclasses of ``npusim.UserError`` (itself a ``ValueError``):
 ``ConfigError`` (presets), ``ScheduleError`` (schedules that do not map), ``ProgramError``
 (npu::Program texts, deadlocks), ``ShapeError`` (shapes, dtypes, layouts) and ``ModelError``
 (model files, recipes). ``InternalError`` (a ``RuntimeError``) is a bug in npusim.
@@ -34,6 +35,7 @@ from ._npusim import (  # noqa: E402,F401  (re-exported)
     config_dir,
     model_names,
     param_specs,
+    preset_entries,
     preset_names,
     quantize_multiplier,
 )
@@ -48,6 +50,7 @@ from .npu import (  # noqa: E402,F401
     requant_params,
     tune,
 )
+from .calibration import Calibration, CalibrationError, MeasurementError, calibrate  # noqa: E402,F401
 from .quant import MiniLM, data_dir, minilm_dir, quant_eval, sentences  # noqa: E402,F401
 from .results import ModelResult, QuantTable, Result, TuneResult  # noqa: E402,F401
 from .sweeps import sweep  # noqa: E402,F401
@@ -59,6 +62,7 @@ __all__ = [
     "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune",
     "gemm_host", "compile_gemm", "requant_params", "quantize_multiplier",
     "quant_eval", "MiniLM", "minilm_dir", "sentences", "data_dir",
-    "sweep", "preset_names", "model_names", "param_specs", "config_dir", "available_host_bytes",
+    "sweep", "calibrate", "Calibration", "CalibrationError", "MeasurementError",
+    "preset_entries", "preset_names", "model_names", "param_specs", "config_dir", "available_host_bytes",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "ModelError", "InternalError",
 ]
