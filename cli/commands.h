@@ -17,6 +17,7 @@ int cmd_model(const std::vector<std::string>& argv);
 int cmd_quant_eval(const std::vector<std::string>& argv);
 int cmd_info(const std::vector<std::string>& argv);
 int cmd_program(const std::vector<std::string>& argv);
+int cmd_calibrate(const std::vector<std::string>& argv);
 
 class Args;
 // --preset with any --set overrides applied and checked.

@@ -22,6 +22,7 @@ commands:
   tune      search a kernel's schedule knobs on a preset with the simulator as the cost function
   program   run a hand-written npu::Program text file on a preset
   info      list presets (`info presets`) or every preset parameter (`info params`)
+  calibrate fit a preset's assumed parameters to measurements of the real chip (leave-one-out, report)
 
 Run `npusim <command> --help` for a command's options.
 )";
@@ -45,8 +46,10 @@ int main(int argc, char** argv) {
         if (cmd == "tune") return npusim::cli::cmd_tune(args);
         if (cmd == "info") return npusim::cli::cmd_info(args);
         if (cmd == "program") return npusim::cli::cmd_program(args);
-        std::cerr << "npusim: unknown command '" << cmd
-                  << "' (commands: gemm, kernel, kernels, model, quant-eval, tune, program, info; see --help)\n";
+        if (cmd == "calibrate") return npusim::cli::cmd_calibrate(args);
+        std::cerr
+            << "npusim: unknown command '" << cmd
+            << "' (commands: gemm, kernel, kernels, model, quant-eval, tune, program, info, calibrate; see --help)\n";
         return 2;
     } catch (const npusim::cli::UsageError& e) {
         std::cerr << "npusim " << cmd << ": " << e.what() << "\n";

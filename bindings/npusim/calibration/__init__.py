@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -65,6 +66,14 @@ class Calibration:
                 f"{s['wall_s']:.0f} s)")
 
 
+def tidy(p: Param, value: float) -> float:
+    """A fitted value as the preset states it: 4 significant digits, or the bound it is pinned at."""
+    side = pinned(p, value)
+    if side:
+        return p.lo if side == "lower" else p.hi
+    return float(f"{value:.4g}")
+
+
 def _chip(preset: str) -> str:
     return os.path.basename(preset).removesuffix(".yaml").split("@")[0]
 
@@ -94,7 +103,7 @@ def _select_rows(preset: str, files, ids) -> list:
         raise MeasurementError(
             "the rows span runtime releases " + "; ".join(
                 f"{rt} ({', '.join(r.id for r in rows if r.runtime == rt)})" for rt in runtimes) +
-            ": one parameter set per chip and runtime release, so choose rows of one (rows=...)")
+            ": one parameter set per chip and runtime release, so choose the rows of one (--rows, rows=)")
     return rows
 
 
@@ -148,7 +157,7 @@ def calibrate(preset: str, measurements=None, rows=None, params=None, bounds=Non
     selected = _select_rows(preset, measurements, rows)
     candidates = _params(preset, entries, params, bounds)
     n_values = sum(len(r.metrics) for r in selected)
-    say = (lambda msg: print(msg, flush=True)) if progress else (lambda msg: None)
+    say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say(f"calibrating {preset} on {len(selected)} rows ({n_values} measured values)")
 
     with Evaluator(preset, selected, workers) as ev:
@@ -173,6 +182,7 @@ def calibrate(preset: str, measurements=None, rows=None, params=None, bounds=Non
             spec_x = np.array([p.spec for p in candidates])
         say(f"  fitting {', '.join(p.key for p in candidates)} ...")
         x, _ = fit(ev, selected, candidates, spec_x, max_iterations)
+        x = np.array([tidy(p, v) for p, v in zip(candidates, x)])
         after = ev.run([dict(zip([p.key for p in candidates], x))], selected)[0]
         loo = {}
         if leave_one_out:
