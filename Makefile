@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation bench kernels-table stubs experiments fuzz fuzz-build \
+.PHONY: all setup configure build test run clean format validation fidelity bench kernels-table stubs experiments fuzz fuzz-build \
         fuzz-long test-sanitize
 
 all: build
@@ -60,6 +60,10 @@ run: build
 
 validation: build
 	@$(PY) bench/validate_scalesim.py
+
+# Calibrated presets fitted to the public measurements, docs/fidelity.md and the README's figures.
+fidelity: build
+	@$(PY) validation/fidelity.py
 
 bench: build
 	@$(BUILD)/bin/bench_simulator

@@ -281,6 +281,45 @@ def pareto(table: Any, save: Optional[str] = None):
     return _done(fig, save)
 
 
+def fidelity(rows: Any, save: Optional[str] = None, band: float = 1.3):
+    """Predicted against measured, log-log, one panel per metric: every measured value as
+    simulated by the spec preset (hollow) and by the calibrated one (filled), and each row as
+    predicted by a fit made without it (x), with the 1:1 line and the ``band`` x band around it.
+    ``rows``: a DataFrame or records with columns chip, metric, measured, before, after, loo (the
+    rows of ``npusim.calibrate`` results, a chip column added)."""
+    plt = _pyplot()
+    records = rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
+    metrics = list(OrderedDict.fromkeys(r["metric"] for r in records))
+    chips = list(OrderedDict.fromkeys(r["chip"] for r in records))
+    colors = {c: plt.cm.tab10(i % 10) for i, c in enumerate(chips)}
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 4.4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        have = [r for r in records if r["metric"] == metric]
+        values = [v for r in have for v in (r["measured"], r["before"], r["after"], r.get("loo")) if v and v == v]
+        lo, hi = min(values) / 1.6, max(values) * 1.6
+        ax.plot([lo, hi], [lo, hi], "k-", lw=0.8)
+        ax.fill_between([lo, hi], [lo / band, hi / band], [lo * band, hi * band], color="0.9",
+                        label=f"within {band:g}x")
+        for r in have:
+            c = colors[r["chip"]]
+            ax.scatter(r["measured"], r["before"], facecolors="none", edgecolors=[c], s=36)
+            ax.scatter(r["measured"], r["after"], color=c, s=36, label=r["chip"])
+            if r.get("loo") and r["loo"] == r["loo"]:
+                ax.scatter(r["measured"], r["loo"], color=c, marker="x", s=30)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo, hi)
+        ax.set_xlabel(f"measured {metric}")
+        ax.set_ylabel(f"simulated {metric}")
+        handles, labels = ax.get_legend_handles_labels()
+        unique = OrderedDict(zip(labels, handles))
+        ax.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left")
+    fig.suptitle("npusim against the chips: hollow = spec preset, filled = calibrated, x = leave-one-out",
+                 fontsize=9)
+    return _done(fig, save)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     draw, what = breakdown, "model report"

@@ -120,6 +120,8 @@ NpuConfig parse_preset(const std::string& text, const std::string& source);
 NpuConfig config_from_values(const std::map<std::string, std::string>& values, const std::string& source);
 // Names of the presets shipped in the config directory.
 std::vector<std::string> preset_names();
+// Those of them that inherit no other: the spec presets, which calibrated ones (`base:`) refine.
+std::vector<std::string> spec_preset_names();
 // The directory holding configs/ (NPUSIM_CONFIG_DIR overrides the built-in path).
 std::string config_dir();
 

@@ -135,6 +135,13 @@ NpuConfig config_from_values(const std::map<std::string, std::string>& values, c
     return cfg;
 }
 
+std::vector<std::string> spec_preset_names() {
+    std::vector<std::string> names;
+    for (const std::string& n : preset_names())
+        if (read_preset(n).base.empty()) names.push_back(n);
+    return names;
+}
+
 PresetFile read_preset(const std::string& name_or_path) {
     const fs::path path = preset_path(name_or_path);
     return read_text_preset(read_text(path), path.string(), {});

@@ -191,7 +191,9 @@ def calibrate(preset: str, measurements=None, rows=None, params=None, bounds=Non
                 if not rest:
                     break
                 say(f"  leave-one-out {i + 1}/{len(selected)}: without {row.id} ...")
-                x_i, _ = fit(ev, rest, candidates, x, max_iterations)
+                # From the spec values, as the full fit: started from its solution, a fit with as
+                # many parameters as values would keep it, and the row left out would leak back in.
+                x_i, _ = fit(ev, rest, candidates, spec_x, max_iterations)
                 loo[row.id] = ev.run([dict(zip([p.key for p in candidates], x_i))], [row])[0][0]
         evaluations = ev.evaluations
     wall = time.time() - started

@@ -47,7 +47,10 @@ def residuals(rows: list, results: list) -> np.ndarray:
     for row, res in zip(rows, results):
         if "error" in res:
             raise CalibrationError(f"{row.where}: row {row.id} ({row.label()}) cannot be simulated: {res['error']}")
-        out += [log_ratio(m, res[m], v) for m, v in row.metrics.items()]
+        for m, v in row.metrics.items():
+            if not (math.isfinite(res[m]) and res[m] > 0):
+                raise CalibrationError(f"the fit diverged: row {row.id} simulated {METRICS[m][0]} = {res[m]}")
+            out.append(log_ratio(m, res[m], v))
     return np.array(out)
 
 
