@@ -9,13 +9,12 @@ with the ratio simulated / measured (1 is perfect; above 1, npusim is slower).
     .venv/bin/python validation/compare.py --before validation/baseline-d2cf044.json --write  # before/after, into docs/validation.md
 
 A runtime's recipe name is mapped onto the npusim recipe that computes the same arithmetic
-(RUNTIME_RECIPES; docs/quantization.md explains each). Presets come from specifications; nothing
-here fits them.
+(npusim.calibration.measurements.RUNTIME_RECIPES; docs/quantization.md explains each). This script
+only simulates; `npusim calibrate` and `make fidelity` fit presets to the rows.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -25,35 +24,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MEASUREMENTS = os.path.join(HERE, "measurements")
 sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 import doc_sections  # noqa: E402  (the docs' generated sections, bench/doc_sections.py)
-
-# (runtime family, the runtime's recipe name) -> npusim recipe with the same arithmetic.
-RUNTIME_RECIPES = {
-    ("RKLLM", "w8a8"): "w8a8",                      # int8 weights per channel, int8 activations
-    ("RKLLM", "w4a16"): "w4a16-per-channel",        # int4 weights per channel, fp16 activations
-    ("QNN", "w4a16"): "w4a16i",                     # int4 weights, 16-bit integer activations (A16W4)
-}
-# Decode tokens simulated when a row does not say how many it generated.
-DEFAULT_NEW_TOKENS = 64
-
-
-def runtime_family(runtime: str) -> str:
-    for family in ("RKLLM", "QNN"):
-        if family in runtime:
-            return family
-    return runtime
-
-
-def npusim_recipe(row: dict) -> str:
-    key = (runtime_family(row["runtime"]), row["runtime_recipe"])
-    if key not in RUNTIME_RECIPES:
-        raise SystemExit(f"validation/measurements/models.csv row {row['id']}: no npusim recipe is known for "
-                         f"{key[0]}'s '{key[1]}' (known: {sorted(RUNTIME_RECIPES)})")
-    return RUNTIME_RECIPES[key]
-
-
-def read_rows(name: str) -> list:
-    with open(os.path.join(MEASUREMENTS, name), newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def parse_args(argv):
@@ -76,7 +46,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import npusim
 
-    presets, overrides = {}, {}
+    from npusim.calibration.evaluate import simulate_row
+    from npusim.calibration.measurements import METRICS, read_measurements
+
+    presets, overrides, recipes = {}, {}, {}
     for item in args.preset:
         chip, _, preset = item.partition("=")
         if not chip or not preset:
@@ -87,60 +60,32 @@ def main(argv=None) -> int:
         key, _, value = kv.partition("=")
         if not chip or not key or not value:
             raise SystemExit(f"--set {item!r}: expected CHIP:KEY=VALUE")
-        overrides.setdefault(chip, {})[key.replace(".", "__")] = value
+        overrides.setdefault(chip, []).append((key, value))
     for item in args.recipe:
         runtime, _, rest = item.partition(":")
         name, _, recipe = rest.partition("=")
         if not runtime or not name or not recipe:
             raise SystemExit(f"--recipe {item!r}: expected RUNTIME:NAME=RECIPE")
-        RUNTIME_RECIPES[(runtime, name)] = recipe
+        recipes[(runtime, name)] = recipe
     wanted = {r for r in args.rows.split(",") if r}
-    models, kernels = read_rows("models.csv"), read_rows("kernels.csv")
-    known = {r["id"] for r in models + kernels}
+    rows = [r for f in ("models.csv", "kernels.csv")
+            for r in read_measurements(os.path.join(MEASUREMENTS, f), recipes)]
+    known = {r.id for r in rows}
     if wanted - known:
         raise SystemExit(f"--rows: unknown row ids {sorted(wanted - known)} (known: {sorted(known)})")
-    npus = {}
-
-    def npu_of(chip):
-        if chip not in npus:
-            npus[chip] = npusim.Npu(presets.get(chip, chip), **overrides.get(chip, {}))
-        return npus[chip]
-
     out = []
     started = time.time()
-    for row in models:
-        if wanted and row["id"] not in wanted:
+    for row in rows:
+        if wanted and row.id not in wanted:
             continue
-        recipe = npusim_recipe(row)
-        npu = npu_of(row["chip"])
-        new = int(row["new_tokens"]) if row["new_tokens"] else DEFAULT_NEW_TOKENS
-        print(f"{row['id']}: {row['model']} {recipe} on {npu.name} ...", file=sys.stderr, flush=True)
-        what = {"id": row["id"], "chip": row["chip"], "preset": npu.name, "what": f"{row['model']} {recipe}"}
-        try:
-            r = npu.model(row["model"], quant=recipe, prefill=int(row["prompt_tokens"]), decode=new)
-            ttft, rate, error = r.ttft_s * 1e3, r.decode_tokens_per_s, ""
-        except npusim.UserError as e:  # a row npusim cannot run is reported, not skipped
-            ttft, rate, error = None, None, str(e)
-        out.append({**what, "metric": "TTFT ms", "measured": float(row["ttft_ms"]), "simulated": ttft,
-                    "error": error})
-        if row["decode_tokens_per_s"]:
-            out.append({**what, "metric": "decode tokens/s", "measured": float(row["decode_tokens_per_s"]),
-                        "simulated": rate, "error": error})
-    for row in kernels:
-        if wanted and row["id"] not in wanted:
-            continue
-        if row["op"] != "matmul" or row["precision"] != "int8":
-            raise SystemExit(f"validation/measurements/kernels.csv row {row['id']}: only int8 matmul rows are "
-                             f"simulated, got {row['op']} {row['precision']}")
-        npu = npu_of(row["chip"])
-        m, n, k = int(row["m"]), int(row["n"]), int(row["k"])
-        print(f"{row['id']}: gemm_w8a8 {m}x{n}x{k} on {npu.name} ...", file=sys.stderr, flush=True)
-        try:
-            ms, error = npu.kernel("gemm_w8a8", m=m, n=n, k=k).single_op_graph_s * 1e3, ""
-        except npusim.UserError as e:
-            ms, error = None, str(e)
-        out.append({"id": row["id"], "chip": row["chip"], "preset": npu.name, "what": f"int8 matmul {m}x{k} by {k}x{n}",
-                    "metric": "latency ms", "measured": float(row["latency_ms"]), "simulated": ms, "error": error})
+        preset = presets.get(row.chip, row.chip)
+        print(f"{row.id}: {row.label()} on {preset} ...", file=sys.stderr, flush=True)
+        sim = simulate_row(preset, tuple(overrides.get(row.chip, [])), row)
+        for metric, measured in row.metrics.items():
+            # A row npusim cannot run is reported, not skipped.
+            out.append({"id": row.id, "chip": row.chip, "preset": preset, "what": row.label(),
+                        "metric": METRICS[metric][0], "measured": measured, "simulated": sim.get(metric),
+                        "error": sim.get("error", "")})
     for o in out:
         # Time metrics: simulated / measured; a rate: measured / simulated. Above 1: npusim is slow.
         if o["simulated"] is None:

@@ -151,8 +151,8 @@ def render(results, wall) -> str:
         out.append(c.markdown())
         if spec.get("drift_of"):
             moved = [f"`{p.key}` {p.spec:g} -> {p.fitted:g}" for p in c.params.itertuples()]
-            out.append(f"Runtime drift: the same chip and model on another runtime release, reproduced from "
-                       f"`{spec['drift_of']}` by moving only runtime parameters: {', '.join(moved)}.")
+            out.append(f"Runtime drift: the same chip and model on another runtime release, fitted from "
+                       f"`{spec['drift_of']}` moving only runtime parameters: {', '.join(moved)}.")
         missed = [m for m, ok in v["metrics"].items() if not ok]
         if missed or not v["loo"]:
             what = ", ".join(missed) + (" and leave-one-out" if not v["loo"] else "")
