@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -18,10 +19,17 @@ int cmd_info(const std::vector<std::string>& argv) {
     if (!args.parse(argv)) return 0;
     std::string what = args.positional().empty() ? "presets" : args.positional()[0];
     if (what == "presets") {
-        std::printf("%-22s %5s %10s %10s %10s %10s  %-14s %-17s %s\n", "preset", "cores", "INT8 TOPS", "INT4 TOPS",
-                    "SRAM MiB", "DRAM GB/s", "base", "src/assumed/fit", "description");
+        std::vector<npu::PresetFile> files;
+        int name_w = 6, base_w = 4;  // the columns fit the longest name and base
         for (const std::string& name : npu::preset_names()) {
-            const npu::PresetFile file = npu::read_preset(name);
+            files.push_back(npu::read_preset(name));
+            name_w = std::max(name_w, static_cast<int>(name.size()));
+            base_w = std::max(base_w, static_cast<int>(files.back().base.size()));
+        }
+        std::printf("%-*s %5s %10s %10s %10s %10s  %-*s %-15s  %s\n", name_w, "preset", "cores", "INT8 TOPS",
+                    "INT4 TOPS", "SRAM MiB", "DRAM GB/s", base_w, "base", "src/assumed/fit", "description");
+        for (const npu::PresetFile& file : files) {
+            const std::string& name = file.config.name;
             const npu::NpuConfig& c = file.config;
             int counts[3] = {0, 0, 0};  // sourced, assumed, fitted, over the parameters with a number
             for (const npu::ParamSpec& s : npu::param_specs()) {
@@ -31,17 +39,17 @@ int cmd_info(const std::vector<std::string>& argv) {
                 counts[1] += p == "assumed";
                 counts[2] += p == "fitted";
             }
-            char provenance[32];
+            char provenance[48];
             std::snprintf(provenance, sizeof provenance, "%d/%d/%d", counts[0], counts[1], counts[2]);
             // Peak = 2 ops per MAC x PEs x cores x rate x clock; SRAM = per-core levels x cores + shared.
             double pes = static_cast<double>(c.mac_rows * c.mac_cols * c.cores);
             double hz = c.clock_mhz * 1e6;
             std::printf(
-                "%-22s %5lld %10.2f %10.2f %10.2f %10.1f  %-14s %-17s %s\n", name.c_str(),
+                "%-*s %5lld %10.2f %10.2f %10.2f %10.1f  %-*s %-15s  %s\n", name_w, name.c_str(),
                 static_cast<long long>(c.cores), 2 * pes * c.mac_int8_per_pe_cycle * hz / 1e12,
                 2 * pes * c.mac_int4_per_pe_cycle * hz / 1e12,
                 static_cast<double>((c.sram_l1_bytes + c.sram_acc_bytes) * c.cores + c.sram_shared_bytes) / (1 << 20),
-                c.dram_bytes_per_cycle * hz / 1e9, file.base.empty() ? "-" : file.base.c_str(), provenance,
+                c.dram_bytes_per_cycle * hz / 1e9, base_w, file.base.empty() ? "-" : file.base.c_str(), provenance,
                 c.description.c_str());
         }
         return 0;

@@ -4,7 +4,7 @@ npusim compiled core (use the `npusim` package)
 from __future__ import annotations
 import numpy
 import typing
-__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'gemm_host', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune']
+__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'gemm_host', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune']
 class UserError(ValueError):
     pass
 class ConfigError(UserError):
@@ -80,6 +80,10 @@ def model_names() -> list[str]:
     """
 def param_specs() -> list:
     ...
+def preset_entries(name_or_path: str) -> tuple:
+    """
+    A preset's values after inheritance: (base, {key: {value, comment, where, provenance}}).
+    """
 def preset_names() -> list[str]:
     """
     Names of the shipped NPU presets.

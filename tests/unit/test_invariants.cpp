@@ -145,7 +145,8 @@ std::vector<std::string> kernel_names() {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKernelsAllPresets, KernelOnPreset,
-                         testing::Combine(testing::ValuesIn(kernel_names()), testing::ValuesIn(npu::spec_preset_names())),
+                         testing::Combine(testing::ValuesIn(kernel_names()),
+                                          testing::ValuesIn(npu::spec_preset_names())),
                          [](const auto& i) { return std::get<0>(i.param) + "_on_" + std::get<1>(i.param); });
 
 }  // namespace
