@@ -31,16 +31,17 @@ MEDIAN_BOUND, WORST_BOUND, LOO_BOUND = 0.15, 0.30, 0.40
 # simulator lacks where the calibrated preset still misses its rows.
 CALIBRATIONS = [
     {"preset": "rk3588", "rows": ["R1", "R2", "R3"], "params": None,
-     "missing": "prefill beside the NPU: RKLLM runs part of each layer on the CPU cores (the CPU and "
-                "its overlap with the NPU are not modelled), so no NPU parameter slows prefill without "
-                "slowing decode"},
+     "missing": "prefill work outside the NPU model: every NPU parameter that slows prefill slows decode "
+                "as much (the fit pins them), so the time is spent elsewhere; the candidate is the runtime's "
+                "CPU-side work during prefill, which npusim does not model (no CPU device or placement yet)"},
     {"preset": "rk3588@rkllm-1.3.0", "rows": ["R8"],
      "params": ["runtime.op_dispatch_us", "runtime.graph_execute_us"],
      "drift_of": "rk3588@rkllm-1.3.0",
      "missing": "a prefill-only runtime cost: R8's 17 % slower TTFT at the same decode rate has no "
                 "per-graph or per-op cost that spares decode"},
     {"preset": "rk3576", "rows": ["R4", "R5", "R6", "R7"], "params": None,
-     "missing": "prefill beside the NPU (CPU work of RKLLM, as on rk3588)"},
+     "missing": "prefill work outside the NPU model, as on rk3588; and w8a8 decoding slower than w4a16 on "
+                "this chip (R5, R7), which one DRAM efficiency for both recipes cannot give"},
     {"preset": "hexagon_8elite", "rows": ["Q1"], "params": None, "name": "hexagon_8elite@qnn-aihub-0.46",
      "missing": ""},
     {"preset": "hexagon_8gen3", "rows": ["K1", "K2"], "params": None, "name": "hexagon_8gen3@qnn-single-op",
