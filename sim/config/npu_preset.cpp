@@ -89,6 +89,8 @@ PresetFile read_text_preset(const std::string& text, const std::string& source, 
         } catch (const ConfigError& e) {
             throw ConfigError(where + ": base: " + e.what());
         }
+        // A device or a pipe as base (/dev/stdin) could block the read: only files are presets.
+        if (!fs::is_regular_file(path)) throw ConfigError(where + ": base: " + path.string() + " is not a file");
         std::string chain_text;
         for (const std::string& c : chain)
             chain_text += c + " -> ";

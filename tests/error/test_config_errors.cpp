@@ -135,6 +135,9 @@ TEST(ConfigErrors, Inheritance) {
     std::ofstream(child) << "base: nope\nname: child\n";
     expect_contains(message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); }),
                     child.string() + ":1: base: unknown preset 'nope' (known: default");
+    std::ofstream(child) << "base: /dev/null\nname: child\n";
+    expect_contains(message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); }),
+                    child.string() + ":1: base: /dev/null is not a file");
     std::ofstream(child) << "base: rk3588\n";
     expect_contains(message_of<npu::ConfigError>([&] { npu::load_preset(child.string()); }),
                     "a preset with a base must give its own name (the base's is 'rk3588')");
