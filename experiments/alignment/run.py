@@ -84,7 +84,8 @@ exp.table(f"Prefill GEMM time on {PRESET} (W8A8, tensors misaligned by {OFFSET} 
           ["model", "prompt tokens", "layout", "aligned GEMMs ms", "this layout ms", "extra ms per prompt",
            "claimed extra ms", "extra / claimed mid", "extra %"], rows,
           "GEMMs only (the lm_head, attention and vector kernels keep their aligned tensors). In place, a "
-          "misaligned row costs one extra 64-byte burst per row it straddles: with every base shifted, each "
+          f"misaligned row costs one extra {npu.param('dram.burst_bytes'):.0f}-byte DRAM burst per row it straddles: "
+          "with every base shifted, each "
           "weight row too; with only the activation pitch off, the activation is small beside the weights. "
           "The hidden copy reads and writes the whole activation once per linear layer.")
 
