@@ -21,8 +21,6 @@ inline std::string engine_prefix(const NpuConfig& cfg, int core) {
 
 class NpuModel : public sc_core::sc_module {
 public:
-    static constexpr int kMaxCores = 8;
-
     struct Core {
         Core(int i)
             : dma(("dma" + std::to_string(i)).c_str(), i),

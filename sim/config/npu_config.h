@@ -11,6 +11,11 @@
 
 namespace npu {
 
+// Limits of the simulated hardware, declared once: the parameter table bounds `cores` and
+// `dma.channels` by them, and the SystemC model builds this many cores and DMA channel threads.
+constexpr int kMaxCores = 8;
+constexpr int kMaxDmaChannels = 16;
+
 struct NpuConfig {
     std::string name, description;
     double clock_mhz = 0;

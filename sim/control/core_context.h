@@ -26,7 +26,7 @@ struct CoreContext {
     SramPort* shared_write = nullptr;
     int core = 0;
     // This core's entries in stats->engines, resolved once per run (the hot path avoids lookups).
-    EngineCounters* dma_counters[16] = {};
+    EngineCounters* dma_counters[kMaxDmaChannels] = {};
     EngineCounters* mac_counters = nullptr;
     EngineCounters* vector_counters = nullptr;
 

@@ -26,7 +26,7 @@ struct DmaRequest {
 
 class DmaEngine : public sc_core::sc_module {
 public:
-    static constexpr int kMaxChannels = 16;
+    static constexpr int kMaxChannels = kMaxDmaChannels;  // sim/config/npu_config.h
     DmaEngine(const sc_core::sc_module_name& name, int core);
     void configure(const CoreContext* ctx);
     // Queues a transfer on the lowest-numbered idle channel, or else the least loaded one (a
