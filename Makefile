@@ -81,7 +81,7 @@ stubs: build
 	@cp $(BUILD)/stubs/npusim/_npusim.pyi bindings/npusim/_npusim.pyi && echo "wrote bindings/npusim/_npusim.pyi"
 
 format:
-	@clang-format -i $$(find sim compiler kernels schedules bindings cli tests bench -name '*.cpp' -o -name '*.h')
+	@clang-format -i $$(find sim compiler kernels schedules models quant bindings cli tests bench -name '*.cpp' -o -name '*.h')
 
 clean:
 	@rm -rf $(BUILD) build-fuzz build-sanitize

@@ -77,7 +77,8 @@ std::vector<Matrix> BertReference::hidden_states(const std::vector<int32_t>& ids
     Matrix x(T, cfg_.hidden);
     for (Eigen::Index t = 0; t < T; ++t) {
         if (ids[static_cast<size_t>(t)] < 0 || ids[static_cast<size_t>(t)] >= cfg_.vocab)
-            throw npu::UserError("token id " + std::to_string(ids[static_cast<size_t>(t)]) + " is outside the vocabulary");
+            throw npu::UserError("token id " + std::to_string(ids[static_cast<size_t>(t)]) +
+                                 " is outside the vocabulary");
         x.row(t) = word_.row(ids[static_cast<size_t>(t)]) + position_.row(t) + token_type_.row(0);
     }
     std::vector<Matrix> out;

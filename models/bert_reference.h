@@ -9,7 +9,6 @@
 // Every linear goes through a LinearFn, so calibration can observe its input and a quantized pass
 // can replace it; the default computes x W^T + b in float32.
 #include <Eigen/Dense>
-
 #include <functional>
 #include <string>
 #include <vector>

@@ -181,14 +181,30 @@ private:
             if (i_ >= s_.size()) fail("unterminated escape");
             const char e = s_[i_++];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
                 case 'u': {
                     if (i_ + 4 > s_.size()) fail("short \\u escape");
                     unsigned cp = 0;
@@ -196,8 +212,8 @@ private:
                         const char h = s_[i_++];
                         cp = cp * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
                                                              : (h >= 'a' && h <= 'f')                    ? h - 'a' + 10
-                                                             : (h >= 'A' && h <= 'F') ? h - 'A' + 10
-                                                                                      : 99);
+                                                             : (h >= 'A' && h <= 'F')                    ? h - 'A' + 10
+                                                                                                         : 99);
                         if (cp > 0xFFFF) fail("malformed \\u escape");
                     }
                     // Config files use ASCII; other code points are kept as UTF-8 (no surrogate pairs).

@@ -35,7 +35,8 @@ void rope(Matrix& x, int64_t heads, int64_t hd, double theta) {
 Matrix rms_norm(const Matrix& x, const Vector& gain, double eps) {
     Matrix y(x.rows(), x.cols());
     for (Eigen::Index t = 0; t < x.rows(); ++t) {
-        const float inv = 1.0f / std::sqrt(x.row(t).squaredNorm() / static_cast<float>(x.cols()) + static_cast<float>(eps));
+        const float inv =
+            1.0f / std::sqrt(x.row(t).squaredNorm() / static_cast<float>(x.cols()) + static_cast<float>(eps));
         y.row(t) = (x.row(t).array() * inv * gain.transpose().array()).matrix();
     }
     return y;
@@ -45,7 +46,8 @@ LlamaReference::LlamaReference(const ModelConfig& cfg, const SafeTensors& st) : 
     if (cfg.family != Family::Llama && cfg.family != Family::Qwen2)
         throw npu::UserError(cfg.source + ": the decoder reference runs Llama-architecture models, not " +
                              cfg.architecture);
-    const int64_t d = cfg.hidden, f = cfg.intermediate, qd = cfg.heads * cfg.head_dim, kvd = cfg.kv_heads * cfg.head_dim;
+    const int64_t d = cfg.hidden, f = cfg.intermediate, qd = cfg.heads * cfg.head_dim,
+                  kvd = cfg.kv_heads * cfg.head_dim;
     w_.embed = load_matrix(st, "model.embed_tokens.weight", cfg.vocab, d);
     for (int64_t l = 0; l < cfg.layers; ++l) {
         const std::string p = "model.layers." + std::to_string(l), n = "layer." + std::to_string(l);
@@ -76,7 +78,8 @@ Matrix LlamaReference::forward(const std::vector<int32_t>& ids, std::vector<Matr
     Matrix x(T, cfg_.hidden);
     for (Eigen::Index t = 0; t < T; ++t) {
         const int32_t id = ids[static_cast<size_t>(t)];
-        if (id < 0 || id >= cfg_.vocab) throw npu::UserError("token id " + std::to_string(id) + " is outside the vocabulary");
+        if (id < 0 || id >= cfg_.vocab)
+            throw npu::UserError("token id " + std::to_string(id) + " is outside the vocabulary");
         x.row(t) = w_.embed.row(id);
     }
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));

@@ -14,15 +14,15 @@
 namespace npusim::models {
 
 struct LlamaLayer {
-    Vector input_norm, post_norm;                     // RMSNorm gains
-    Linear q, k, v, o, gate, up, down;                // no biases (b is zero)
+    Vector input_norm, post_norm;       // RMSNorm gains
+    Linear q, k, v, o, gate, up, down;  // no biases (b is zero)
 };
 
 struct LlamaWeights {
-    Matrix embed;      // vocab x hidden
+    Matrix embed;  // vocab x hidden
     std::vector<LlamaLayer> layers;
     Vector final_norm;
-    Matrix lm_head;    // vocab x hidden (the embedding's copy when tied)
+    Matrix lm_head;  // vocab x hidden (the embedding's copy when tied)
 };
 
 class LlamaReference {

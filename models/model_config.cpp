@@ -38,11 +38,10 @@ struct Reader {
         return checked(field, *v, lo, hi);
     }
     int64_t checked(const std::string& field, const JsonValue& v, int64_t lo, int64_t hi) const {
-        if (v.kind != JsonValue::Kind::Number || v.number != std::floor(v.number))
-            fail(field, "must be an integer");
+        if (v.kind != JsonValue::Kind::Number || v.number != std::floor(v.number)) fail(field, "must be an integer");
         if (v.number < static_cast<double>(lo) || v.number > static_cast<double>(hi))
-            fail(field, "= " + number_text(v.number) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                            "]");
+            fail(field,
+                 "= " + number_text(v.number) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
         return static_cast<int64_t>(v.number);
     }
     bool boolean_or(const std::string& field, bool fallback) const {
@@ -105,8 +104,8 @@ ModelConfig parse_model(const std::string& json_text, const std::string& source,
     c.heads = r.integer("num_attention_heads", 1, 4096);
     c.kv_heads = r.integer_or("num_key_value_heads", c.heads, 1, c.heads);
     if (c.heads % c.kv_heads)
-        r.fail("num_key_value_heads", "= " + std::to_string(c.kv_heads) + " must divide num_attention_heads = " +
-                                          std::to_string(c.heads));
+        r.fail("num_key_value_heads",
+               "= " + std::to_string(c.kv_heads) + " must divide num_attention_heads = " + std::to_string(c.heads));
     if (!root.has("head_dim") && c.hidden % c.heads)
         r.fail("num_attention_heads", "= " + std::to_string(c.heads) + " must divide hidden_size = " +
                                           std::to_string(c.hidden) + " (or give head_dim)");

@@ -27,16 +27,16 @@ struct ModelConfig {
     int64_t hidden = 0, intermediate = 0, layers = 0;
     int64_t heads = 0, kv_heads = 0, head_dim = 0;
     int64_t vocab = 0, max_positions = 0;
-    int64_t type_vocab = 0;       // BERT token types
-    bool decoder = true;          // causal LM with a KV cache and an lm_head
-    bool gated_mlp = true;        // gate * up (SwiGLU / GeGLU) vs a plain up projection
-    bool qkv_bias = false;        // biases on q, k, v (Qwen2, BERT)
-    bool all_bias = false;        // biases on every linear (BERT)
-    bool tied_embeddings = false; // lm_head shares the embedding matrix
-    std::string activation;       // "silu" or "gelu"
-    std::string norm;             // "rms" or "layer"
-    double norm_eps = 1e-6;       // layer_norm_eps / rms_norm_eps
-    double rope_theta = 10000;    // RoPE base (decoders)
+    int64_t type_vocab = 0;        // BERT token types
+    bool decoder = true;           // causal LM with a KV cache and an lm_head
+    bool gated_mlp = true;         // gate * up (SwiGLU / GeGLU) vs a plain up projection
+    bool qkv_bias = false;         // biases on q, k, v (Qwen2, BERT)
+    bool all_bias = false;         // biases on every linear (BERT)
+    bool tied_embeddings = false;  // lm_head shares the embedding matrix
+    std::string activation;        // "silu" or "gelu"
+    std::string norm;              // "rms" or "layer"
+    double norm_eps = 1e-6;        // layer_norm_eps / rms_norm_eps
+    double rope_theta = 10000;     // RoPE base (decoders)
 
     // Parameters, counted from the architecture (embeddings, every linear and bias, norms).
     int64_t parameter_count() const;

@@ -105,7 +105,8 @@ void SafeTensors::parse(const std::string& all) {
             count *= static_cast<uint64_t>(d.number);
         }
         for (const JsonValue& o : off->array)
-            if (o.kind != JsonValue::Kind::Number || o.number < 0 || o.number > 0x1p53 || o.number != std::floor(o.number))
+            if (o.kind != JsonValue::Kind::Number || o.number < 0 || o.number > 0x1p53 ||
+                o.number != std::floor(o.number))
                 throw npu::UserError(where + ": data_offsets must be non-negative integers");
         e.begin = static_cast<uint64_t>(off->array[0].number);
         e.end = static_cast<uint64_t>(off->array[1].number);

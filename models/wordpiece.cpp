@@ -65,10 +65,10 @@ uint32_t fold(uint32_t c) {
     if (c >= 'A' && c <= 'Z') return c + 32;
     if (c < 0xc0 || c > 0xff) return c;
     static const uint16_t latin1[64] = {
-        'a', 'a', 'a', 'a', 'a', 'a', 0xe6, 'c', 'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i',   // C0..CF
-        0xf0, 'n', 'o', 'o', 'o', 'o', 'o', 0xd7, 0xf8, 'u', 'u', 'u', 'u', 'y', 0xfe, 0xdf,  // D0..DF
-        'a', 'a', 'a', 'a', 'a', 'a', 0xe6, 'c', 'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i',   // E0..EF
-        0xf0, 'n', 'o', 'o', 'o', 'o', 'o', 0xf7, 0xf8, 'u', 'u', 'u', 'u', 'y', 0xfe, 'y'};  // F0..FF
+        'a',  'a', 'a', 'a', 'a', 'a', 0xe6, 'c',  'e',  'e', 'e', 'e', 'i', 'i', 'i',  'i',   // C0..CF
+        0xf0, 'n', 'o', 'o', 'o', 'o', 'o',  0xd7, 0xf8, 'u', 'u', 'u', 'u', 'y', 0xfe, 0xdf,  // D0..DF
+        'a',  'a', 'a', 'a', 'a', 'a', 0xe6, 'c',  'e',  'e', 'e', 'e', 'i', 'i', 'i',  'i',   // E0..EF
+        0xf0, 'n', 'o', 'o', 'o', 'o', 'o',  0xf7, 0xf8, 'u', 'u', 'u', 'u', 'y', 0xfe, 'y'};  // F0..FF
     return latin1[c - 0xc0];
 }
 
@@ -139,8 +139,10 @@ std::vector<int32_t> WordPiece::encode(const std::string& text, size_t max_token
                     --end;
                 } while (end > start && (static_cast<unsigned char>(word[end]) & 0xc0) == 0x80);
             }
-            if (found < 0) bad = true;
-            else pieces.push_back(found);
+            if (found < 0)
+                bad = true;
+            else
+                pieces.push_back(found);
             start = end;
         }
         if (bad) pieces = {unk_};

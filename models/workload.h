@@ -25,7 +25,7 @@ struct Op {
     std::string name;    // e.g. "layer.q_proj"
     std::string kernel;  // a kernel of the library
     std::map<std::string, int64_t> shape;
-    int64_t count = 1;   // times it runs in the pass (e.g. once per layer)
+    int64_t count = 1;  // times it runs in the pass (e.g. once per layer)
 };
 
 // `capacity` is the KV cache's length in tokens (0: just the context): attention is compiled once
@@ -62,7 +62,8 @@ int64_t peak_activation_bytes(const ModelConfig& m, int64_t tokens);
 struct KvPages {
     int64_t blocks = 0, allocated_bytes = 0, used_bytes = 0;
     double fragmentation() const {
-        return used_bytes ? static_cast<double>(allocated_bytes - used_bytes) / static_cast<double>(allocated_bytes) : 0;
+        return used_bytes ? static_cast<double>(allocated_bytes - used_bytes) / static_cast<double>(allocated_bytes)
+                          : 0;
     }
 };
 KvPages kv_pages(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t block);

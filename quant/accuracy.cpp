@@ -29,7 +29,8 @@ Accuracy compare(const EncoderStates& ref, const EncoderStates& q) {
     for (size_t l = 0; l < ref.hidden.size(); ++l) {
         const double signal = ref.hidden[l].cast<double>().squaredNorm();
         const double noise = (q.hidden[l] - ref.hidden[l]).cast<double>().squaredNorm();
-        a.layer_sqnr_db.push_back(noise > 0 ? 10 * std::log10(signal / noise) : std::numeric_limits<double>::infinity());
+        a.layer_sqnr_db.push_back(noise > 0 ? 10 * std::log10(signal / noise)
+                                            : std::numeric_limits<double>::infinity());
     }
     a.sentences = ref.offsets.size() - 1;
     std::vector<models::Vector> er, eq;

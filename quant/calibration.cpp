@@ -11,7 +11,6 @@ namespace npusim::quant {
 
 namespace {
 
-
 // Quantization error of one value at `scale`, symmetric, round half to even (as the kernels).
 float roundtrip(float x, float scale, float qmax) {
     const float q = std::clamp(std::nearbyint(x / scale), -qmax, qmax);
@@ -42,7 +41,8 @@ float TensorObserver::clip(const Recipe& r, int bits) const {
     if (r.observer == Observer::MinMax || max_ == 0) return std::max(max_, floor);
     if (r.observer == Observer::Percentile) {
         std::vector<float> v = abs_;
-        const auto k = static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(r.percentile / 100.0 * (v.size() - 1))));
+        const auto k =
+            static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(r.percentile / 100.0 * (v.size() - 1))));
         std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
         return std::max(v[k], floor);
     }

@@ -26,7 +26,6 @@ double window_nll(const Matrix& logits, const std::vector<int32_t>& w) {
     return sum / static_cast<double>(w.size() - 1);
 }
 
-
 // The model the recipe quantizes: rotated first for +rot (quant/rotation.h, seed 1).
 models::LlamaReference model_for(const models::LlamaReference& ref, const Recipe& r) {
     if (!r.rotate) return ref;
@@ -44,7 +43,8 @@ std::vector<std::vector<int32_t>> byte_windows(const std::string& text, int64_t 
             w.push_back(static_cast<unsigned char>(text[j]));
         out.push_back(std::move(w));
     }
-    if (out.empty()) throw npu::UserError("the text is shorter than one window of " + std::to_string(window + 1) + " bytes");
+    if (out.empty())
+        throw npu::UserError("the text is shorter than one window of " + std::to_string(window + 1) + " bytes");
     return out;
 }
 
@@ -60,10 +60,13 @@ Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe&
     if (windows.empty()) throw npu::UserError("calibration needs at least one window");
     const models::LlamaReference ref = model_for(model, r);
     std::map<std::string, TensorObserver> obs;
-    auto observer = [&](const std::string& name) -> TensorObserver& { return obs.try_emplace(name, name).first->second; };
+    auto observer = [&](const std::string& name) -> TensorObserver& {
+        return obs.try_emplace(name, name).first->second;
+    };
     const models::LinearFn observe = [&](const Matrix& x, const Linear& l) {
         const std::string name = linear_name(l.name);
-        const bool first_part = name == l.name || l.name.back() == 'q' || l.name.compare(l.name.size() - 5, 5, ".gate") == 0;
+        const bool first_part =
+            name == l.name || l.name.back() == 'q' || l.name.compare(l.name.size() - 5, 5, ".gate") == 0;
         if (first_part) observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
         Matrix y = models::float_linear(x, l);
         observer(name + ".out").add(y.data(), static_cast<size_t>(y.size()));
@@ -95,7 +98,8 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
     Halide::Buffer<F16> cosb(static_cast<int>(hd / 2), static_cast<int>(N)), sinb = cosb.copy();
     for (int64_t i = 0; i < N; ++i)
         for (int64_t k = 0; k < hd / 2; ++k) {
-            const double a = static_cast<double>(i % T) * std::pow(m.rope_theta, -2.0 * static_cast<double>(k) / static_cast<double>(hd));
+            const double a = static_cast<double>(i % T) *
+                             std::pow(m.rope_theta, -2.0 * static_cast<double>(k) / static_cast<double>(hd));
             cosb(static_cast<int>(k), static_cast<int>(i)) = F16(static_cast<float>(std::cos(a)));
             sinb(static_cast<int>(k), static_cast<int>(i)) = F16(static_cast<float>(std::sin(a)));
         }
@@ -145,7 +149,8 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
         }
         x = host.run("residual_add", {{"t", N}, {"d", d}}, {x, host.linear(o, ctx)});
         const Halide::Buffer<F16> g = host.linear(gu, norm(x, L.post_norm));
-        const Halide::Buffer<F16> gate = slice(g, 0, 0, static_cast<int>(f)), up = slice(g, 0, static_cast<int>(f), static_cast<int>(f));
+        const Halide::Buffer<F16> gate = slice(g, 0, 0, static_cast<int>(f)),
+                                  up = slice(g, 0, static_cast<int>(f), static_cast<int>(f));
         const Halide::Buffer<F16> act = host.run("swiglu", {{"t", N}, {"d", f}}, {gate, up});
         x = host.run("residual_add", {{"t", N}, {"d", d}}, {x, host.linear(down, act)});
         if (progress) progress("layer", static_cast<size_t>(l + 1), static_cast<size_t>(m.layers));

@@ -77,7 +77,6 @@ Calibration calibrate(const BertReference& ref, const Recipe& r, const std::vect
     return calibration_from(obs, r);
 }
 
-
 EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, const Calibration& cal,
                              const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& ids,
                              const Progress& progress) {
@@ -111,8 +110,8 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
     x = host.run("residual_add", {{"t", N}, {"d", d}},
                  {x, to_fp16(ref.token_type_embeddings().row(0).replicate(N, 1))});
     auto norm = [&](const Halide::Buffer<F16>& in, const models::LayerNorm& n) {
-        return Halide::Buffer<F16>(host.run("layer_norm", {{"t", N}, {"d", d}},
-                                            {in, vector_fp16(n.gain), vector_fp16(n.bias)}));
+        return Halide::Buffer<F16>(
+            host.run("layer_norm", {{"t", N}, {"d", d}}, {in, vector_fp16(n.gain), vector_fp16(n.bias)}));
     };
     x = norm(x, ref.embedding_norm());
     st.hidden.push_back(to_matrix(x));
@@ -120,7 +119,8 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
     for (int64_t l = 0; l < L; ++l) {
         const BertLayer& Lw = ref.layers()[static_cast<size_t>(l)];
         const std::string p = "layer." + std::to_string(l);
-        const QLinear qkv = prepare(stack_linears(p + ".qkv_proj", {&Lw.query, &Lw.key, &Lw.value}), p + ".qkv_proj", r, cal);
+        const QLinear qkv =
+            prepare(stack_linears(p + ".qkv_proj", {&Lw.query, &Lw.key, &Lw.value}), p + ".qkv_proj", r, cal);
         const QLinear o = prepare(Lw.attn_out, p + ".o_proj", r, cal);
         const QLinear up = prepare(Lw.up, p + ".up_proj", r, cal);
         const QLinear down = prepare(Lw.down, p + ".down_proj", r, cal);
@@ -148,12 +148,12 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
             const int c = static_cast<int>(cap);
             const Halide::Buffer<F16> qs = padded_window(q, b, T, c, F16(0.0f));
             const std::vector<Halide::Buffer<>> in =
-                fp16_cache ? std::vector<Halide::Buffer<>>{qs, padded_window(kf, b, T, c, F16(0.0f)),
-                                                           padded_window(vf, b, T, c, F16(0.0f))}
-                           : std::vector<Halide::Buffer<>>{qs, padded_window(kv.k, b, T, c, int8_t{0}),
-                                                           padded_window(kv.k_scale, b, T, c, F16(1.0f)),
-                                                           padded_window(kv.v, b, T, c, int8_t{0}),
-                                                           padded_window(kv.v_scale, b, T, c, F16(1.0f))};
+                fp16_cache
+                    ? std::vector<Halide::Buffer<>>{qs, padded_window(kf, b, T, c, F16(0.0f)),
+                                                    padded_window(vf, b, T, c, F16(0.0f))}
+                    : std::vector<Halide::Buffer<>>{
+                          qs, padded_window(kv.k, b, T, c, int8_t{0}), padded_window(kv.k_scale, b, T, c, F16(1.0f)),
+                          padded_window(kv.v, b, T, c, int8_t{0}), padded_window(kv.v_scale, b, T, c, F16(1.0f))};
             const Halide::Buffer<F16> out = host.run("attention",
                                                      {{"t", cap},
                                                       {"ctx", T},

@@ -32,8 +32,7 @@ EncoderStates float_pass(const models::BertReference& ref, const std::vector<std
 // the recipe's static scales: "<linear>.in" and "<linear>.out" (q, k and v observed as the fused
 // qkv_proj). With +mpP, the P % of linears whose input loses the most to 8-bit quantization
 // (TensorObserver::relative_error) are listed in `promoted`.
-Calibration calibrate(const models::BertReference& ref, const Recipe& r,
-                      const std::vector<std::vector<int32_t>>& ids);
+Calibration calibrate(const models::BertReference& ref, const Recipe& r, const std::vector<std::vector<int32_t>>& ids);
 
 EncoderStates quantized_pass(const models::BertReference& ref, const Recipe& r, const Calibration& c,
                              const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& ids,

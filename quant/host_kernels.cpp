@@ -44,8 +44,6 @@ Halide::Buffer<float> scalar(float v) {
     return b;
 }
 
-
-
 namespace {
 
 // Symmetric integer weights, `per` consecutive elements of a row sharing a scale.
@@ -76,7 +74,8 @@ Halide::Buffer<> weight_buffer(const std::vector<int8_t>& q, int64_t n, int64_t 
     for (int64_t r = 0; r < n; ++r)
         for (int64_t c = 0; c < kb; ++c) {
             if (bits == 4) {
-                const int lo = q[static_cast<size_t>(r * k + 2 * c)] & 0xf, hi = q[static_cast<size_t>(r * k + 2 * c + 1)] & 0xf;
+                const int lo = q[static_cast<size_t>(r * k + 2 * c)] & 0xf,
+                          hi = q[static_cast<size_t>(r * k + 2 * c + 1)] & 0xf;
                 b(static_cast<int>(c), static_cast<int>(r)) = static_cast<int8_t>(static_cast<uint8_t>(hi << 4 | lo));
             } else {
                 b(static_cast<int>(c), static_cast<int>(r)) = q[static_cast<size_t>(r * k + c)];
@@ -114,7 +113,8 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         q.w = weight_buffer(ints, q.n, q.k, w_bits);
         Halide::Buffer<F16> scales(static_cast<int>(q.k / q.group), static_cast<int>(q.n));
         for (int64_t i = 0; i < q.n * (q.k / q.group); ++i)
-            scales(static_cast<int>(i % (q.k / q.group)), static_cast<int>(i / (q.k / q.group))) = F16(s[static_cast<size_t>(i)]);
+            scales(static_cast<int>(i % (q.k / q.group)), static_cast<int>(i / (q.k / q.group))) =
+                F16(s[static_cast<size_t>(i)]);
         q.side = scales;
     } else if (r.dynamic) {
         q.kernel = w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic";
@@ -135,7 +135,8 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         for (int64_t i = 0; i < q.n; ++i) {
             const double acc_scale = static_cast<double>(q.in_scale) * s[static_cast<size_t>(i)];
             const auto fp = schedules::quantize_multiplier(acc_scale / q.out_scale);
-            qp(static_cast<int>(i), 0) = static_cast<int32_t>(std::llround(l.b(static_cast<Eigen::Index>(i)) / acc_scale));
+            qp(static_cast<int>(i), 0) =
+                static_cast<int32_t>(std::llround(l.b(static_cast<Eigen::Index>(i)) / acc_scale));
             qp(static_cast<int>(i), 1) = fp.multiplier;
             qp(static_cast<int>(i), 2) = fp.shift;
         }
@@ -174,7 +175,8 @@ Halide::Buffer<> HostNpu::run(const std::string& kernel, const Shape& shape, con
 HostNpu::QuantizedKv HostNpu::quantize_kv(const Halide::Buffer<F16>& k, const Halide::Buffer<F16>& v, int kv_bits) {
     QuantizedKv c;
     if (kv_bits == 16) return c;
-    const Shape s = {{"t", k.dim(2).extent()}, {"hk", k.dim(1).extent()}, {"d", k.dim(0).extent()}, {"kv_bits", kv_bits}};
+    const Shape s = {
+        {"t", k.dim(2).extent()}, {"hk", k.dim(1).extent()}, {"d", k.dim(0).extent()}, {"kv_bits", kv_bits}};
     c.k_scale = run("kv_scale", s, {k});
     c.v_scale = run("kv_scale", s, {v});
     c.k = run("kv_quantize", s, {k, c.k_scale});
@@ -192,8 +194,8 @@ Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>&
     Shape s = {{"m", m}, {"n", q.n}, {"k", q.k}};
     if (q.group) s["group"] = q.group;
     const bool a16i = q.kernel == "gemm_w8a16i" || q.kernel == "gemm_w4a16i";
-    Halide::Buffer<F16> y = a16i ? run(q.kernel, s, {x, q.w, scalar(1.0f / q.in_scale), q.side})
-                                 : run(q.kernel, s, {x, q.w, q.side});
+    Halide::Buffer<F16> y =
+        a16i ? run(q.kernel, s, {x, q.w, scalar(1.0f / q.in_scale), q.side}) : run(q.kernel, s, {x, q.w, q.side});
     if (!q.bias_rows.defined()) return y;
     Halide::Buffer<F16> bias(static_cast<int>(q.n), static_cast<int>(m));
     for (int r = 0; r < m; ++r)

@@ -30,9 +30,9 @@ struct QuantEvalOptions {
 };
 
 struct QuantEvalRow {
-    std::string recipe;        // resolved (+mpP names its promotions)
-    Accuracy acc;              // acc.sentences == 0: the encoder was not measured (+rot)
-    double perplexity = 0;     // the decoder LM's held-out perplexity per byte (0: not measured)
+    std::string recipe;     // resolved (+mpP names its promotions)
+    Accuracy acc;           // acc.sentences == 0: the encoder was not measured (+rot)
+    double perplexity = 0;  // the decoder LM's held-out perplexity per byte (0: not measured)
     schedules::ModelReport sim;
 };
 

@@ -13,10 +13,11 @@ namespace npusim::quant {
 namespace {
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
-    throw npu::UserError("quantization recipe '" + text + "': " + why +
-                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
-                         "-per-channel, -per-tensor, "
-                         "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
+    throw npu::UserError(
+        "quantization recipe '" + text + "': " + why +
+        " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
+        "-per-channel, -per-tensor, "
+        "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
 }
 
 bool number(const std::string& s, double lo, double hi, double* out) {
@@ -46,8 +47,9 @@ void set_option(Recipe& q, const std::string& opt, const std::string& text) {
     if (opt == "dynamic" && q.a_bits == 8) {
         q.dynamic = true;
     } else if (opt == "asym" || opt == "asymmetric") {
-        bad(text, "asymmetric quantization is not supported: the GEMM kernels take symmetric weights and "
-                  "activations (no zero points)");
+        bad(text,
+            "asymmetric quantization is not supported: the GEMM kernels take symmetric weights and "
+            "activations (no zero points)");
     } else if (opt.size() > 1 && opt[0] == 'g' && number(opt.substr(1), 2, 1 << 16, &v) && v == static_cast<int>(v)) {
         if (q.activations() != Activations::Fp16)
             bad(text, "-" + opt + ": per-group weight scales need fp16 activations (w8a16, w4a16)");
@@ -121,10 +123,14 @@ Recipe from_yaml(const std::string& path) {
             if (v == "dynamic") set_option(q, "dynamic", path);
             continue;
         }
-        if (key == "group") opt = "g" + v;
-        else if (key == "granularity" && (v == "per-channel" || v == "per-tensor")) opt = v;
-        else if (key == "observer" && (v == "minmax" || v == "mse")) opt = v;
-        else if (key == "percentile") opt = "pct" + v;
+        if (key == "group")
+            opt = "g" + v;
+        else if (key == "granularity" && (v == "per-channel" || v == "per-tensor"))
+            opt = v;
+        else if (key == "observer" && (v == "minmax" || v == "mse"))
+            opt = v;
+        else if (key == "percentile")
+            opt = "pct" + v;
         if (!opt.empty()) {
             try {
                 set_option(q, opt, path);
@@ -134,9 +140,12 @@ Recipe from_yaml(const std::string& path) {
             continue;
         }
         std::string extra;
-        if (key == "kv_bits" && (v == "4" || v == "8" || v == "16")) extra = "kv" + v;
-        else if (key == "lm_head_bits" && (v == "4" || v == "8")) extra = "head" + v;
-        else if (key == "promote_percent") extra = "mp" + v;
+        if (key == "kv_bits" && (v == "4" || v == "8" || v == "16"))
+            extra = "kv" + v;
+        else if (key == "lm_head_bits" && (v == "4" || v == "8"))
+            extra = "head" + v;
+        else if (key == "promote_percent")
+            extra = "mp" + v;
         else if (key == "rotate" && (v == "true" || v == "false")) {
             q.rotate = v == "true";
             continue;
