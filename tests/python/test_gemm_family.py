@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import npusim
+from conftest import requant_ref
 
 RNG = np.random.default_rng(11)
 M, N, K = 24, 40, 256
@@ -13,12 +14,6 @@ def pack_int4(q):
     lo = q[:, 0::2].astype(np.int16) & 0xF
     hi = q[:, 1::2].astype(np.int16) & 0xF
     return ((hi << 4) | lo).astype(np.uint8).view(np.int8)
-
-
-def requant_ref(acc, bias, mult, shift):
-    v = (acc.astype(np.int64) + bias) * mult.astype(np.int64)
-    v = (v + (np.int64(1) << (shift.astype(np.int64) - 1))) >> shift.astype(np.int64)
-    return np.clip(v, -128, 127).astype(np.int8)
 
 
 def qparams(n):

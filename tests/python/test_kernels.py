@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import npusim
+from conftest import requant_ref
 
 RNG = np.random.default_rng(7)
 T, D = 16, 192
@@ -110,9 +111,7 @@ def test_requantize_is_bit_exact():
     mult, shift = npusim.requant_params(1.0, RNG.uniform(1e-5, 1e-3, size=n), 1.0)
     qp = np.stack([bias, mult, shift]).astype(np.int32)
     got = npusim.kernel_host("requantize", {"acc": acc, "qparams": qp}, m=m, n=n)
-    v = (acc.astype(np.int64) + bias) * mult.astype(np.int64)
-    v = (v + (np.int64(1) << (shift.astype(np.int64) - 1))) >> shift.astype(np.int64)
-    np.testing.assert_array_equal(got, np.clip(v, -128, 127).astype(np.int8))
+    np.testing.assert_array_equal(got, requant_ref(acc, bias, mult, shift))
 
 
 @pytest.mark.parametrize("name,shape,in_bytes,out_bytes", [

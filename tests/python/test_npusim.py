@@ -7,13 +7,11 @@ import numpy as np
 import pytest
 
 import npusim
+from conftest import requant_ref
 
 
 def reference_gemm(a, w, bias, mult, shift):
-    acc = a.astype(np.int64) @ w.astype(np.int64).T
-    v = (acc + bias.astype(np.int64)) * mult.astype(np.int64)
-    v = (v + (np.int64(1) << (shift.astype(np.int64) - 1))) >> shift.astype(np.int64)
-    return np.clip(v, -128, 127).astype(np.int8)
+    return requant_ref(a.astype(np.int64) @ w.astype(np.int64).T, bias, mult, shift)
 
 
 def random_problem(m, n, k, seed):
