@@ -1,10 +1,12 @@
 #include "schedules/tuner.h"
 
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -15,9 +17,6 @@
 namespace npusim::schedules {
 
 namespace {
-
-// Bump when the simulator's timing changes, so cached costs from an older model are not reused.
-constexpr const char* kCostModelRevision = "npusim-cost-model-1";
 
 uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
     for (unsigned char c : s) {
@@ -31,6 +30,22 @@ std::string hex(uint64_t v) {
     std::ostringstream o;
     o << std::hex << v;
     return o.str();
+}
+
+// The simulator build that computes a cost: a hash of the file holding this code (the npusim
+// executable or the Python module). A cached cost is keyed on it, so a rebuild with other timing
+// never reads an older build's costs as its own.
+const std::string& build_id() {
+    static const std::string id = [] {
+        Dl_info info{};
+        std::string path = "/proc/self/exe";
+        if (dladdr(reinterpret_cast<void*>(&fnv1a), &info) && info.dli_fname && *info.dli_fname) path = info.dli_fname;
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // Unreadable: the build's own compile time, which at least changes with this file.
+        return bytes.empty() ? std::string("build ") + __DATE__ + " " + __TIME__ : hex(fnv1a(bytes));
+    }();
+    return id;
 }
 
 struct Space {
@@ -83,7 +98,7 @@ public:
             const KernelCall call(kernel_, shape_, given, npu_);
             step.knobs = call.knobs;
             const npu::Program prog = compile_kernel(call);
-            const std::string key = hex(fnv1a(kCostModelRevision + config_ + npu::to_text(prog)));
+            const std::string key = hex(fnv1a(build_id() + config_ + npu::to_text(prog)));
             *identity = key;
             auto hit = disk_.find(key);
             if (hit != disk_.end()) {
