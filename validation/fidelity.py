@@ -129,8 +129,6 @@ def headline(results) -> str:
 
 def render(results, wall) -> str:
     out = [
-        "# Fidelity: npusim against the chips",
-        "",
         "Every public measurement of a real chip in `validation/measurements/` (each row with its source), "
         "simulated by the chip's spec preset (values from datasheets and public documents, or assumed) "
         "and by its calibrated preset (`configs/npu/CHIP@RELEASE.yaml`, the assumed values fitted to the "
@@ -161,7 +159,7 @@ def render(results, wall) -> str:
         else:
             out.append("Within the targets.")
         out.append("")
-    return "\n".join(out)
+    return "# Fidelity: npusim against the chips\n\n" + doc_sections.stamped("validation/fidelity.py", "\n".join(out)) + "\n"
 
 
 if __name__ == "__main__":
