@@ -19,6 +19,18 @@ def _key(name: str) -> str:
     return name.replace("__", ".")
 
 
+def _int(what: str, value: Any) -> int:
+    """An integer argument as Python's int: numpy's integers (what pandas and sweeps hand over)
+    are accepted; a float, a bool or anything else is a ShapeError naming the argument."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise _npusim.ShapeError(f"{what} must be an integer, got {value!r} ({type(value).__name__})")
+    return int(value)
+
+
+def _shape(shape: Mapping[str, Any]) -> dict:
+    return {d: _int(f"shape {d}", v) for d, v in shape.items()}
+
+
 class Npu:
     """An NPU preset, by name (``npusim.preset_names()``) or path to a YAML file, with optional
     parameter overrides: ``Npu("default", dram__bytes_per_cycle=64)`` (``__`` stands for the dot
@@ -54,6 +66,7 @@ class Npu:
         (knobs tile_m, tile_n, tile_k, order, stage_a, stage_b, double_buffer, parallel) and a DRAM
         layout (a_pitch, w_pitch, out_pitch, base_align, base_offset). ``trace=True`` keeps the
         Chrome/Perfetto trace (one track per engine) in ``result.trace``; a path also writes it."""
+        m, n, k = (_int(d, v) for d, v in (("m", m), ("n", n), ("k", k)))
         report, trace_json = _npusim.simulate_gemm(self._params, m, n, k, schedule, layout, bool(trace))
         return _finish(report, trace_json, trace)
 
@@ -61,7 +74,7 @@ class Npu:
         """Simulates a kernel of the library (``npusim.kernels()``) with a schedule; shape
         dimensions by keyword (``t=512, d=2048``), unnamed ones and unnamed knobs take their
         defaults for this NPU. The result's ``schedule`` and ``shape`` say what ran."""
-        report, trace_json, knobs, full_shape = _npusim.simulate_kernel(self._params, name, shape, schedule,
+        report, trace_json, knobs, full_shape = _npusim.simulate_kernel(self._params, name, _shape(shape), schedule,
                                                                         bool(trace))
         result = _finish(report, trace_json, trace)
         result._data["schedule"] = dict(knobs)
@@ -79,9 +92,12 @@ class Npu:
         ``draft`` model; per-op and per-layer tables via ``to_pandas``. ``skip_prefill=True``
         takes the prompt's KV cache as given and simulates only the decode steps (the decode
         speed at a long context, whose prefill would take long to simulate)."""
+        prefill, decode, chunk, kv_block, spec_k = (
+            _int(d, v) for d, v in (("prefill", prefill), ("decode", decode), ("chunk", chunk),
+                                    ("kv_block", kv_block), ("spec_k", spec_k)))
         return ModelResult(json.loads(_npusim.run_model(self._params, model, quant, prefill, decode, chunk,
-                                                        kv_block, max_context, draft, draft_quant, spec_k, accept,
-                                                        skip_prefill)))
+                                                        kv_block, max_context, draft, draft_quant, spec_k,
+                                                        float(accept), skip_prefill)))
 
     def run_program(self, text: str, trace: Trace = None) -> Result:
         """Simulates an npu::Program given as text (docs/program.md)."""
@@ -117,7 +133,7 @@ def kernels() -> list:
 
 def compile_kernel(name: str, schedule: Knobs = None, npu: Union[str, Npu] = "default", **shape: int) -> str:
     """The npu::Program text a kernel lowers to (defaults for the knobs come from ``npu``)."""
-    return _npusim.compile_kernel(_as_npu(npu)._params, name, shape, schedule)
+    return _npusim.compile_kernel(_as_npu(npu)._params, name, _shape(shape), schedule)
 
 
 def compile_stats() -> dict:
@@ -133,7 +149,7 @@ def kernel_host(name: str, inputs: Mapping[str, np.ndarray], schedule: Knobs = N
     maps each input name to an array, outermost dimension first (``x`` of ``rms_norm`` is float16
     [t, d]); the shape dimensions are given by keyword. C-contiguous inputs are read in place and
     the output array views the pipeline's buffer (no copies)."""
-    return _npusim.kernel_host(_as_npu(npu)._params, name, shape, schedule, dict(inputs))
+    return _npusim.kernel_host(_as_npu(npu)._params, name, _shape(shape), schedule, dict(inputs))
 
 
 def tune(kernel: str, npu: Union[str, Npu] = "default", budget: int = 64, seed: int = 1, cache: bool = True,
@@ -143,7 +159,7 @@ def tune(kernel: str, npu: Union[str, Npu] = "default", budget: int = 64, seed: 
     (docs/tuning.md). ``space`` restricts knobs to lists of values; ``exhaustive`` evaluates every
     schedule of the space instead. Evaluations are cached on disk unless ``cache=False``."""
     space_text = {k: [str(int(x)) if isinstance(x, bool) else str(x) for x in v] for k, v in (space or {}).items()}
-    data = _npusim.tune(_as_npu(npu)._params, kernel, shape, int(budget), int(seed),
+    data = _npusim.tune(_as_npu(npu)._params, kernel, _shape(shape), int(budget), int(seed),
                         _npusim.default_cache_dir() if cache else "", space_text, bool(progress), bool(exhaustive))
     return TuneResult(data)
 

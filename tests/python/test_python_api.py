@@ -178,3 +178,16 @@ def test_sweep_worker_processes_and_dask_cluster_equal_serial():
         workers = client.run(os.getpid)
     assert len(set(workers.values())) == 2
     pd.testing.assert_frame_equal(serial, on_dask)
+
+
+def test_numpy_integers_are_integers_and_floats_are_named_errors():
+    # pandas and sweeps hand over numpy integers; they mean the same as Python's.
+    npu = npusim.Npu("default")
+    assert npu.kernel("rms_norm", t=np.int64(16), d=256).cycles == npu.kernel("rms_norm", t=16, d=256).cycles
+    assert npu.gemm(np.int32(64), 64, 64).cycles == npu.gemm(64, 64, 64).cycles
+    with pytest.raises(npusim.ShapeError, match=r"^m must be an integer, got 512.0 \(float\)$"):
+        npu.gemm(512.0, 512, 512)
+    with pytest.raises(npusim.ShapeError, match=r"^shape t must be an integer, got 16.0 \(float\)$"):
+        npu.kernel("rms_norm", t=16.0)
+    with pytest.raises(npusim.ShapeError, match=r"^prefill must be an integer, got True \(bool\)$"):
+        npu.model(prefill=True)
