@@ -220,6 +220,11 @@ def heatmap(df: Any, x: str, y: str, value: str = "cycles", save: Optional[str] 
     pair, the best cell (``best="min"`` or ``"max"``) outlined. Failed points (NaN) stay blank;
     several rows per cell (other swept knobs) take the best of them."""
     import numpy as np
+    if value not in df.columns or df[value].isna().all():
+        errors = df["error"].dropna().unique().tolist() if "error" in df.columns else []
+        raise ValueError(f"heatmap: no point of the sweep has a {value!r} to draw"
+                         + (f"; every point failed, e.g. {errors[0]}" if errors else
+                            f" (columns: {', '.join(map(str, df.columns))})"))
     plt = _pyplot()
     agg = "min" if best == "min" else "max"
     table = df.pivot_table(index=y, columns=x, values=value, aggfunc=agg)

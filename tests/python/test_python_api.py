@@ -191,3 +191,10 @@ def test_numpy_integers_are_integers_and_floats_are_named_errors():
         npu.kernel("rms_norm", t=16.0)
     with pytest.raises(npusim.ShapeError, match=r"^prefill must be an integer, got True \(bool\)$"):
         npu.model(prefill=True)
+
+
+def test_heatmap_of_a_sweep_whose_points_all_failed_says_why():
+    df = pd.DataFrame({"tile_m": [32, 64], "tile_n": [32, 32], "error": ["ScheduleError: boom", "ScheduleError: boom"]})
+    with pytest.raises(ValueError, match=r"heatmap: no point of the sweep has a 'cycles' to draw; every point "
+                                         r"failed, e.g. ScheduleError: boom"):
+        plots.heatmap(df, "tile_n", "tile_m")

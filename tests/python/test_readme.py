@@ -35,12 +35,23 @@ def test_command_line_examples(tmp_path):
     assert (cwd / "gemm.json").exists() and (cwd / "run.png").exists()
 
 
-def test_python_example(tmp_path):
+def test_python_example_runs_as_a_script(tmp_path):
+    # Saved as a file and run: the sweep's spawned workers import the file again.
+    (code,) = blocks("python")
+    cwd = scratch(tmp_path)
+    (cwd / "example.py").write_text(code)
+    out = subprocess.run([sys.executable, "example.py"], cwd=cwd, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (cwd / "rk3588.json").exists() and (cwd / "tiles.png").exists()
+
+
+def test_python_example_runs_in_a_notebook(tmp_path):
+    # A notebook cell: __main__ without a file behind it.
     (code,) = blocks("python")
     cwd = os.getcwd()
     os.chdir(scratch(tmp_path))
     try:
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "README.md", "exec"), {"__name__": "__main__"})
     finally:
         os.chdir(cwd)
     assert (tmp_path / "rk3588.json").exists()
