@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation fidelity bench kernels-table stubs experiments fuzz fuzz-build \
+.PHONY: all setup configure build test run clean format validation fidelity notebook bench kernels-table stubs experiments fuzz fuzz-build \
         fuzz-long test-sanitize
 
 all: build
@@ -60,6 +60,11 @@ run: build
 
 validation: build
 	@$(PY) bench/validate_scalesim.py
+
+# Jupyter on the notebooks; installs the pinned requirements-jupyter.txt into .venv on first use.
+notebook: build
+	@$(VENV)/bin/jupyter-notebook --version >/dev/null 2>&1 || $(VENV)/bin/pip install -q -r requirements-jupyter.txt
+	@$(VENV)/bin/jupyter-notebook notebooks/
 
 # Calibrated presets fitted to the public measurements, docs/fidelity.md and the README's figures.
 fidelity: build
