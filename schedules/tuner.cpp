@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -70,6 +72,39 @@ Space make_space(const Kernel& k, const TuneOptions& opts) {
     return sp;
 }
 
+// The program text with its token names numbered in order of first declaration. Halide names
+// semaphores from process-wide counters (`a_in.folding_semaphore._1`, `._4` for the same buffer in
+// a later lowering), so two schedules that lower to the same program would otherwise differ.
+std::string canonical_text(const std::string& text) {
+    std::map<std::string, std::string> renamed;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t at = line.find_first_not_of(' ');
+        if (at != std::string::npos && line.compare(at, 6, "token ") == 0) {
+            const std::string name = line.substr(at + 6, line.find(' ', at + 6) - at - 6);
+            renamed.emplace(name, "token" + std::to_string(renamed.size()));
+        }
+    }
+    auto word_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$';
+    };
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        if (!word_char(text[i])) {
+            out += text[i++];
+            continue;
+        }
+        size_t j = i;
+        while (j < text.size() && word_char(text[j]))
+            ++j;
+        const std::string word = text.substr(i, j - i);
+        auto it = renamed.find(word);
+        out += it == renamed.end() ? word : it->second;
+        i = j;
+    }
+    return out;
+}
+
 class Evaluator {
 public:
     Evaluator(const std::string& kernel, const Shape& shape, const npu::NpuConfig& npu, const TuneOptions& opts)
@@ -98,7 +133,7 @@ public:
             const KernelCall call(kernel_, shape_, given, npu_);
             step.knobs = call.knobs;
             const npu::Program prog = compile_kernel(call);
-            const std::string key = hex(fnv1a(build_id() + config_ + npu::to_text(prog)));
+            const std::string key = hex(fnv1a(build_id() + config_ + canonical_text(npu::to_text(prog))));
             *identity = key;
             auto hit = disk_.find(key);
             if (hit != disk_.end()) {

@@ -13,29 +13,23 @@ SPACE = {"tile_m": [64, 128, 256], "tile_n": [32, 64, 128], "tile_k": [32, 64, 1
          "double_buffer": [0, 1], "parallel": [0, 1], "stage_a": ["k"], "stage_b": ["k"], "overlap_out": [0]}
 
 
-CASES = [("rk3588", {"m": 256, "n": 192, "k": 128}), ("default", {"m": 256, "n": 256, "k": 256}),
-         ("hexagon_8gen3", {"m": 256, "n": 256, "k": 512}), ("intel_mtl_npu", {"m": 128, "n": 384, "k": 256})]
+# Cases whose best schedule in the space beats the preset's default, where the search starts: it
+# has to find it.
+CASES = [("rk3588", {"m": 256, "n": 192, "k": 128}), ("rk3588", {"m": 128, "n": 128, "k": 256}),
+         ("intel_mtl_npu", {"m": 128, "n": 384, "k": 256}), ("rk3576", {"m": 256, "n": 256, "k": 128})]
 SEEDS = range(1, 6)
-
-
-def in_space(step):
-    return all(str(step[k]) in {str(v) for v in values} for k, values in SPACE.items())
 
 
 @pytest.mark.parametrize("preset,shape", CASES)
 def test_search_finds_within_5_percent_of_exhaustive_with_a_fifth_of_the_evaluations(preset, shape):
-    # Measured: every seed of every case finds the exhaustive best itself. The default schedule,
-    # which the search evaluates first, may lie outside the space (Hexagon's panels and 1024-deep K
-    # steps): it is left out of both sides, so the claim is about the search alone.
+    # Measured: every seed of every case finds the exhaustive best itself.
     full = npusim.tune("gemm_w8a8", npu=preset, space=SPACE, exhaustive=True, cache=False, **shape)
-    best = min(h["cycles"] for h in full.history if h["ok"] and in_space(h))
+    assert full.best["cycles"] < full.default["cycles"]
     budget = len(full.history) // 5
     for seed in SEEDS:
         found = npusim.tune("gemm_w8a8", npu=preset, space=SPACE, budget=budget, seed=seed, cache=False, **shape)
         assert len(found.history) <= budget
-        mine = [h["cycles"] for h in found.history if h["ok"] and in_space(h)]
-        assert min(mine) <= 1.05 * best, (preset, seed, min(mine), best)
-        assert min(mine) >= best  # the exhaustive search saw every point the search saw
+        assert found.best["ok"] and found.best["cycles"] <= 1.05 * full.best["cycles"], (preset, seed)
 
 
 def test_results_are_cached_on_disk(tmp_path, monkeypatch):
@@ -76,3 +70,16 @@ def test_tuner_errors_name_the_problem():
         npusim.tune("silu", budget=0, cache=False)
     with pytest.raises(npusim.ShapeError, match="unknown kernel 'nope'"):
         npusim.tune("nope", cache=False)
+
+
+def test_schedules_lowering_to_the_same_program_are_one_evaluation():
+    # tile_m 128 and 256 both cover m = 128: the same program, whose semaphores Halide names from
+    # process-wide counters (different in each lowering); the tuner compares programs with their
+    # token names numbered, so the second is not a new evaluation.
+    space = {"tile_m": [128, 256], "tile_n": [64], "tile_k": [64], "order": ["mn"], "stage_a": ["k"],
+             "stage_b": ["k"], "double_buffer": [1], "overlap_out": [0], "parallel": [0], "native_w": [0]}
+    r = npusim.tune("gemm_w8a8", space=space, exhaustive=True, cache=False, m=128, n=128, k=256)
+    assert len(r.history) == 1
+    a = npusim.compile_kernel("gemm_w8a8", schedule={"tile_m": 128, "tile_k": 64}, m=128, n=128, k=256)
+    b = npusim.compile_kernel("gemm_w8a8", schedule={"tile_m": 256, "tile_k": 64}, m=128, n=128, k=256)
+    assert a != b and "folding_semaphore" in a  # the texts differ only in those counters
