@@ -24,6 +24,44 @@ _KIND = OrderedDict([
 ])
 
 
+# One colour per engine, energy component, op kind and instruction kind, on every plot and preset:
+# a name is reduced to its role ("core1.dma0" -> "dma") and the role picks the colour.
+_ROLE_COLORS = {
+    "dma": "tab:blue", "dma_in": "tab:blue", "dma_out": "tab:cyan", "mac": "tab:orange", "matmul": "tab:orange",
+    "vector": "tab:green", "dram": "tab:red", "l1": "tab:purple", "acc": "tab:brown", "shared": "tab:pink",
+    "static": "tab:gray", "runtime": "tab:olive", "GEMM": "tab:orange", "attention": "tab:red",
+    "KV cache": "tab:brown", "(de)quantize": "tab:purple", "norms": "tab:green", "activations, RoPE": "tab:olive",
+    "residual, embedding": "tab:cyan", "other": "tab:gray",
+}
+
+
+def _color(name: str):
+    """The colour of an engine, component or kind, the same wherever it appears."""
+    import zlib
+    role = name.split(".")[-1] if name.startswith("core") else name
+    for r in (role, role.rstrip("0123456789")):  # "dma3" is a DMA channel; "l1" is itself
+        if r in _ROLE_COLORS:
+            return _ROLE_COLORS[r]
+    import matplotlib
+    return matplotlib.colormaps["tab20"](zlib.crc32(role.encode()) % 20)
+
+
+def _labels(ax, points, logx: bool = True, logy: bool = True) -> None:
+    """Names beside points, each stepped up past the labels already placed near it (within a
+    twentieth of the axes' span), so nearby points do not print over each other."""
+    import math
+    fx = (lambda v: math.log10(v)) if logx else float
+    fy = (lambda v: math.log10(v)) if logy else float
+    xs = [fx(x) for _, x, _ in points] or [0.0]
+    ys = [fy(y) for _, _, y in points] or [0.0]
+    dx, dy = (max(xs) - min(xs)) / 20 or 1.0, (max(ys) - min(ys)) / 20 or 1.0
+    placed = []
+    for name, x, y in sorted(points, key=lambda p: (fx(p[1]), fy(p[2]))):
+        near = sum(1 for px, py in placed if abs(px - fx(x)) < dx and abs(py - fy(y)) < dy)
+        placed.append((fx(x), fy(y)))
+        ax.annotate(name, (x, y), fontsize=6, xytext=(3, 3 + 7 * near), textcoords="offset points")
+
+
 def _pyplot():
     import matplotlib
     if "ipykernel" not in sys.modules and "matplotlib.pyplot" not in sys.modules:
@@ -58,13 +96,14 @@ def _sum_by(ops, key) -> "OrderedDict[str, float]":
     return out
 
 
-def _stacked(ax, parts: Mapping[str, float], scale: float, unit: str, label: str, colors) -> None:
+def _stacked(ax, parts: Mapping[str, float], scale: float, unit: str, label: str) -> None:
     total = sum(parts.values())
     left = 0.0
-    for i, (name, v) in enumerate(parts.items()):
+    for name, v in parts.items():
         if v <= 0:
             continue
-        ax.barh(0, v * scale, left=left, color=colors[i % len(colors)], label=f"{name} {100 * v / total:.1f}%")
+        ax.barh(0, v * scale, left=left, color=_color(name), edgecolor="white", linewidth=0.6,
+                label=f"{name} {100 * v / total:.1f}%")
         left += v * scale
     ax.set_yticks([])
     ax.set_xlabel(f"{label}: {total * scale:.4g} {unit}")
@@ -78,7 +117,6 @@ def breakdown(result: Any, save: Optional[str] = None):
     DRAM, static) and each engine's busy time (engines overlap, so busy times can sum past the
     wall time). For a kernel ``Result``: one row, its energy by component and engine busy time."""
     plt = _pyplot()
-    colors = plt.get_cmap("tab10").colors
     d = _data(result)
     # The vendor runtime's time per row, beside the ops (the ops' times are each op run alone; in a
     # graph the runtime also hides some of each op's fill, `*_overlap_s`).
@@ -115,7 +153,7 @@ def breakdown(result: Any, save: Optional[str] = None):
         panels.append((_sum_by(ops, lambda o: o.get("engine_busy_s", {}).items()), 1e3, "ms",
                        f"{label} engine busy"))
         for c, (parts, scale, unit, what) in enumerate(panels):
-            _stacked(axes[r, c], parts, scale, unit, what, colors)
+            _stacked(axes[r, c], parts, scale, unit, what)
     fig.suptitle(title, fontsize=10)
     return _done(fig, save)
 
@@ -164,8 +202,8 @@ def roofline(items: Any, npu: Any, save: Optional[str] = None, min_macs: int = 1
                 label=f"{t} roof {peak / 1e12:.3g} TMAC/s")
     for name, macs, dram, sec, prec in pts:
         ax.scatter(macs / dram, macs / sec, color=colors.get(prec, "k"), s=24, zorder=3)
-        if len(pts) <= 24:
-            ax.annotate(name, (macs / dram, macs / sec), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    if len(pts) <= 24:
+        _labels(ax, [(name, macs / dram, macs / sec) for name, macs, dram, sec, _ in pts])
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (MACs per DRAM byte)")
@@ -197,11 +235,10 @@ def timeline(trace: Union[str, Mapping, Any], save: Optional[str] = None, max_ev
     keys = sorted({(e["pid"], e.get("tid", 0)) for e in bars})
     row = {k: i for i, k in enumerate(keys)}
     kinds: "OrderedDict[str, Any]" = OrderedDict()
-    cmap = plt.get_cmap("tab10").colors
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(keys) + 1.5))
     for e in bars:
         kind = e["name"].split()[0]
-        color = kinds.setdefault(kind, cmap[len(kinds) % len(cmap)])
+        color = kinds.setdefault(kind, _color(kind))
         ax.barh(row[(e["pid"], e.get("tid", 0))], e["dur"], left=e["ts"], color=color, height=0.7)
     ax.set_yticks(range(len(keys)))
     ax.set_yticklabels([f"{procs.get(p, p)} {lanes.get((p, t), t)}" if len(procs) > 1 else lanes.get((p, t), t)
@@ -240,7 +277,10 @@ def heatmap(df: Any, x: str, y: str, value: str = "cycles", save: Optional[str] 
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
             if not np.isnan(data[i, j]):
-                ax.text(j, i, fmt.format(data[i, j]), ha="center", va="center", fontsize=7, color="w")
+                r, g, b, _ = im.cmap(im.norm(data[i, j]))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # light text on dark cells only
+                ax.text(j, i, fmt.format(data[i, j]), ha="center", va="center", fontsize=7,
+                        color="w" if dark else "k")
     if np.isfinite(data).any():
         i, j = np.unravel_index(np.nanargmin(data) if best == "min" else np.nanargmax(data), data.shape)
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2))
@@ -275,8 +315,7 @@ def pareto(table: Any, save: Optional[str] = None):
         have = [r for r in rows if r.get(key)]
         for r in have:
             ax.scatter(r["latency_s"] * 1e3, r[key], s=40 + 300 * r["weight_bytes"] / wmax, alpha=0.7)
-            ax.annotate(r["recipe"], (r["latency_s"] * 1e3, r[key]), fontsize=7, xytext=(4, 4),
-                        textcoords="offset points")
+        _labels(ax, [(r["recipe"], r["latency_s"] * 1e3, r[key]) for r in have], logx=False, logy=False)
         front = _front(have, key, better)
         ax.plot([r["latency_s"] * 1e3 for r in front], [r[key] for r in front], "k--", lw=1, label="Pareto front")
         ax.set_xlabel(f"simulated latency of a {table['tokens']}-token encoder pass on {table['preset']} (ms)")

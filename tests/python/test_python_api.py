@@ -198,3 +198,21 @@ def test_heatmap_of_a_sweep_whose_points_all_failed_says_why():
     with pytest.raises(ValueError, match=r"heatmap: no point of the sweep has a 'cycles' to draw; every point "
                                          r"failed, e.g. ScheduleError: boom"):
         plots.heatmap(df, "tile_n", "tile_m")
+
+
+def test_an_engine_has_one_colour_on_every_preset():
+    def colours(preset):
+        fig = plots.breakdown(npusim.Npu(preset).kernel("rms_norm", t=64, d=512))
+        out = {}
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            for text, handle in zip(legend.get_texts(), legend.legend_handles):
+                name = text.get_text().split(" ")[0]
+                out[name.split(".")[-1].rstrip("0123456789")] = tuple(handle.get_facecolor())
+        return out
+
+    one, other = colours("default"), colours("rk3588")
+    shared = set(one) & set(other)
+    assert {"dram", "dma", "vector"} <= shared
+    assert all(one[k] == other[k] for k in shared)
+    assert len({one[k] for k in ("dram", "dma", "vector")}) == 3
