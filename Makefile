@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(abspath $(VENV))/bin/python
 JOBS  ?= 2
 
-.PHONY: all setup configure build test run clean format validation fidelity notebook bench kernels-table stubs experiments fuzz fuzz-build \
+.PHONY: all setup configure build test check run clean format validation fidelity notebook bench kernels-table stubs experiments fuzz fuzz-build \
         fuzz-long test-sanitize
 
 all: build
@@ -26,6 +26,10 @@ build: configure
 test: build fuzz-build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@ctest --test-dir build-fuzz --output-on-failure
+
+# The fast labels (unit, error, golden: the C++ tests) after a build, for the edit-build-test loop.
+check: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L 'unit|error|golden'
 
 # The fuzz targets of the input parsers (tests/fuzz/), built with clang, libFuzzer, ASan and UBSan.
 FUZZ_SECONDS ?= 20
