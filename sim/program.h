@@ -148,7 +148,19 @@ struct Wait {
 struct Loop;
 struct Fork;
 struct If;
+// A new instruction is a new alternative here; the code that must handle every instruction (the
+// text printer, the preparation for the controller, the controller) visits a Node with
+// `std::visit(Overloaded{...}, node)`, one lambda per alternative, so it does not compile until the
+// new one is handled.
 using Node = std::variant<Loop, Fork, If, Token, DmaIn, DmaOut, MatMul, Vector, Signal, Wait>;
+
+// Lambdas as one visitor: std::visit(Overloaded{[](const Loop&) {...}, ...}, node).
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 using Block = std::vector<Node>;
 
 struct Loop {

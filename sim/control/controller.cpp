@@ -75,31 +75,32 @@ bool Controller::exec(const XBlock& block, Thread& t) {
     for (const XNode& n : block) {
         if (aborted_) return false;
         if (!step()) return false;
-        bool ok = true;
-        if (auto* l = std::get_if<XLoop>(&n)) {
-            ok = run_loop(*l, t);
-        } else if (auto* f = std::get_if<XFork>(&n)) {
-            std::vector<const XBlock*> blocks;
-            for (const XBlock& b : f->threads)
-                blocks.push_back(&b);
-            ok = run_threads(blocks, std::vector<Thread>(f->threads.size(), t), std::nullopt);
-        } else if (auto* c = std::get_if<XIf>(&n)) {
-            int64_t cond = 0;
-            ok = eval(c->cond, t, c->where, cond) && exec(cond != 0 ? c->then_body : c->else_body, t);
-        } else if (auto* k = std::get_if<XToken>(&n)) {
-            owned.emplace_back();
-            owned.back().name = k->name;
-            owned.back().count = k->init;
-            t.tokens[static_cast<size_t>(k->slot)] = &owned.back();
-        } else if (auto* d = std::get_if<XDma>(&n)) {
-            ok = issue(*d, t);
-        } else if (auto* m = std::get_if<XMatMul>(&n)) {
-            ok = issue(*m, t);
-        } else if (auto* v = std::get_if<XVector>(&n)) {
-            ok = issue(*v, t);
-        } else {
-            ok = sync(std::get<XSync>(n), t);
-        }
+        const bool ok =
+            std::visit(Overloaded{
+                           [&](const XLoop& l) { return run_loop(l, t); },
+                           [&](const XFork& f) {
+                               std::vector<const XBlock*> blocks;
+                               for (const XBlock& b : f.threads)
+                                   blocks.push_back(&b);
+                               return run_threads(blocks, std::vector<Thread>(f.threads.size(), t), std::nullopt);
+                           },
+                           [&](const XIf& c) {
+                               int64_t cond = 0;
+                               return eval(c.cond, t, c.where, cond) && exec(cond != 0 ? c.then_body : c.else_body, t);
+                           },
+                           [&](const XToken& k) {
+                               owned.emplace_back();
+                               owned.back().name = k.name;
+                               owned.back().count = k.init;
+                               t.tokens[static_cast<size_t>(k.slot)] = &owned.back();
+                               return true;
+                           },
+                           [&](const XDma& d) { return issue(d, t); },
+                           [&](const XMatMul& m) { return issue(m, t); },
+                           [&](const XVector& v) { return issue(v, t); },
+                           [&](const XSync& y) { return sync(y, t); },
+                       },
+                       n);
         if (!ok) return false;
     }
     return true;

@@ -54,84 +54,93 @@ private:
 
     XNode node(const Node& n) {
         std::string where = "program '" + p_.name + "', instruction " + std::to_string(++counter_);
-        if (auto* l = std::get_if<Loop>(&n)) {
-            XLoop x;
-            where += " (loop " + l->var + ")";
-            x.where = where;
-            x.min = bind(l->min, where);
-            x.extent = bind(l->extent, where);
-            x.parallel = l->parallel;
-            if (static_cast<int>(vars_.size()) >= kMaxNesting)
-                throw ProgramError(where + ": loops nest deeper than " + std::to_string(kMaxNesting));
-            x.slot = static_cast<int>(vars_.size());
-            vars_.push_back(l->var);
-            max_vars = std::max(max_vars, static_cast<int>(vars_.size()));
-            x.body = block(l->body);
-            vars_.pop_back();
-            return x;
-        }
-        if (auto* f = std::get_if<Fork>(&n)) {
-            if (f->threads.empty()) throw ProgramError(where + " (fork): a fork needs at least one thread");
-            XFork x;
-            for (const Block& t : f->threads)
-                x.threads.push_back(block(t));
-            return x;
-        }
-        if (auto* c = std::get_if<If>(&n)) {
-            XIf x;
-            x.where = where + " (if)";
-            x.cond = bind(c->cond, x.where);
-            x.then_body = block(c->then_body);
-            x.else_body = block(c->else_body);
-            return x;
-        }
-        if (auto* t = std::get_if<Token>(&n)) {
-            where += " (token " + t->name + ")";
-            if (t->init < 0) throw ProgramError(where + ": init must be >= 0");
-            if (static_cast<int>(tokens_.size()) >= 4 * kMaxNesting)
-                throw ProgramError(where + ": more than " + std::to_string(4 * kMaxNesting) + " tokens in scope");
-            tokens_.push_back(t->name);
-            max_tokens = std::max(max_tokens, static_cast<int>(tokens_.size()));
-            return XToken{static_cast<int>(tokens_.size()) - 1, t->init, t->name};
-        }
-        if (auto* d = std::get_if<DmaIn>(&n)) {
-            if (!d->gather.empty())
-                index_of(p_.sram, d->gather, "SRAM buffer", where + " (dma_in " + d->tensor + " gather)");
-            return dma(false, d->tensor, d->offset, d->box, d->sram, d->sram_offset, d->func,
-                       where + " (dma_in " + d->tensor + " -> " + d->sram + ")");
-        }
-        if (auto* d = std::get_if<DmaOut>(&n))
-            return dma(true, d->tensor, d->offset, d->box, d->sram, d->sram_offset, d->func,
-                       where + " (dma_out " + d->sram + " -> " + d->tensor + ")");
-        if (auto* m = std::get_if<MatMul>(&n)) {
-            XMatMul x;
-            x.origin = origin(where + " (matmul)", m->func);
-            x.m = bind(m->m, x.origin.where);
-            x.n = bind(m->n, x.origin.where);
-            x.k = bind(m->k, x.origin.where);
-            x.a = index_of(p_.sram, m->a, "SRAM buffer", x.origin.where);
-            x.b = index_of(p_.sram, m->b, "SRAM buffer", x.origin.where);
-            x.acc = index_of(p_.sram, m->acc, "SRAM buffer", x.origin.where);
-            x.a_type = m->a_type;
-            x.b_type = m->b_type;
-            x.acc_type = m->acc_type;
-            return x;
-        }
-        if (auto* v = std::get_if<Vector>(&n)) {
-            XVector x;
-            x.origin = origin(where + " (vector " + vector_ops_name(v->ops) + ")", v->func);
-            if (v->ops.empty()) throw ProgramError(x.origin.where + ": a vector instruction needs at least one op");
-            x.ops = v->ops;
-            x.elements = bind(v->elements, x.origin.where);
-            x.dtype = v->dtype;
-            for (const auto& in : v->inputs)
-                x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.origin.where));
-            x.output = index_of(p_.sram, v->output, "SRAM buffer", x.origin.where);
-            return x;
-        }
-        const bool signal = std::holds_alternative<Signal>(n);
-        const std::string& tok = signal ? std::get<Signal>(n).token : std::get<Wait>(n).token;
-        const Expr& count = signal ? std::get<Signal>(n).count : std::get<Wait>(n).count;
+        return std::visit(
+            Overloaded{
+                [&](const Loop& l) -> XNode {
+                    XLoop x;
+                    where += " (loop " + l.var + ")";
+                    x.where = where;
+                    x.min = bind(l.min, where);
+                    x.extent = bind(l.extent, where);
+                    x.parallel = l.parallel;
+                    if (static_cast<int>(vars_.size()) >= kMaxNesting)
+                        throw ProgramError(where + ": loops nest deeper than " + std::to_string(kMaxNesting));
+                    x.slot = static_cast<int>(vars_.size());
+                    vars_.push_back(l.var);
+                    max_vars = std::max(max_vars, static_cast<int>(vars_.size()));
+                    x.body = block(l.body);
+                    vars_.pop_back();
+                    return x;
+                },
+                [&](const Fork& f) -> XNode {
+                    if (f.threads.empty()) throw ProgramError(where + " (fork): a fork needs at least one thread");
+                    XFork x;
+                    for (const Block& t : f.threads)
+                        x.threads.push_back(block(t));
+                    return x;
+                },
+                [&](const If& c) -> XNode {
+                    XIf x;
+                    x.where = where + " (if)";
+                    x.cond = bind(c.cond, x.where);
+                    x.then_body = block(c.then_body);
+                    x.else_body = block(c.else_body);
+                    return x;
+                },
+                [&](const Token& t) -> XNode {
+                    where += " (token " + t.name + ")";
+                    if (t.init < 0) throw ProgramError(where + ": init must be >= 0");
+                    if (static_cast<int>(tokens_.size()) >= 4 * kMaxNesting)
+                        throw ProgramError(where + ": more than " + std::to_string(4 * kMaxNesting) +
+                                           " tokens in scope");
+                    tokens_.push_back(t.name);
+                    max_tokens = std::max(max_tokens, static_cast<int>(tokens_.size()));
+                    return XToken{static_cast<int>(tokens_.size()) - 1, t.init, t.name};
+                },
+                [&](const DmaIn& d) -> XNode {
+                    if (!d.gather.empty())
+                        index_of(p_.sram, d.gather, "SRAM buffer", where + " (dma_in " + d.tensor + " gather)");
+                    return dma(false, d.tensor, d.offset, d.box, d.sram, d.sram_offset, d.func,
+                               where + " (dma_in " + d.tensor + " -> " + d.sram + ")");
+                },
+                [&](const DmaOut& d) -> XNode {
+                    return dma(true, d.tensor, d.offset, d.box, d.sram, d.sram_offset, d.func,
+                               where + " (dma_out " + d.sram + " -> " + d.tensor + ")");
+                },
+                [&](const MatMul& m) -> XNode {
+                    XMatMul x;
+                    x.origin = origin(where + " (matmul)", m.func);
+                    x.m = bind(m.m, x.origin.where);
+                    x.n = bind(m.n, x.origin.where);
+                    x.k = bind(m.k, x.origin.where);
+                    x.a = index_of(p_.sram, m.a, "SRAM buffer", x.origin.where);
+                    x.b = index_of(p_.sram, m.b, "SRAM buffer", x.origin.where);
+                    x.acc = index_of(p_.sram, m.acc, "SRAM buffer", x.origin.where);
+                    x.a_type = m.a_type;
+                    x.b_type = m.b_type;
+                    x.acc_type = m.acc_type;
+                    return x;
+                },
+                [&](const Vector& v) -> XNode {
+                    XVector x;
+                    x.origin = origin(where + " (vector " + vector_ops_name(v.ops) + ")", v.func);
+                    if (v.ops.empty())
+                        throw ProgramError(x.origin.where + ": a vector instruction needs at least one op");
+                    x.ops = v.ops;
+                    x.elements = bind(v.elements, x.origin.where);
+                    x.dtype = v.dtype;
+                    for (const auto& in : v.inputs)
+                        x.inputs.push_back(index_of(p_.sram, in, "SRAM buffer", x.origin.where));
+                    x.output = index_of(p_.sram, v.output, "SRAM buffer", x.origin.where);
+                    return x;
+                },
+                [&](const Signal& g) -> XNode { return sync(true, g.token, g.count, where); },
+                [&](const Wait& w) -> XNode { return sync(false, w.token, w.count, where); },
+            },
+            n);
+    }
+
+    XSync sync(bool signal, const std::string& tok, const Expr& count, std::string where) {
         where += signal ? " (signal " + tok + ")" : " (wait " + tok + ")";
         if (count.is_const() && count.value() < 0)
             throw ProgramError(where + ": count must not be negative, got " + std::to_string(count.value()));

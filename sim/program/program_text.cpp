@@ -54,51 +54,62 @@ struct Printer {
     std::string pad(int depth) { return std::string(2 * depth, ' '); }
     static std::string func(const std::string& f) { return f.empty() ? "" : " func=" + f; }
     void node(const Node& n, int d) {
-        if (auto* l = std::get_if<Loop>(&n)) {
-            out << pad(d) << "loop " << l->var << " min=" << l->min.to_string() << " extent=" << l->extent.to_string()
-                << (l->parallel ? " parallel" : "") << " {\n";
-            block(l->body, d + 1);
-            out << pad(d) << "}\n";
-        } else if (auto* f = std::get_if<Fork>(&n)) {
-            out << pad(d) << "fork {\n";
-            for (const Block& t : f->threads) {
-                out << pad(d + 1) << "thread {\n";
-                block(t, d + 2);
-                out << pad(d + 1) << "}\n";
-            }
-            out << pad(d) << "}\n";
-        } else if (auto* c = std::get_if<If>(&n)) {
-            out << pad(d) << "if " << c->cond.to_string() << " {\n";
-            block(c->then_body, d + 1);
-            if (!c->else_body.empty()) {
-                out << pad(d) << "} else {\n";
-                block(c->else_body, d + 1);
-            }
-            out << pad(d) << "}\n";
-        } else if (auto* t = std::get_if<Token>(&n)) {
-            out << pad(d) << "token " << t->name << " init=" << t->init << "\n";
-        } else if (auto* i = std::get_if<DmaIn>(&n)) {
-            out << pad(d) << "dma_in " << i->tensor << " offset=" << i->offset.to_string()
-                << " box=" << box_text(i->box) << " -> " << i->sram << " offset=" << i->sram_offset.to_string()
-                << (i->gather.empty() ? "" : " gather=" + i->gather) << func(i->func) << "\n";
-        } else if (auto* o = std::get_if<DmaOut>(&n)) {
-            out << pad(d) << "dma_out " << o->sram << " offset=" << o->sram_offset.to_string() << " -> " << o->tensor
-                << " offset=" << o->offset.to_string() << " box=" << box_text(o->box) << func(o->func) << "\n";
-        } else if (auto* m = std::get_if<MatMul>(&n)) {
-            out << pad(d) << "matmul m=" << m->m.to_string() << " n=" << m->n.to_string() << " k=" << m->k.to_string()
-                << " a=" << m->a << ":" << dtype_name(m->a_type) << " b=" << m->b << ":" << dtype_name(m->b_type)
-                << " acc=" << m->acc << ":" << dtype_name(m->acc_type) << func(m->func) << "\n";
-        } else if (auto* v = std::get_if<Vector>(&n)) {
-            out << pad(d) << "vector " << vector_ops_name(v->ops) << " elements=" << v->elements.to_string()
-                << " dtype=" << dtype_name(v->dtype) << " in=[";
-            for (size_t k = 0; k < v->inputs.size(); ++k)
-                out << (k ? ", " : "") << v->inputs[k];
-            out << "] out=" << v->output << func(v->func) << "\n";
-        } else if (auto* s = std::get_if<Signal>(&n)) {
-            out << pad(d) << "signal " << s->token << " count=" << s->count.to_string() << "\n";
-        } else if (auto* w = std::get_if<Wait>(&n)) {
-            out << pad(d) << "wait " << w->token << " count=" << w->count.to_string() << "\n";
-        }
+        std::visit(
+            Overloaded{
+                [&](const Loop& l) {
+                    out << pad(d) << "loop " << l.var << " min=" << l.min.to_string()
+                        << " extent=" << l.extent.to_string() << (l.parallel ? " parallel" : "") << " {\n";
+                    block(l.body, d + 1);
+                    out << pad(d) << "}\n";
+                },
+                [&](const Fork& f) {
+                    out << pad(d) << "fork {\n";
+                    for (const Block& t : f.threads) {
+                        out << pad(d + 1) << "thread {\n";
+                        block(t, d + 2);
+                        out << pad(d + 1) << "}\n";
+                    }
+                    out << pad(d) << "}\n";
+                },
+                [&](const If& c) {
+                    out << pad(d) << "if " << c.cond.to_string() << " {\n";
+                    block(c.then_body, d + 1);
+                    if (!c.else_body.empty()) {
+                        out << pad(d) << "} else {\n";
+                        block(c.else_body, d + 1);
+                    }
+                    out << pad(d) << "}\n";
+                },
+                [&](const Token& t) { out << pad(d) << "token " << t.name << " init=" << t.init << "\n"; },
+                [&](const DmaIn& i) {
+                    out << pad(d) << "dma_in " << i.tensor << " offset=" << i.offset.to_string()
+                        << " box=" << box_text(i.box) << " -> " << i.sram << " offset=" << i.sram_offset.to_string()
+                        << (i.gather.empty() ? "" : " gather=" + i.gather) << func(i.func) << "\n";
+                },
+                [&](const DmaOut& o) {
+                    out << pad(d) << "dma_out " << o.sram << " offset=" << o.sram_offset.to_string() << " -> "
+                        << o.tensor << " offset=" << o.offset.to_string() << " box=" << box_text(o.box) << func(o.func)
+                        << "\n";
+                },
+                [&](const MatMul& m) {
+                    out << pad(d) << "matmul m=" << m.m.to_string() << " n=" << m.n.to_string()
+                        << " k=" << m.k.to_string() << " a=" << m.a << ":" << dtype_name(m.a_type) << " b=" << m.b
+                        << ":" << dtype_name(m.b_type) << " acc=" << m.acc << ":" << dtype_name(m.acc_type)
+                        << func(m.func) << "\n";
+                },
+                [&](const Vector& v) {
+                    out << pad(d) << "vector " << vector_ops_name(v.ops) << " elements=" << v.elements.to_string()
+                        << " dtype=" << dtype_name(v.dtype) << " in=[";
+                    for (size_t k = 0; k < v.inputs.size(); ++k)
+                        out << (k ? ", " : "") << v.inputs[k];
+                    out << "] out=" << v.output << func(v.func) << "\n";
+                },
+                [&](const Signal& s) {
+                    out << pad(d) << "signal " << s.token << " count=" << s.count.to_string() << "\n";
+                },
+                [&](const Wait& w) { out << pad(d) << "wait " << w.token << " count=" << w.count.to_string() << "\n"; },
+            },
+            n);
     }
 };
 
