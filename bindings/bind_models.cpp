@@ -1,0 +1,62 @@
+// _npusim: Whole models and the accuracy of quantization recipes.
+#include "bindings/convert.h"
+
+namespace npusim::bindings {
+
+void bind_models(py::module_& m) {
+    m.def(
+        "run_model",
+        [](const py::dict& params, const std::string& model, const std::string& quant, int64_t prefill, int64_t decode,
+           int64_t chunk, int64_t kv_block, bool max_context, const std::string& draft, const std::string& draft_quant,
+           int64_t spec_k, double accept, bool skip_prefill) {
+            npu::NpuConfig cfg = config_of(params);
+            const auto mc = npusim::models::load_model(model);
+            const auto q = npusim::models::QuantRecipe::parse(quant);
+            ModelRunOptions o;
+            o.prefill = prefill;
+            o.decode = decode;
+            o.chunk = chunk;
+            o.kv_block = kv_block;
+            o.max_context = max_context;
+            o.draft = draft;
+            o.draft_quant = draft_quant;
+            o.spec_k = spec_k;
+            o.accept = accept;
+            o.skip_prefill = skip_prefill;
+            py::gil_scoped_release release;
+            return model_report_json(run_model(mc, q, cfg, o));
+        },
+        py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
+        py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),
+        py::arg("accept"), py::arg("skip_prefill") = false);
+    m.def(
+        "quant_eval",
+        [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,
+           const std::string& data_dir, const std::string& lm_dir, int64_t sentences, int64_t calib, int64_t tokens,
+           int64_t lm_windows, const std::string& calibration_dir, const py::object& progress) {
+            npusim::quant::QuantEvalOptions o;
+            o.recipes = recipes;
+            o.minilm_dir = minilm_dir;
+            o.data_dir = data_dir;
+            o.lm_dir = lm_dir;
+            o.sentences = sentences;
+            o.calib = calib;
+            o.tokens = tokens;
+            o.lm_windows = lm_windows;
+            o.calibration_dir = calibration_dir;
+            if (!progress.is_none())  // a borrowed handle: copies of the std::function need no GIL
+                o.progress = [fn = py::handle(progress)](const std::string& recipe, const std::string& what,
+                                                         size_t done, size_t total) {
+                    py::gil_scoped_acquire acquire;
+                    fn(recipe, what, done, total);
+                };
+            const npu::NpuConfig cfg = config_of(params);
+            py::gil_scoped_release release;
+            return npusim::quant::quant_eval(o, cfg).to_json();
+        },
+        py::arg("params"), py::arg("recipes"), py::arg("minilm_dir"), py::arg("data_dir"), py::arg("lm_dir"),
+        py::arg("sentences"), py::arg("calib"), py::arg("tokens"), py::arg("lm_windows"), py::arg("calibration_dir"),
+        py::arg("progress"), "The accuracy-against-cost table of quantization recipes, as JSON.");
+}
+
+}  // namespace npusim::bindings
