@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -47,6 +48,7 @@ def main(argv=None) -> int:
     import npusim
 
     from npusim.calibration.evaluate import simulate_row
+    from npusim.calibration.fit import log_ratio
     from npusim.calibration.measurements import METRICS, read_measurements
 
     presets, overrides, recipes = {}, {}, {}
@@ -82,18 +84,13 @@ def main(argv=None) -> int:
         print(f"{row.id}: {row.label()} on {preset} ...", file=sys.stderr, flush=True)
         sim = simulate_row(preset, tuple(overrides.get(row.chip, [])), row)
         for metric, measured in row.metrics.items():
-            # A row npusim cannot run is reported, not skipped.
+            # A row npusim cannot run is reported, not skipped. The slowdown is simulated time over
+            # measured time (a rate inverted): above 1, npusim is slow.
+            simulated = sim.get(metric)
             out.append({"id": row.id, "chip": row.chip, "preset": preset, "what": row.label(),
-                        "metric": METRICS[metric][0], "measured": measured, "simulated": sim.get(metric),
-                        "error": sim.get("error", "")})
-    for o in out:
-        # Time metrics: simulated / measured; a rate: measured / simulated. Above 1: npusim is slow.
-        if o["simulated"] is None:
-            o["slowdown"] = None
-        elif o["metric"] == "decode tokens/s":
-            o["slowdown"] = o["measured"] / o["simulated"]
-        else:
-            o["slowdown"] = o["simulated"] / o["measured"]
+                        "metric": METRICS[metric][0], "measured": measured, "simulated": simulated,
+                        "error": sim.get("error", ""),
+                        "slowdown": None if simulated is None else math.exp(log_ratio(metric, simulated, measured))})
     print(f"{len(out)} figures in {time.time() - started:.0f} s", file=sys.stderr)
     before = {}
     if args.before:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .._npusim import param_specs, preset_entries
 from .evaluate import Evaluator
-from .fit import CalibrationError, Param, fit, log_ratio, pinned, sensitivity
+from .fit import CalibrationError, Param, fit, log_ratio, pinned, point, sensitivity
 from .measurements import METRICS, MeasurementError, default_measurement_files, read_measurements, runtime_release
 
 __all__ = ["calibrate", "Calibration", "CalibrationError", "MeasurementError", "read_measurements", "error_of"]
@@ -171,9 +171,8 @@ def calibrate(preset: str, measurements=None, rows=None, params=None, bounds=Non
         if not params:
             # The rows inform a parameter only if moving it across its range moves them.
             strength = sensitivity(ev, selected, candidates, spec_x)
-            informed = [(s, p) for s, p in zip(strength, candidates) if s > 1e-3]
-            informed.sort(key=lambda sp: -sp[0])
-            dropped = [p.key for p in candidates if p not in [q for _, q in informed]]
+            informed = sorted((sp for sp in zip(strength, candidates) if sp[0] > 1e-3), key=lambda sp: -sp[0])
+            dropped = [p.key for s, p in zip(strength, candidates) if s <= 1e-3]
             candidates = [p for _, p in informed][:max(1, n_values)]
             if dropped:
                 say(f"  not informed by these rows: {', '.join(dropped)}")
@@ -181,9 +180,9 @@ def calibrate(preset: str, measurements=None, rows=None, params=None, bounds=Non
                 raise CalibrationError("no assumed parameter moves these rows; name the parameters to fit")
             spec_x = np.array([p.spec for p in candidates])
         say(f"  fitting {', '.join(p.key for p in candidates)} ...")
-        x, _ = fit(ev, selected, candidates, spec_x, max_iterations)
+        x = fit(ev, selected, candidates, spec_x, max_iterations)
         x = np.array([tidy(p, v) for p, v in zip(candidates, x)])
-        after = ev.run([dict(zip([p.key for p in candidates], x))], selected)[0]
+        after = ev.run([point(candidates, x)], selected)[0]
         loo = {}
         if leave_one_out:
             for i, row in enumerate(selected):
@@ -193,8 +192,8 @@ def calibrate(preset: str, measurements=None, rows=None, params=None, bounds=Non
                 say(f"  leave-one-out {i + 1}/{len(selected)}: without {row.id} ...")
                 # From the spec values, as the full fit: started from its solution, a fit with as
                 # many parameters as values would keep it, and the row left out would leak back in.
-                x_i, _ = fit(ev, rest, candidates, spec_x, max_iterations)
-                loo[row.id] = ev.run([dict(zip([p.key for p in candidates], x_i))], [row])[0][0]
+                x_i = fit(ev, rest, candidates, spec_x, max_iterations)
+                loo[row.id] = ev.run([point(candidates, x_i)], [row])[0][0]
         evaluations = ev.evaluations
     wall = time.time() - started
     release = runtime_release(selected[0].runtime)

@@ -67,7 +67,7 @@ def shifted(params: list, x):
 
 
 def fit(evaluator, rows: list, params: list, x0, max_iterations: int = 30):
-    """Fits `params` to `rows` from x0; returns (x, residuals at x)."""
+    """Fits `params` to `rows` from x0; returns the fitted values."""
     from scipy.optimize import least_squares
 
     lo = np.array([p.lo for p in params])
@@ -95,7 +95,7 @@ def fit(evaluator, rows: list, params: list, x0, max_iterations: int = 30):
                            max_nfev=max_iterations)
     if not np.all(np.isfinite(result.x)) or not np.all(np.isfinite(result.fun)):
         raise CalibrationError(f"the fit diverged: parameters {point(params, result.x)}, residuals {result.fun}")
-    return result.x, fun(result.x)
+    return result.x
 
 
 def sensitivity(evaluator, rows: list, params: list, x) -> np.ndarray:
