@@ -120,23 +120,24 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
     else
         g.out.reorder(ni, mi, mo, no);
     const Var& inner = s.order == "mn" ? no : mo;  // the tile loop each output tile is computed at
+    const Var& outer = s.order == "mn" ? mo : no;
+    const int inner_extent = s.order == "mn" ? n : m, inner_tile = s.order == "mn" ? tn : tm;
     // Outer tiles on different cores: each core runs its share of the tile loop with its own SRAM.
-    if (s.parallel) g.out.parallel(s.order == "mn" ? mo : no);
+    if (s.parallel) g.out.parallel(outer);
 
     // The result tile is staged on chip so a DMA copies it out; the accumulator tile lives in the
     // accumulator SRAM for the whole K loop.
     g.result.compute_at(g.out, inner).store_in(MemoryType::VTCM);
     if (s.overlap_out) {
-        const int extent = s.order == "mn" ? n : m, tile = s.order == "mn" ? tn : tm;
-        if (extent % tile)
+        if (inner_extent % inner_tile)
             throw npu::ScheduleError("overlap_out=1 needs the inner tile loop to divide evenly (" +
-                                     std::string(s.order == "mn" ? "n" : "m") + " = " + std::to_string(extent) +
-                                     " by " + std::to_string(tile) + "): Halide cannot fold a ragged tail's storage");
+                                     std::string(s.order == "mn" ? "n" : "m") + " = " + std::to_string(inner_extent) +
+                                     " by " + std::to_string(inner_tile) +
+                                     "): Halide cannot fold a ragged tail's storage");
         // The result (with the whole K loop of acc inside it) runs in a producer thread one tile
         // ahead, so the copy-out of tile i overlaps the MatMuls of tile i + 1.
-        const Var& outer = s.order == "mn" ? mo : no;
         const int along = s.order == "mn" ? 0 : 1;
-        g.result.store_at(g.out, outer).fold_storage(g.result.args()[along], 2 * (along == 0 ? tn : tm)).async();
+        g.result.store_at(g.out, outer).fold_storage(g.result.args()[along], 2 * inner_tile).async();
         g.acc.compute_at(g.result, Var::outermost()).store_in(MemoryType::LockedCache);
     } else {
         g.acc.compute_at(g.out, inner).store_in(MemoryType::LockedCache);
@@ -158,7 +159,6 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
         p.in().compute_root().store_in(MemoryType::VTCM);
 
     const bool several_k_steps = k > tk;
-    const int inner_extent = s.order == "mn" ? n : m, inner_tile = s.order == "mn" ? tn : tm;
     // One operand side: its DRAM tensors staged by DMA (per K step or as a panel) and the Funcs
     // that turn the staged tiles into the MAC operand (unpack, dequantize, quantize), computed
     // beside them on the vector unit.
@@ -195,9 +195,9 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
                 if (across_tiles) {
                     // The stream continues from one output tile into the next: two tiles' worth of
                     // K steps in flight, so the next tile's loads run during this tile's epilogue.
-                    f.store_at(g.out, s.order == "mn" ? mo : no)
+                    f.store_at(g.out, outer)
                         .fold_storage(f.args()[0], 2 * (tk / k_per_row))
-                        .fold_storage(f.args()[1], 2 * (s.order == "mn" ? tn : tm))
+                        .fold_storage(f.args()[1], 2 * inner_tile)
                         .async();
                 } else {
                     f.store_at(g.out, inner).fold_storage(f.args()[0], 2 * (tk / k_per_row)).async();
@@ -206,7 +206,7 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
                        inner_extent % inner_tile == 0 && inner_extent > inner_tile) {
                 // One K step per output tile: the next tile's operand loads during this tile's
                 // MatMuls instead (two tiles of storage, the loads a tile ahead).
-                f.store_at(g.out, s.order == "mn" ? mo : no).fold_storage(f.args()[1], 2 * inner_tile).async();
+                f.store_at(g.out, outer).fold_storage(f.args()[1], 2 * inner_tile).async();
             }
         }
         for (Func f : prep) {
