@@ -1,4 +1,6 @@
 // _npusim: Kernels, GEMMs and programs: simulated on a preset, lowered to program text, or run on the host.
+#include <algorithm>
+
 #include "bindings/convert.h"
 
 namespace npusim::bindings {

@@ -5,9 +5,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <algorithm>
-#include <functional>
-
 #include "models/model_config.h"
 #include "quant/quant_eval.h"
 #include "schedules/gemm/gemm_flow.h"

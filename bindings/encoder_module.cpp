@@ -1,10 +1,5 @@
 // Bindings of the real-weights encoder: the WordPiece tokenizer and the float32 BERT reference.
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
-#include <functional>
-
+#include "bindings/convert.h"
 #include "models/bert_reference.h"
 #include "models/llama_reference.h"
 #include "models/wordpiece.h"
@@ -13,7 +8,8 @@
 #include "quant/encoder_pass.h"
 #include "quant/rotation.h"
 
-namespace py = pybind11;
+namespace npusim::bindings {
+
 using namespace npusim::models;
 
 namespace {
@@ -26,7 +22,7 @@ py::array_t<float> to_numpy(const Matrix& m) {
 
 }  // namespace
 
-void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::dict&)>& config_of) {
+void bind_encoder(py::module_& m) {
     py::class_<WordPiece>(m, "WordPiece")
         .def(py::init<const std::string&>(), py::arg("vocab_path"))
         .def("encode", &WordPiece::encode, py::arg("text"), py::arg("max_tokens") = 256)
@@ -53,10 +49,9 @@ void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::d
              })
         .def(
             "quant_eval",
-            [config_of](const BertReference& b, const py::dict& params, const std::string& recipe,
-                        const std::vector<std::vector<int32_t>>& ids,
-                        const std::vector<std::vector<int32_t>>& calib_ids, const std::string& calibration_in,
-                        const std::string& calibration_out) {
+            [](const BertReference& b, const py::dict& params, const std::string& recipe,
+               const std::vector<std::vector<int32_t>>& ids, const std::vector<std::vector<int32_t>>& calib_ids,
+               const std::string& calibration_in, const std::string& calibration_out) {
                 const npu::NpuConfig cfg = config_of(params);
                 const npusim::quant::Recipe r = npusim::quant::Recipe::parse(recipe);
                 npusim::quant::Calibration cal;
@@ -115,9 +110,8 @@ void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::d
             py::arg("seed") = 1, "The same model with its residual stream rotated (QuaRot R1, quant/rotation.h).")
         .def(
             "perplexity",
-            [config_of](const LlamaReference& r, const std::string& text, int64_t window, size_t max_windows,
-                        const std::string& recipe, const py::dict& params, const std::string& calib_text,
-                        size_t calib_windows) {
+            [](const LlamaReference& r, const std::string& text, int64_t window, size_t max_windows,
+               const std::string& recipe, const py::dict& params, const std::string& calib_text, size_t calib_windows) {
                 const auto windows = npusim::quant::byte_windows(text, window, max_windows);
                 if (recipe.empty()) {
                     py::gil_scoped_release release;
@@ -133,3 +127,5 @@ void bind_encoder(py::module_& m, const std::function<npu::NpuConfig(const py::d
             py::arg("text"), py::arg("window") = 255, py::arg("max_windows") = 1 << 20, py::arg("recipe") = "",
             py::arg("params") = py::dict(), py::arg("calib_text") = "", py::arg("calib_windows") = 8);
 }
+
+}  // namespace npusim::bindings

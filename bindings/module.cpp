@@ -10,10 +10,8 @@ void bind_presets(py::module_& m);
 void bind_kernels(py::module_& m);
 void bind_tune(py::module_& m);
 void bind_models(py::module_& m);
+void bind_encoder(py::module_& m);
 }  // namespace npusim::bindings
-
-void bind_encoder(pybind11::module_& m,
-                  const std::function<npu::NpuConfig(const pybind11::dict&)>& config_of);  // encoder_module.cpp
 
 PYBIND11_MODULE(_npusim, m) {
     namespace py = pybind11;
@@ -27,7 +25,7 @@ PYBIND11_MODULE(_npusim, m) {
     py::register_exception<npu::InternalError>(m, "InternalError", PyExc_RuntimeError);
     py::register_exception<npusim::models::ModelError>(m, "ModelError", user.ptr());
 
-    bind_encoder(m, config_of);
+    bind_encoder(m);
     bind_presets(m);
     bind_kernels(m);
     bind_tune(m);
