@@ -2,21 +2,21 @@
 // cost of lowering a schedule. Run: make bench (or build/bin/bench_simulator).
 #include <benchmark/benchmark.h>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/simulator.h"
 
 namespace {
 
-npusim::schedules::GemmProblem square(int64_t size, int tile) {
-    npusim::schedules::GemmProblem p;
+npusim::flow::GemmProblem square(int64_t size, int tile) {
+    npusim::flow::GemmProblem p;
     p.m = p.n = p.k = size;
     p.schedule.tile_m = p.schedule.tile_n = p.schedule.tile_k = tile;
     return p;
 }
 
-void simulate(benchmark::State& state, const npusim::schedules::GemmProblem& p) {
-    const npu::Program prog = npusim::schedules::compile_gemm(p);
+void simulate(benchmark::State& state, const npusim::flow::GemmProblem& p) {
+    const npu::Program prog = npusim::flow::compile_gemm(p);
     const npu::NpuConfig cfg = npu::load_preset("default");
     uint64_t instructions = 0;
     for (auto _ : state)
@@ -39,9 +39,9 @@ BENCHMARK(BM_SimulateGemm2048Tiles64)->Unit(benchmark::kMillisecond);
 void BM_LowerGemm(benchmark::State& state) {
     int i = 0;
     for (auto _ : state) {
-        npusim::schedules::GemmProblem p = square(256, 64);
+        npusim::flow::GemmProblem p = square(256, 64);
         p.m = 256 + 32 * (i++ % 1000);  // a new shape each time: no cache hits
-        benchmark::DoNotOptimize(npusim::schedules::compile_gemm(p));
+        benchmark::DoNotOptimize(npusim::flow::compile_gemm(p));
     }
 }
 BENCHMARK(BM_LowerGemm)->Unit(benchmark::kMillisecond);

@@ -1,4 +1,5 @@
 // _npusim: The presets and their parameters, the shipped model configs, the host.
+#include "base/config_dir.h"
 #include "bindings/convert.h"
 
 namespace npusim::bindings {

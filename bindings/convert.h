@@ -5,22 +5,23 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "base/errors.h"
+#include "base/host_memory.h"
+#include "flow/gemm_flow.h"
+#include "flow/kernel_flow.h"
+#include "flow/model_breakdown.h"
+#include "flow/tuner.h"
 #include "models/model_config.h"
 #include "quant/quant_eval.h"
-#include "schedules/gemm/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
-#include "schedules/kernel_flow.h"
-#include "schedules/model_breakdown.h"
-#include "schedules/tuner.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
-#include "sim/host_memory.h"
 #include "sim/simulator.h"
 
 namespace npusim::bindings {
 
 namespace py = pybind11;
 using namespace npusim::schedules;
+using namespace npusim::flow;
 
 // Schedules, layouts and shapes come as a dict or a "name=value,..." string; the C++ parsers give
 // the errors. Python booleans become 1 and 0.

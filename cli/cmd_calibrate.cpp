@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/errors.h"
 #include "cli/commands.h"
-#include "sim/errors.h"
 
 #ifndef NPUSIM_PYTHON_PACKAGE_DIR
 #error "NPUSIM_PYTHON_PACKAGE_DIR must be defined by the build"

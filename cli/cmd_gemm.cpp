@@ -2,7 +2,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "schedules/gemm/gemm_flow.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
 
 namespace npusim::cli {
@@ -33,9 +33,8 @@ int cmd_gemm(const std::vector<std::string>& argv) {
     if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const npu::NpuConfig cfg = preset_from_args(args);
     const int64_t m = args.get_int("m"), n = args.get_int("n"), k = args.get_int("k");
-    const schedules::KernelCall call =
-        schedules::gemm_call(m, n, k, schedules::parse_fields(args.get("schedule"), "schedule"),
-                             schedules::GemmLayout::parse(args.get("layout")), cfg);
+    const flow::KernelCall call = flow::gemm_call(m, n, k, schedules::parse_fields(args.get("schedule"), "schedule"),
+                                                  flow::GemmLayout::parse(args.get("layout")), cfg);
     return run_call(args, call, cfg,
                     "GEMM " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + "  schedule " +
                         schedules::fields_text(call.knobs));

@@ -3,7 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "schedules/kernel_flow.h"
+#include "flow/kernel_flow.h"
 
 namespace npusim::cli {
 
@@ -49,8 +49,8 @@ int cmd_kernel(const std::vector<std::string>& argv) {
     if (!args.parse(argv)) return 0;
     if (args.positional().size() != 1) throw UsageError("give one kernel name (see `npusim kernels`)");
     const npu::NpuConfig cfg = preset_from_args(args);
-    const schedules::KernelCall call(args.positional()[0], schedules::parse_shape(args.get("shape")),
-                                     schedules::parse_fields(args.get("schedule"), "schedule"), cfg);
+    const flow::KernelCall call(args.positional()[0], schedules::parse_shape(args.get("shape")),
+                                schedules::parse_fields(args.get("schedule"), "schedule"), cfg);
     std::string header = call.kernel->name() + "  shape ";
     for (const auto& [n, v] : call.shape)
         header += (header.back() == ' ' ? "" : ",") + n + "=" + std::to_string(v);

@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/errors.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "flow/model_breakdown.h"
+#include "flow/model_run.h"
 #include "models/workload.h"
 #include "quant/calibration.h"
-#include "schedules/model_breakdown.h"
-#include "schedules/model_run.h"
-#include "sim/errors.h"
 
 namespace npusim::cli {
 
@@ -24,7 +24,7 @@ struct Row {
 };
 
 // Time of each op name over a pass, in order of first appearance.
-std::vector<std::pair<std::string, Row>> by_op(const schedules::PassResult& p) {
+std::vector<std::pair<std::string, Row>> by_op(const flow::PassResult& p) {
     std::vector<std::pair<std::string, Row>> rows;
     for (const auto& r : p.ops) {
         auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& x) { return x.first == r.op.name; });
@@ -52,7 +52,7 @@ void show_progress(const std::string& what, size_t done, size_t total) {
     }
 }
 
-void print_ops(const char* title, const char* unit, double scale, const schedules::PassResult& p) {
+void print_ops(const char* title, const char* unit, double scale, const flow::PassResult& p) {
     const auto rows = by_op(p);
     int w = 10;
     for (const auto& row : rows)
@@ -63,10 +63,10 @@ void print_ops(const char* title, const char* unit, double scale, const schedule
                     100 * row.seconds / p.seconds, static_cast<double>(row.dram) / 1e6);
 }
 
-void print_layers(const schedules::ModelReport& r) {
+void print_layers(const flow::ModelReport& r) {
     std::printf("\n  %-10s %12s %7s %14s %7s %12s %10s\n", "layer", "prefill (ms)", "share", "decode (us)", "share",
                 "energy (mJ)", "DRAM (MB)");
-    for (const schedules::LayerCost& l : schedules::layer_costs(r))
+    for (const flow::LayerCost& l : flow::layer_costs(r))
         std::printf("  %-10s %12.4g %6.1f%% %14.4g %6.1f%% %12.4g %10.4g\n", l.name.c_str(), l.prefill_s * 1e3,
                     100 * l.prefill_s / r.prefill.seconds, l.decode_s * 1e6,
                     r.last_step.seconds > 0 ? 100 * l.decode_s / r.last_step.seconds : 0.0,
@@ -114,7 +114,7 @@ int cmd_model(const std::vector<std::string>& argv) {
     const models::ModelConfig m = models::load_model(args.get("model"));
     models::QuantRecipe q = models::QuantRecipe::parse(args.get("quant"));
     if (!args.get("calibration").empty()) q = quant::resolve(q, quant::Calibration::load(args.get("calibration")));
-    schedules::ModelRunOptions o;
+    flow::ModelRunOptions o;
     o.prefill = args.get_int("prefill");
     o.decode = args.get_int("decode");
     o.chunk = args.get_int("chunk");
@@ -130,13 +130,12 @@ int cmd_model(const std::vector<std::string>& argv) {
         throw UsageError("--accept must be a number, got '" + args.get("accept") + "'");
     }
     const bool quiet = args.flag("quiet");
-    const schedules::ModelReport r =
-        schedules::run_model(m, q, cfg, o, [&](const std::string& what, size_t done, size_t total) {
-            if (!quiet) show_progress(what, done, total);
-        });
-    const std::string json = schedules::model_report_json(r);
+    const flow::ModelReport r = flow::run_model(m, q, cfg, o, [&](const std::string& what, size_t done, size_t total) {
+        if (!quiet) show_progress(what, done, total);
+    });
+    const std::string json = flow::model_report_json(r);
     write_file(args.get("save"), json + "\n", "report");
-    write_file(args.get("trace"), schedules::model_trace_json(r), "trace");
+    write_file(args.get("trace"), flow::model_trace_json(r), "trace");
     if (!r.fits_memory && !quiet)
         std::fprintf(stderr,
                      "warning: %s needs %.3g GB (weights %.3g + KV cache %.3g + activations %.3g), over the "

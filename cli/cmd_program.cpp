@@ -1,10 +1,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/errors.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "sim/simulator.h"
 
 namespace npusim::cli {

@@ -6,10 +6,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/config_dir.h"
+#include "base/errors.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "quant/quant_eval.h"
-#include "sim/errors.h"
 
 namespace npusim::cli {
 

@@ -4,14 +4,14 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "schedules/tuner.h"
+#include "flow/tuner.h"
 #include "sim/report/json_text.h"
 
 namespace npusim::cli {
 
 namespace {
 
-std::string step_json(const schedules::TuneStep& s) {
+std::string step_json(const flow::TuneStep& s) {
     std::string knobs = "{";
     for (const auto& [k, v] : s.knobs)
         knobs += (knobs.size() > 1 ? ", " : "") + npu::json_quote(k) + ": " + npu::json_quote(v);
@@ -24,7 +24,7 @@ std::string step_json(const schedules::TuneStep& s) {
            ", \"error\": " + npu::json_quote(s.error) + "}";
 }
 
-std::string line(const char* label, const schedules::TuneStep& s) {
+std::string line(const char* label, const flow::TuneStep& s) {
     char buf[128];
     if (!s.ok) return std::string(label) + "  did not run: " + s.error;
     std::snprintf(buf, sizeof buf, "%-8s %12llu cycles  %5.1f %% of the kernel roofline", label,
@@ -57,13 +57,13 @@ int cmd_tune(const std::vector<std::string>& argv) {
     if (args.positional().size() != 1) throw UsageError("give one kernel name (see `npusim kernels`)");
     const std::string kernel = args.positional()[0];
     const npu::NpuConfig cfg = preset_from_args(args);
-    schedules::TuneOptions opts;
+    flow::TuneOptions opts;
     const long long budget = args.get_int("budget");
     if (budget < 1 || budget > 100000) throw UsageError("--budget must be in [1, 100000]");
     opts.budget = static_cast<int>(budget);
     opts.seed = static_cast<uint64_t>(args.get_int("seed"));
     if (!args.flag("no-cache"))
-        opts.cache_dir = args.get("cache-dir").empty() ? schedules::default_cache_dir() : args.get("cache-dir");
+        opts.cache_dir = args.get("cache-dir").empty() ? flow::default_cache_dir() : args.get("cache-dir");
     for (const std::string& item : args.all("space")) {
         const auto eq = item.find('=');
         if (eq == std::string::npos || eq == 0) throw UsageError("--space needs KNOB=V|V|..., got '" + item + "'");
@@ -80,7 +80,7 @@ int cmd_tune(const std::vector<std::string>& argv) {
     }
     const bool exhaustive = args.flag("exhaustive");
     if (!args.flag("quiet"))
-        opts.progress = [&](const schedules::TuneStep& s, const schedules::TuneStep& best) {
+        opts.progress = [&](const flow::TuneStep& s, const flow::TuneStep& best) {
             std::fprintf(
                 stderr, "[%d/%s] %s %s | best %llu\n", s.index,
                 exhaustive ? "all" : std::to_string(opts.budget).c_str(), schedules::fields_text(s.knobs).c_str(),
@@ -88,8 +88,8 @@ int cmd_tune(const std::vector<std::string>& argv) {
                 static_cast<unsigned long long>(best.cycles));
         };
     const schedules::Shape shape = schedules::parse_shape(args.get("shape"));
-    const schedules::TuneResult r =
-        exhaustive ? schedules::tune_exhaustive(kernel, shape, cfg, opts) : schedules::tune(kernel, shape, cfg, opts);
+    const flow::TuneResult r =
+        exhaustive ? flow::tune_exhaustive(kernel, shape, cfg, opts) : flow::tune(kernel, shape, cfg, opts);
     if (args.flag("json")) {
         std::string history;
         for (const auto& s : r.history)

@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "schedules/kernel_flow.h"
+#include "flow/kernel_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/report/report.h"
 #include "sim/trace/trace_recorder.h"
@@ -23,7 +23,7 @@ class Args;
 // --preset with any --set overrides applied and checked.
 npu::NpuConfig preset_from_args(const Args& args);
 // --print-program, or simulate with --trace and print the report (--json, or `header` and a table).
-int run_call(const Args& args, const schedules::KernelCall& call, const npu::NpuConfig& cfg, const std::string& header);
+int run_call(const Args& args, const flow::KernelCall& call, const npu::NpuConfig& cfg, const std::string& header);
 // Writes `text` to `path` (nothing when empty); a UserError names the file and `what` it holds.
 void write_file(const std::string& path, const std::string& text, const char* what);
 // Writes the recorded trace to --trace's file, if one was asked for.

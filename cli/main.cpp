@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/errors.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "sim/errors.h"
 
 namespace {
 

@@ -2,9 +2,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/errors.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "sim/errors.h"
 
 namespace npusim::cli {
 
@@ -19,14 +19,13 @@ npu::NpuConfig preset_from_args(const Args& args) {
     return cfg;
 }
 
-int run_call(const Args& args, const schedules::KernelCall& call, const npu::NpuConfig& cfg,
-             const std::string& header) {
+int run_call(const Args& args, const flow::KernelCall& call, const npu::NpuConfig& cfg, const std::string& header) {
     if (args.flag("print-program")) {
-        std::cout << npu::to_text(schedules::compile_kernel(call));
+        std::cout << npu::to_text(flow::compile_kernel(call));
         return 0;
     }
     npu::TraceRecorder trace;
-    const npu::Report r = schedules::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
+    const npu::Report r = flow::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
     write_trace(args, trace, r, cfg.clock_mhz);
     if (args.flag("json"))
         std::cout << r.to_json() << "\n";

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::compiler {
 

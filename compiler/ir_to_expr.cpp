@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <regex>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::compiler {
 

@@ -4,11 +4,11 @@
 #include <map>
 #include <set>
 
+#include "base/errors.h"
 #include "compiler/ir_queries.h"
 #include "compiler/ir_to_expr.h"
 #include "compiler/program_passes.h"
 #include "compiler/vector_ops.h"
-#include "sim/errors.h"
 
 namespace npusim::compiler {
 

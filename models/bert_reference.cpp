@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::models {
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/config_dir.h"
 #include "models/json_value.h"
-#include "sim/config/npu_config.h"
 
 namespace npusim::models {
 

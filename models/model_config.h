@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::models {
 

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/errors.h"
+#include "base/host_memory.h"
 #include "models/json_value.h"
-#include "sim/errors.h"
-#include "sim/host_memory.h"
 
 namespace npusim::models {
 

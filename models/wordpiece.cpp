@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::models {
 

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "models/model_config.h"
-#include "quant/recipe.h"
+#include "recipes/recipe.h"
 
 namespace npusim::models {
 
-// The recipe (quant/recipe.h) the simulated cost follows.
+// The recipe (recipes/recipe.h) the simulated cost follows.
 using QuantRecipe = quant::Recipe;
 
 struct Op {

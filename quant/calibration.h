@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "quant/recipe.h"
+#include "recipes/recipe.h"
 
 namespace npusim::quant {
 

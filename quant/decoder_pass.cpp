@@ -3,9 +3,9 @@
 #include <cmath>
 #include <map>
 
+#include "base/errors.h"
 #include "quant/encoder_pass.h"
 #include "quant/rotation.h"
-#include "sim/errors.h"
 
 namespace npusim::quant {
 

@@ -13,7 +13,7 @@
 #include "models/llama_reference.h"
 #include "quant/calibration.h"
 #include "quant/host_kernels.h"
-#include "quant/recipe.h"
+#include "recipes/recipe.h"
 
 namespace npusim::quant {
 

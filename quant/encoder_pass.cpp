@@ -4,8 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "base/errors.h"
 #include "quant/host_kernels.h"
-#include "sim/errors.h"
 
 namespace npusim::quant {
 

@@ -1,6 +1,6 @@
 #pragma once
 // A BERT encoder quantized by a recipe, as the NPU runs it: every op is a kernel of the library
-// run on the host (schedules::run_kernel_host, the same scheduled Halide pipeline the simulator
+// run on the host (flow::run_kernel_host, the same scheduled Halide pipeline the simulator
 // lowers), in the op order of models/workload's encoder layer. Activations are fp16 between ops.
 //
 // The sentences are stacked into one batch of tokens for the token-wise ops (linears, norms,
@@ -13,7 +13,7 @@
 #include "models/bert_reference.h"
 #include "quant/calibration.h"
 #include "quant/host_kernels.h"
-#include "quant/recipe.h"
+#include "recipes/recipe.h"
 #include "sim/config/npu_config.h"
 
 namespace npusim::quant {

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <cmath>
 
+#include "flow/kernel_flow.h"
 #include "schedules/gemm/requant_params.h"
-#include "schedules/kernel_flow.h"
 
 namespace npusim::quant {
 
+using flow::KernelCall;
 using models::Linear;
 using models::Matrix;
 using models::Vector;
-using schedules::KernelCall;
 using schedules::Shape;
 
 // A tokens x features matrix as a Halide buffer (features innermost), rounded to fp16.
@@ -169,7 +169,7 @@ std::string linear_name(const std::string& part_name) {
 }
 
 Halide::Buffer<> HostNpu::run(const std::string& kernel, const Shape& shape, const std::vector<Halide::Buffer<>>& in) {
-    return schedules::run_kernel_host(KernelCall(kernel, shape, {}, cfg_), in);
+    return flow::run_kernel_host(KernelCall(kernel, shape, {}, cfg_), in);
 }
 
 HostNpu::QuantizedKv HostNpu::quantize_kv(const Halide::Buffer<F16>& k, const Halide::Buffer<F16>& v, int kv_bits) {

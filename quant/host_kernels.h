@@ -1,7 +1,7 @@
 #pragma once
 // Running a quantized network's ops as kernels of the library on the host: fp16 buffers from and
 // to Eigen matrices, a linear's weights quantized into the form its GEMM kernel takes, and the
-// kernel calls (schedules::run_kernel_host: the same scheduled Halide pipelines the simulator
+// kernel calls (flow::run_kernel_host: the same scheduled Halide pipelines the simulator
 // lowers).
 #include <Halide.h>
 
@@ -11,7 +11,7 @@
 
 #include "models/bert_reference.h"
 #include "quant/calibration.h"
-#include "quant/recipe.h"
+#include "recipes/recipe.h"
 #include "schedules/kernel.h"
 #include "sim/config/npu_config.h"
 

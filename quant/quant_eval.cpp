@@ -5,13 +5,13 @@
 #include <memory>
 #include <sstream>
 
+#include "base/errors.h"
 #include "models/bert_reference.h"
 #include "models/llama_reference.h"
 #include "models/wordpiece.h"
 #include "quant/calibration.h"
 #include "quant/decoder_pass.h"
 #include "quant/encoder_pass.h"
-#include "sim/errors.h"
 
 namespace npusim::quant {
 
@@ -106,13 +106,13 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
             const Calibration lc = calibrate_decoder(*lm, recipe, lm_calib);
             row.perplexity = quantized_perplexity(*lm, recipe, lc, cfg, lm_windows, report("decoder layer"));
         }
-        schedules::ModelRunOptions run;
+        flow::ModelRunOptions run;
         run.prefill = o.tokens;
         run.decode = 0;
         Recipe charged = resolved;  // the promotions picked on the decoder are not the encoder's
         charged.promote_percent = 0;
         charged.rotate = false;  // offline: no run-time cost
-        row.sim = schedules::run_model(sim_model, charged, cfg, run);
+        row.sim = flow::run_model(sim_model, charged, cfg, run);
         table.rows.push_back(row);
     }
     return table;

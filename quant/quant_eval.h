@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "flow/model_run.h"
 #include "quant/accuracy.h"
-#include "schedules/model_run.h"
 #include "sim/config/npu_config.h"
 
 namespace npusim::quant {
@@ -33,7 +33,7 @@ struct QuantEvalRow {
     std::string recipe;     // resolved (+mpP names its promotions)
     Accuracy acc;           // acc.sentences == 0: the encoder was not measured (+rot)
     double perplexity = 0;  // the decoder LM's held-out perplexity per byte (0: not measured)
-    schedules::ModelReport sim;
+    flow::ModelReport sim;
 };
 
 struct QuantEvalTable {

@@ -5,9 +5,9 @@
 #include <memory>
 #include <mutex>
 
+#include "base/errors.h"
 #include "sim/control/prepared_program.h"
 #include "sim/energy/energy_model.h"
-#include "sim/errors.h"
 #include "sim/mac/mac_array.h"
 #include "sim/npu_model.h"
 #include "sim/sram/sram_plan.h"

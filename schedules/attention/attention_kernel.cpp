@@ -24,9 +24,9 @@
 // docs/kernels.md (`npusim kernel attention`).
 #include <algorithm>
 
+#include "base/errors.h"
 #include "kernels/attention/attention.h"
 #include "schedules/registry.h"
-#include "sim/errors.h"
 
 namespace npusim::schedules {
 

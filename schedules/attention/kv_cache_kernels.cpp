@@ -1,9 +1,9 @@
 // Registry entries of the KV-cache append kernels (kv_scale, kv_quantize): row tiles over the new
 // tokens (row_tiles.h).
+#include "base/errors.h"
 #include "kernels/attention/kv_cache.h"
 #include "schedules/elementwise/row_tiles.h"
 #include "schedules/registry.h"
-#include "sim/errors.h"
 
 namespace npusim::schedules {
 

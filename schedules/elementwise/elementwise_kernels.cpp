@@ -5,12 +5,12 @@
 // Defaults (row_tile_defaults): the largest tile whose double-buffered working set fits a quarter
 // of l1. On `default` (1 MiB l1), rms_norm at 512 tokens x 2048 gets 8-row tiles: 179,625 cycles,
 // 91.3 % of the kernel roofline (the tuner finds 94.8 %); docs/kernels.md has every kernel.
+#include "base/errors.h"
 #include "kernels/elementwise/activations.h"
 #include "kernels/elementwise/quant_ops.h"
 #include "kernels/norm/norms.h"
 #include "schedules/elementwise/row_tiles.h"
 #include "schedules/registry.h"
-#include "sim/errors.h"
 
 namespace npusim::schedules {
 

@@ -9,9 +9,9 @@
 // footprint fits l1 and the accumulators.
 #include <algorithm>
 
+#include "base/errors.h"
 #include "kernels/gemm/gemm_group.h"
 #include "schedules/registry.h"
-#include "sim/errors.h"
 
 namespace npusim::schedules {
 

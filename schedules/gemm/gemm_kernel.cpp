@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <functional>
 
+#include "base/errors.h"
 #include "kernels/gemm/gemm.h"
 #include "schedules/gemm/gemm_schedule.h"
 #include "schedules/registry.h"
-#include "sim/errors.h"
 #include "sim/mac/mac_array.h"
 #include "sim/simulator.h"
 

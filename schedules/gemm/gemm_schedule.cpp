@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::schedules {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npusim::schedules {
 

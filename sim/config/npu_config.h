@@ -127,7 +127,5 @@ NpuConfig config_from_values(const std::map<std::string, std::string>& values, c
 std::vector<std::string> preset_names();
 // Those of them that inherit no other: the spec presets, which calibrated ones (`base:`) refine.
 std::vector<std::string> spec_preset_names();
-// The directory holding configs/ (NPUSIM_CONFIG_DIR overrides the built-in path).
-std::string config_dir();
 
 }  // namespace npu

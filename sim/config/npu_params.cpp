@@ -7,8 +7,8 @@
 #include <sstream>
 #include <variant>
 
+#include "base/errors.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "sim/program.h"
 
 namespace npu {

@@ -4,22 +4,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/config_dir.h"
+#include "base/errors.h"
+#include "base/yaml_subset.h"
 #include "sim/config/npu_config.h"
-#include "sim/config/yaml_subset.h"
-#include "sim/errors.h"
-
-#ifndef NPUSIM_SOURCE_CONFIG_DIR
-#error "NPUSIM_SOURCE_CONFIG_DIR must be defined by the build"
-#endif
 
 namespace npu {
 
 namespace fs = std::filesystem;
-
-std::string config_dir() {
-    if (const char* env = std::getenv("NPUSIM_CONFIG_DIR"); env && *env) return env;
-    return NPUSIM_SOURCE_CONFIG_DIR;
-}
 
 std::vector<std::string> preset_names() {
     std::vector<std::string> names;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 #include "sim/report/json_text.h"
 
 namespace npu {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npu {
 

@@ -1,6 +1,6 @@
 #include "sim/program.h"
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npu {
 

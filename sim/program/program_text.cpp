@@ -22,7 +22,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 #include "sim/program.h"
 
 namespace npu {

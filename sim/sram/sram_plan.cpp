@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 #include "sim/sram/sram_level.h"
 
 namespace npu {

@@ -12,14 +12,15 @@
 #include <functional>
 #include <sstream>
 
+#include "base/config_dir.h"
+#include "base/errors.h"
+#include "flow/gemm_flow.h"
+#include "flow/kernel_flow.h"
 #include "models/model_config.h"
 #include "models/safetensors.h"
 #include "models/workload.h"
-#include "quant/recipe.h"
-#include "schedules/gemm/gemm_flow.h"
-#include "schedules/kernel_flow.h"
+#include "recipes/recipe.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "sim/simulator.h"
 #include "tests/support/expect_message.h"
 
@@ -72,9 +73,9 @@ std::function<std::string()> preset_edit(std::string from, std::string to) {
 // A GEMM compiled and simulated on the default preset with one value changed.
 std::function<std::string()> gemm_on(std::string from, std::string to) {
     return raises<npu::ScheduleError>([=] {
-        npusim::schedules::GemmProblem p;
+        npusim::flow::GemmProblem p;
         p.m = p.n = p.k = 256;
-        npusim::schedules::simulate_gemm(p, npu::parse_preset(replace(preset_text(), from, to), "small.yaml"));
+        npusim::flow::simulate_gemm(p, npu::parse_preset(replace(preset_text(), from, to), "small.yaml"));
     });
 }
 
@@ -142,7 +143,7 @@ template <typename E>
 std::function<std::string()> kernel(std::string name, npusim::schedules::Shape shape, npusim::schedules::Knobs knobs) {
     return raises<E>([=] {
         const npu::NpuConfig cfg = npu::load_preset("default");
-        npusim::schedules::simulate_kernel(npusim::schedules::KernelCall(name, shape, knobs, cfg), cfg);
+        npusim::flow::simulate_kernel(npusim::flow::KernelCall(name, shape, knobs, cfg), cfg);
     });
 }
 

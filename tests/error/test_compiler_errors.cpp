@@ -4,8 +4,8 @@
 
 #include <functional>
 
+#include "base/errors.h"
 #include "compiler/lower_to_program.h"
-#include "sim/errors.h"
 #include "tests/support/expect_message.h"
 
 namespace {

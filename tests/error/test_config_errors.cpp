@@ -5,8 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/config_dir.h"
+#include "base/errors.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "tests/support/expect_message.h"
 
 namespace {

@@ -1,8 +1,8 @@
 // Bad program texts and programs that cannot run: ProgramError with the place and the reason.
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "sim/simulator.h"
 #include "tests/support/expect_message.h"
 

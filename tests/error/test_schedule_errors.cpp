@@ -1,9 +1,9 @@
 // Schedules and shapes that cannot be mapped: errors name the Func or knob and the sizes.
 #include <gtest/gtest.h>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "base/errors.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "tests/support/expect_message.h"
 
 namespace {
@@ -12,6 +12,7 @@ using npusim::test::expect_contains;
 using npusim::test::message_of;
 
 using namespace npusim::schedules;
+using namespace npusim::flow;
 
 TEST(ScheduleErrors, TilesOverflowingSramNameTheFuncsAndSizes) {
     GemmProblem p;

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "base/errors.h"
 #include "models/model_config.h"
 #include "models/workload.h"
-#include "sim/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

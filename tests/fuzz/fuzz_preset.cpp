@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/errors.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

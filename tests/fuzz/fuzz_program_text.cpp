@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 #include "sim/program.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/errors.h"
 #include "models/safetensors.h"
-#include "sim/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string bytes(reinterpret_cast<const char*>(data), size);

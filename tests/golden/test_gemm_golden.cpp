@@ -4,7 +4,7 @@
 // the same commit that changes the model, and say why.
 #include <gtest/gtest.h>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
 
 namespace {
@@ -26,7 +26,7 @@ constexpr Golden kGolden[] = {
 TEST(GemmGolden, DefaultScheduleOnDefaultPreset) {
     for (const Golden& g : kGolden) {
         const npu::NpuConfig cfg = npu::load_preset("default");
-        auto r = npusim::schedules::simulate_kernel(npusim::schedules::gemm_call(g.m, g.n, g.k, {}, {}, cfg), cfg);
+        auto r = npusim::flow::simulate_kernel(npusim::flow::gemm_call(g.m, g.n, g.k, {}, {}, cfg), cfg);
         EXPECT_EQ(r.roofline_cycles, g.roofline) << g.m << "x" << g.n << "x" << g.k;
         EXPECT_NEAR(static_cast<double>(r.cycles), static_cast<double>(g.cycles), 0.01 * static_cast<double>(g.cycles))
             << g.m << "x" << g.n << "x" << g.k;

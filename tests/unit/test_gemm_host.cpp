@@ -3,9 +3,9 @@
 
 #include <random>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "base/errors.h"
+#include "flow/gemm_flow.h"
 #include "schedules/gemm/requant_params.h"
-#include "sim/errors.h"
 
 namespace {
 
@@ -46,8 +46,8 @@ void check(int M, int N, int K, const std::string& sched, unsigned seed) {
         shift[static_cast<size_t>(j)] = fp.shift;
     }
     std::vector<int8_t> out(static_cast<size_t>(M) * N, 0);
-    npusim::schedules::gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.data(), M, N, K,
-                                 GemmSchedule::parse(sched));
+    npusim::flow::gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.data(), M, N, K,
+                            GemmSchedule::parse(sched));
     auto ref = reference(a, w, bias, mult, shift, M, N, K);
     int saturated = 0;
     for (size_t i = 0; i < out.size(); ++i) {
@@ -75,8 +75,7 @@ TEST(GemmHost, RejectsValuesTheKernelCannotRepresent) {
     std::vector<int8_t> a(4, 1), w(4, 1), out(4);
     std::vector<int32_t> bias(2, 0), mult(2, 1 << 30), shift(2, 0);
     try {
-        npusim::schedules::gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.data(), 2, 2, 2,
-                                     {});
+        npusim::flow::gemm_host(a.data(), w.data(), bias.data(), mult.data(), shift.data(), out.data(), 2, 2, 2, {});
         FAIL();
     } catch (const npu::ShapeError& e) {
         EXPECT_NE(std::string(e.what()).find("shift[0] = 0 is outside [1, 62]"), std::string::npos) << e.what();

@@ -2,14 +2,14 @@
 // MACs against the tiling's analytic counts, double buffering, alignment, repeated runs.
 #include <gtest/gtest.h>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "base/errors.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 
 namespace {
 
-using npusim::schedules::GemmLayout;
-using npusim::schedules::GemmProblem;
+using npusim::flow::GemmLayout;
+using npusim::flow::GemmProblem;
 using npusim::schedules::GemmSchedule;
 
 GemmProblem problem(int64_t m, int64_t n, int64_t k, const std::string& sched = "", const std::string& layout = "") {
@@ -23,7 +23,7 @@ GemmProblem problem(int64_t m, int64_t n, int64_t k, const std::string& sched = 
 }
 
 npu::Report sim(const GemmProblem& p) {
-    return npusim::schedules::simulate_gemm(p, npu::load_preset("default"));
+    return npusim::flow::simulate_gemm(p, npu::load_preset("default"));
 }
 
 uint64_t dma_busy(const npu::Report& r) {
@@ -102,10 +102,10 @@ TEST(GemmSim, MisalignedRowsCostMoreDmaCycles) {
 }
 
 TEST(GemmSim, ScheduleChangesTheProgram) {
-    auto a = npu::to_text(npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64")));
-    auto b = npu::to_text(npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=128,tile_n=64,tile_k=64")));
+    auto a = npu::to_text(npusim::flow::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64")));
+    auto b = npu::to_text(npusim::flow::compile_gemm(problem(256, 256, 256, "tile_m=128,tile_n=64,tile_k=64")));
     auto c = npu::to_text(
-        npusim::schedules::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64,double_buffer=0")));
+        npusim::flow::compile_gemm(problem(256, 256, 256, "tile_m=64,tile_n=64,tile_k=64,double_buffer=0")));
     EXPECT_NE(a, b);
     EXPECT_NE(a, c);
     EXPECT_NE(a.find("fork"), std::string::npos);
@@ -128,7 +128,7 @@ TEST(GemmSim, ResultsDoNotDependOnEarlierRuns) {
     auto first = sim(a);
     auto cfg = npu::load_preset("default");
     cfg.set("dram.bytes_per_cycle", "3.3", "test");
-    npusim::schedules::simulate_gemm(problem(1024, 512, 512, "tile_m=64,tile_n=64,tile_k=64"), cfg);
+    npusim::flow::simulate_gemm(problem(1024, 512, 512, "tile_m=64,tile_n=64,tile_k=64"), cfg);
     EXPECT_EQ(sim(a).to_json(), first.to_json());
 }
 
@@ -142,7 +142,7 @@ TEST(GemmSim, TwoHundredRunsWithDifferentPresetsAndShapes) {
         cfg.set("mac.rows", std::to_string(16 << (i % 3)), "test");
         cfg.set("dma.channels", std::to_string(1 + i % 4), "test");
         auto [m, n, k] = shapes[static_cast<size_t>(i) % shapes.size()];
-        auto r = npusim::schedules::simulate_gemm(problem(m, n, k, "tile_m=32,tile_n=32,tile_k=32"), cfg);
+        auto r = npusim::flow::simulate_gemm(problem(m, n, k, "tile_m=32,tile_n=32,tile_k=32"), cfg);
         ASSERT_GE(r.cycles, r.roofline_cycles);
         ASSERT_GE(r.mac_ops, static_cast<uint64_t>(m) * n * k);
         std::string key = std::to_string(i % 24) + "/" + std::to_string(i % 5);

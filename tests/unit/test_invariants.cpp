@@ -15,14 +15,15 @@
 #include <string>
 #include <utility>
 
-#include "schedules/kernel_flow.h"
+#include "base/errors.h"
+#include "flow/kernel_flow.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "sim/mac/mac_array.h"
 
 namespace {
 
 using namespace npusim::schedules;
+using namespace npusim::flow;
 
 struct Sized {
     uint64_t input_bytes = 0, output_bytes = 0;

@@ -2,7 +2,7 @@
 // dataflows (small-M waste, W4A8 unpack, partial-sum spills), vector op costs, multiple cores.
 #include <gtest/gtest.h>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/mac/mac_timing.h"
 #include "sim/simulator.h"
@@ -183,15 +183,15 @@ TEST(MultiCore, CoresShareDram) {
 }
 
 TEST(MultiCore, ParallelGemmScheduleUsesEveryCore) {
-    npusim::schedules::GemmProblem p;
+    npusim::flow::GemmProblem p;
     p.m = 1024;
     p.n = 256;
     p.k = 512;
     p.schedule = npusim::schedules::GemmSchedule::parse("tile_m=128,tile_n=128,tile_k=64,parallel=1");
     auto cfg = preset({{"cores", "4"}, {"dram.bytes_per_cycle", "256"}});
-    auto four = npusim::schedules::simulate_gemm(p, cfg);
+    auto four = npusim::flow::simulate_gemm(p, cfg);
     p.schedule.parallel = false;
-    auto one = npusim::schedules::simulate_gemm(p, cfg);
+    auto one = npusim::flow::simulate_gemm(p, cfg);
     EXPECT_EQ(four.mac_ops, one.mac_ops);
     EXPECT_EQ(four.dram_bytes_read, one.dram_bytes_read);
     EXPECT_LT(static_cast<double>(four.cycles), 0.4 * static_cast<double>(one.cycles));
@@ -205,11 +205,11 @@ TEST(Presets, EveryShippedPresetLoadsAndSimulates) {
     for (const char* want :
          {"default", "hexagon_8gen3", "intel_mtl_npu", "ethos_u55_256", "ethos_u65_512", "edge_tpu", "rk3588"})
         EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
-    npusim::schedules::GemmProblem p;
+    npusim::flow::GemmProblem p;
     p.m = p.n = p.k = 128;
     p.schedule = npusim::schedules::GemmSchedule::parse("tile_m=32,tile_n=32,tile_k=32");
     for (const auto& n : names) {
-        auto r = npusim::schedules::simulate_gemm(p, npu::load_preset(n));
+        auto r = npusim::flow::simulate_gemm(p, npu::load_preset(n));
         EXPECT_GE(r.cycles, r.roofline_cycles) << n;
         EXPECT_EQ(r.mac_ops, 128u * 128u * 128u) << n;
     }

@@ -4,7 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "base/config_dir.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/program.h"
 #include "sim/simulator.h"
@@ -76,12 +77,12 @@ TEST(ProgramText, ParameterBindsPerRun) {
 }
 
 TEST(ProgramText, RoundTripOfCompiledGemm) {
-    npusim::schedules::GemmProblem g;
+    npusim::flow::GemmProblem g;
     g.m = 100;
     g.n = 96;
     g.k = 80;
     g.schedule = npusim::schedules::GemmSchedule::parse("tile_m=32,tile_n=32,tile_k=32");
-    npu::Program p = npusim::schedules::compile_gemm(g);
+    npu::Program p = npusim::flow::compile_gemm(g);
     std::string once = npu::to_text(p);
     npu::Program back = npu::parse_program(once);
     EXPECT_EQ(once, npu::to_text(back));

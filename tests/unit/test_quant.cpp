@@ -6,11 +6,11 @@
 #include <cmath>
 #include <fstream>
 
+#include "base/errors.h"
 #include "models/model_config.h"
 #include "models/workload.h"
 #include "quant/calibration.h"
-#include "quant/recipe.h"
-#include "sim/errors.h"
+#include "recipes/recipe.h"
 #include "tests/support/expect_message.h"
 
 namespace {

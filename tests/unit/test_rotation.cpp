@@ -4,9 +4,9 @@
 
 #include <random>
 
+#include "base/errors.h"
 #include "models/llama_reference.h"
 #include "quant/rotation.h"
-#include "sim/errors.h"
 #include "tests/support/expect_message.h"
 
 namespace {

@@ -2,8 +2,8 @@
 // overlap only where forks allow, shared DRAM bandwidth, deadlock detection, determinism.
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "sim/config/npu_config.h"
-#include "sim/errors.h"
 #include "sim/simulator.h"
 
 namespace {

@@ -3,21 +3,21 @@
 
 #include <regex>
 
-#include "schedules/gemm/gemm_flow.h"
+#include "flow/gemm_flow.h"
 #include "sim/config/npu_config.h"
 
 namespace {
 
 TEST(Trace, SlicesAddUpToTheReport) {
-    npusim::schedules::GemmProblem p;
+    npusim::flow::GemmProblem p;
     p.m = 192;
     p.n = 128;
     p.k = 256;
     p.schedule = npusim::schedules::GemmSchedule::parse("tile_m=64,tile_n=64,tile_k=64");
     npu::NpuConfig cfg = npu::load_preset("default");
-    npusim::schedules::simulate_gemm(p, cfg);  // an earlier run must not shift this trace
+    npusim::flow::simulate_gemm(p, cfg);  // an earlier run must not shift this trace
     npu::TraceRecorder trace;
-    npu::Report r = npusim::schedules::simulate_gemm(p, cfg, &trace);
+    npu::Report r = npusim::flow::simulate_gemm(p, cfg, &trace);
     uint64_t macs = 0, bytes = 0, busy = 0;
     for (const auto& s : trace.slices()) {
         busy += s.cycles;

@@ -1,4 +1,4 @@
-#include "schedules/model_breakdown.h"
+#include "flow/model_breakdown.h"
 
 #include <cstdio>
 #include <set>
@@ -7,7 +7,9 @@
 #include "schedules/kernel.h"
 #include "sim/report/json_text.h"
 
-namespace npusim::schedules {
+using namespace npusim::schedules;
+
+namespace npusim::flow {
 
 namespace {
 
@@ -222,4 +224,4 @@ std::string model_trace_json(const ModelReport& r) {
     return "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n" + meta + ",\n" + w.events + "\n]}\n";
 }
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

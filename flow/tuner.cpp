@@ -1,4 +1,4 @@
-#include "schedules/tuner.h"
+#include "flow/tuner.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -13,10 +13,12 @@
 #include <set>
 #include <sstream>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 #include "sim/simulator.h"
 
-namespace npusim::schedules {
+using namespace npusim::schedules;
+
+namespace npusim::flow {
 
 namespace {
 
@@ -368,4 +370,4 @@ std::string default_cache_dir() {
     return "";
 }
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

@@ -5,14 +5,16 @@
 #include <map>
 #include <string>
 
+#include "flow/kernel_flow.h"
 #include "schedules/gemm/gemm_schedule.h"
-#include "schedules/kernel_flow.h"
 #include "sim/config/npu_config.h"
 #include "sim/program.h"
 #include "sim/report/report.h"
 #include "sim/trace/trace_recorder.h"
 
-namespace npusim::schedules {
+namespace npusim::flow {
+
+using schedules::GemmSchedule;
 
 // Where the tensors sit in DRAM. Pitches are in elements (0 = dense); each tensor starts at the
 // next multiple of `base_align` bytes plus `base_offset` bytes (a non-zero offset misaligns them).
@@ -46,4 +48,4 @@ npu::Report simulate_gemm(const GemmProblem& p, const npu::NpuConfig& cfg, npu::
 void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
                int8_t* out, int64_t m, int64_t n, int64_t k, const GemmSchedule& s);
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

@@ -1,9 +1,9 @@
-#include "schedules/runtime_cost.h"
+#include "flow/runtime_cost.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace npusim::schedules {
+namespace npusim::flow {
 
 namespace {
 
@@ -33,4 +33,4 @@ RuntimeCost single_op_graph_cost(const npu::NpuConfig& cfg, double npu_seconds) 
     return priced(cfg, 1, splits(cfg, npu_seconds));  // one op is one graph whatever the deployment
 }
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

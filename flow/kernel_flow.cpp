@@ -1,16 +1,18 @@
-#include "schedules/kernel_flow.h"
+#include "flow/kernel_flow.h"
 
 #include <list>
 #include <memory>
 #include <mutex>
 
+#include "base/errors.h"
 #include "compiler/ir_queries.h"
 #include "compiler/lower_to_program.h"
-#include "schedules/runtime_cost.h"
-#include "sim/errors.h"
+#include "flow/runtime_cost.h"
 #include "sim/simulator.h"
 
-namespace npusim::schedules {
+using namespace npusim::schedules;
+
+namespace npusim::flow {
 
 using namespace Halide;
 
@@ -274,4 +276,4 @@ Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& input
     return out;
 }
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

@@ -1,12 +1,12 @@
-#include "quant/recipe.h"
+#include "recipes/recipe.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-#include "sim/config/yaml_subset.h"
-#include "sim/errors.h"
+#include "base/errors.h"
+#include "base/yaml_subset.h"
 
 namespace npusim::quant {
 

@@ -8,7 +8,7 @@
 
 #include "sim/config/npu_config.h"
 
-namespace npusim::schedules {
+namespace npusim::flow {
 
 struct RuntimeCost {
     int64_t graphs = 0, ops = 0;
@@ -21,4 +21,4 @@ RuntimeCost runtime_cost(const npu::NpuConfig& cfg, int64_t ops, double npu_seco
 // One op run on its own as a single-op graph (how single-kernel benchmarks measure).
 RuntimeCost single_op_graph_cost(const npu::NpuConfig& cfg, double npu_seconds);
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

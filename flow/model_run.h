@@ -10,7 +10,7 @@
 #include "models/workload.h"
 #include "sim/config/npu_config.h"
 
-namespace npusim::schedules {
+namespace npusim::flow {
 
 struct OpResult {
     models::Op op;
@@ -102,4 +102,4 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
                       const ModelRunOptions& opts,
                       const std::function<void(const std::string&, size_t, size_t)>& progress = {});
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

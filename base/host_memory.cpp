@@ -1,10 +1,10 @@
-#include "sim/host_memory.h"
+#include "base/host_memory.h"
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npu {
 

@@ -1,9 +1,9 @@
-#include "sim/config/yaml_subset.h"
+#include "base/yaml_subset.h"
 
 #include <sstream>
 #include <vector>
 
-#include "sim/errors.h"
+#include "base/errors.h"
 
 namespace npu {
 

@@ -1,4 +1,4 @@
-#include "schedules/model_run.h"
+#include "flow/model_run.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,11 +6,13 @@
 #include <mutex>
 #include <set>
 
-#include "schedules/kernel_flow.h"
-#include "schedules/runtime_cost.h"
+#include "flow/kernel_flow.h"
+#include "flow/runtime_cost.h"
 #include "sim/report/json_text.h"
 
-namespace npusim::schedules {
+using namespace npusim::schedules;
+
+namespace npusim::flow {
 
 namespace {
 
@@ -234,4 +236,4 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     return r;
 }
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "schedules/model_run.h"
+#include "flow/model_run.h"
 
-namespace npusim::schedules {
+namespace npusim::flow {
 
 // One row of the per-layer table: "embedding", "layer N" or "head" (final norm and lm_head).
 struct LayerCost {
@@ -24,4 +24,4 @@ std::string model_report_json(const ModelReport& r);
 // carry their interpolated time and no op detail ("simulated": false).
 std::string model_trace_json(const ModelReport& r);
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

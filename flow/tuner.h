@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "schedules/kernel_flow.h"
+#include "flow/kernel_flow.h"
 
-namespace npusim::schedules {
+namespace npusim::flow {
 
 struct TuneStep {
     int index = 0;  // 1-based evaluation number
@@ -54,4 +54,4 @@ TuneResult tune_exhaustive(const std::string& kernel, const Shape& shape, const 
 // $NPUSIM_CACHE_DIR, else $XDG_CACHE_HOME/npusim, else ~/.cache/npusim.
 std::string default_cache_dir();
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

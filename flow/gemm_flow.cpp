@@ -1,15 +1,17 @@
-#include "schedules/gemm/gemm_flow.h"
+#include "flow/gemm_flow.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
+#include "base/errors.h"
+#include "flow/kernel_flow.h"
 #include "kernels/gemm/gemm.h"
-#include "schedules/kernel_flow.h"
-#include "sim/errors.h"
 #include "sim/simulator.h"
 
-namespace npusim::schedules {
+using namespace npusim::schedules;
+
+namespace npusim::flow {
 
 using namespace Halide;
 
@@ -115,4 +117,4 @@ void gemm_host(const int8_t* a, const int8_t* w, const int32_t* bias, const int3
     Buffer<int8_t>(out, N, M).copy_from(result);
 }
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow

@@ -11,7 +11,12 @@
 #include "sim/report/report.h"
 #include "sim/trace/trace_recorder.h"
 
-namespace npusim::schedules {
+namespace npusim::flow {
+
+// The schedule layer's vocabulary, which the flow drives.
+using schedules::Kernel;
+using schedules::Knobs;
+using schedules::Shape;
 
 // Where the tensors sit in DRAM: a row pitch in elements per tensor (by name; 0 or absent =
 // dense), and each tensor at the next multiple of `base_align` bytes plus `base_offset` bytes.
@@ -58,4 +63,4 @@ struct TensorInfo {
 };
 std::vector<TensorInfo> kernel_inputs(const KernelCall& c);
 
-}  // namespace npusim::schedules
+}  // namespace npusim::flow
