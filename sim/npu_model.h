@@ -48,16 +48,19 @@ public:
             c.ports.acc_read.configure(static_cast<double>(cfg.sram_acc_bytes_per_cycle));
             c.ports.acc_write.configure(static_cast<double>(cfg.sram_acc_bytes_per_cycle));
             c.ctx = CoreContext{&cfg, &stats, trace, &dram, &c.ports, &shared_read, &shared_write, i};
-            if (i < cfg.cores) {  // std::map keeps these pointers valid as entries are added
-                const std::string prefix = engine_prefix(cfg, i);
+            // std::map keeps these pointers valid as entries are added; a disabled core's engines
+            // count into a scratch entry that the report never sees.
+            const bool enabled = i < cfg.cores;
+            const std::string prefix = engine_prefix(cfg, i);
+            auto counters = [&](const std::string& engine) {
+                return enabled ? &stats.engines[prefix + engine] : &idle_;
+            };
+            if (enabled)
                 for (int ch = 0; ch < cfg.dma_channels; ++ch)
-                    c.ctx.dma_counters[ch] = &stats.engines[prefix + "dma" + std::to_string(ch)];
-                c.ctx.mac_counters = &stats.engines[prefix + "mac"];
-                c.ctx.vector_counters = &stats.engines[prefix + "vector"];
-            }
+                    c.ctx.dma_counters[ch] = counters("dma" + std::to_string(ch));
             c.dma.configure(&c.ctx);
-            c.mac.configure(&c.ctx);
-            c.vec.configure(&c.ctx);
+            c.mac.configure(&c.ctx, counters(c.mac.role()));
+            c.vec.configure(&c.ctx, counters(c.vec.role()));
         }
     }
 
@@ -67,6 +70,7 @@ public:
     Controller controller;
 
 private:
+    EngineCounters idle_;
     std::vector<CoreEngines> make_cores() {
         std::vector<CoreEngines> engines;
         for (int i = 0; i < kMaxCores; ++i) {

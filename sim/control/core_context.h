@@ -25,10 +25,9 @@ struct CoreContext {
     SramPort* shared_read = nullptr;  // the shared level's, all cores
     SramPort* shared_write = nullptr;
     int core = 0;
-    // This core's entries in stats->engines, resolved once per run (the hot path avoids lookups).
+    // This core's DMA channels' entries in stats->engines, resolved once per run (the hot path
+    // avoids lookups); compute engines hold their own (ComputeEngine::configure).
     EngineCounters* dma_counters[kMaxDmaChannels] = {};
-    EngineCounters* mac_counters = nullptr;
-    EngineCounters* vector_counters = nullptr;
 
     SramPort& port(SramLevel level, bool write) const {
         if (level == SramLevel::Acc) return write ? ports->acc_write : ports->acc_read;

@@ -39,54 +39,34 @@ std::string unsupported_pair(const NpuConfig& cfg, DType a, DType b) {
            " matrix path (mac." + prec + "_per_pe_cycle is 0); convert the weights on the vector unit first";
 }
 
-MacArray::MacArray(const sc_core::sc_module_name& name, int core) : sc_module(name) {
-    sc_core::sc_spawn([this] { run(); }, ("c" + std::to_string(core) + "_mac").c_str());
-}
-
-void MacArray::configure(const CoreContext* ctx) {
-    ctx_ = ctx;
-    queue.clear();
-}
-
-void MacArray::run() {
-    while (true) {
-        MacRequest r = queue.pop();
-        const NpuConfig& cfg = *ctx_->cfg;
-        RunStats& stats = *ctx_->stats;
-        const std::string prec = mac_precision(r.a_type, r.b_type);
-        // INT4 weights against wider activations are unpacked as each fold loads.
-        const bool unpack = dtype_bits(r.b_type) <= 4 && prec != "int4";
-        const MacTiming t = mac_timing(cfg, {r.m, r.n, r.k, mac_rate(cfg, prec), unpack});
-        const auto m = static_cast<uint64_t>(r.m), n = static_cast<uint64_t>(r.n), k = static_cast<uint64_t>(r.k);
-        auto bytes = [](uint64_t elements, DType d) { return packed_bytes(elements, d); };
-        const uint64_t a_bytes = bytes(m * k, r.a_type) * t.a_passes;
-        const uint64_t b_bytes = bytes(k * n, r.b_type) * t.b_passes;
-        // The instruction accumulates into acc (read, add, write back), plus any spilled partials.
-        const uint64_t acc_bytes = bytes(m * n, r.acc_type) * (1 + t.spill_passes);
-        const uint64_t start = now_cycles();
-        uint64_t done = start + t.cycles;
-        done = std::max(done, ctx_->port(r.a_level, false).complete_at(start, a_bytes));
-        done = std::max(done, ctx_->port(r.b_level, false).complete_at(start, b_bytes));
-        done = std::max(done, ctx_->port(r.acc_level, false).complete_at(start, acc_bytes));
-        done = std::max(done, ctx_->port(r.acc_level, true).complete_at(start, acc_bytes));
-        sc_core::wait(cycles(done - start));
-        stats.computed(start, done);
-        stats.macs[prec] += m * n * k;
-        stats.sram_read[static_cast<int>(r.a_level)] += a_bytes;
-        stats.sram_read[static_cast<int>(r.b_level)] += b_bytes;
-        stats.sram_read[static_cast<int>(r.acc_level)] += acc_bytes;
-        stats.sram_written[static_cast<int>(r.acc_level)] += acc_bytes;
-        EngineCounters& e = *ctx_->mac_counters;
-        e.busy_cycles += done - start;
-        e.instructions += 1;
-        if (ctx_->trace)
-            ctx_->trace->add({ctx_->core, "mac", "matmul", start, done - start,
-                              "\"macs\": " + std::to_string(m * n * k) + ", \"m\": " + std::to_string(m) +
-                                  ", \"n\": " + std::to_string(n) + ", \"k\": " + std::to_string(k) +
-                                  ", \"folds\": " + std::to_string(t.folds) + ", \"precision\": \"" + prec + "\"" +
-                                  (r.trace_args.empty() ? "" : ", " + r.trace_args)});
-        r.done->notify();
-    }
+MacArray::Served MacArray::serve(const MacRequest& r, uint64_t start) {
+    const NpuConfig& cfg = *ctx().cfg;
+    RunStats& stats = *ctx().stats;
+    const std::string prec = mac_precision(r.a_type, r.b_type);
+    // INT4 weights against wider activations are unpacked as each fold loads.
+    const bool unpack = dtype_bits(r.b_type) <= 4 && prec != "int4";
+    const MacTiming t = mac_timing(cfg, {r.m, r.n, r.k, mac_rate(cfg, prec), unpack});
+    const auto m = static_cast<uint64_t>(r.m), n = static_cast<uint64_t>(r.n), k = static_cast<uint64_t>(r.k);
+    auto bytes = [](uint64_t elements, DType d) { return packed_bytes(elements, d); };
+    const uint64_t a_bytes = bytes(m * k, r.a_type) * t.a_passes;
+    const uint64_t b_bytes = bytes(k * n, r.b_type) * t.b_passes;
+    // The instruction accumulates into acc (read, add, write back), plus any spilled partials.
+    const uint64_t acc_bytes = bytes(m * n, r.acc_type) * (1 + t.spill_passes);
+    Served s{start + t.cycles, "matmul", ""};
+    s.done = std::max(s.done, ctx().port(r.a_level, false).complete_at(start, a_bytes));
+    s.done = std::max(s.done, ctx().port(r.b_level, false).complete_at(start, b_bytes));
+    s.done = std::max(s.done, ctx().port(r.acc_level, false).complete_at(start, acc_bytes));
+    s.done = std::max(s.done, ctx().port(r.acc_level, true).complete_at(start, acc_bytes));
+    stats.macs[prec] += m * n * k;
+    stats.sram_read[static_cast<int>(r.a_level)] += a_bytes;
+    stats.sram_read[static_cast<int>(r.b_level)] += b_bytes;
+    stats.sram_read[static_cast<int>(r.acc_level)] += acc_bytes;
+    stats.sram_written[static_cast<int>(r.acc_level)] += acc_bytes;
+    if (tracing())
+        s.trace_args = "\"macs\": " + std::to_string(m * n * k) + ", \"m\": " + std::to_string(m) +
+                       ", \"n\": " + std::to_string(n) + ", \"k\": " + std::to_string(k) +
+                       ", \"folds\": " + std::to_string(t.folds) + ", \"precision\": \"" + prec + "\"";
+    return s;
 }
 
 }  // namespace npu

@@ -4,8 +4,7 @@
 // the operands and the partial sums.
 #include <string>
 
-#include "sim/control/core_context.h"
-#include "sim/control/engine_queue.h"
+#include "sim/control/compute_engine.h"
 #include "sim/program.h"
 #include "sim/systemc.h"
 
@@ -28,15 +27,12 @@ double mac_rate(const NpuConfig& cfg, const std::string& precision);
 // "" if the preset's array runs the pair, else why not (naming the parameter).
 std::string unsupported_pair(const NpuConfig& cfg, DType a, DType b);
 
-class MacArray : public sc_core::sc_module {
+class MacArray : public ComputeEngine<MacRequest> {
 public:
-    MacArray(const sc_core::sc_module_name& name, int core);
-    void configure(const CoreContext* ctx);
-    EngineQueue<MacRequest> queue;
+    MacArray(const sc_core::sc_module_name& name, int core) : ComputeEngine(name, core, "mac") {}
 
 private:
-    void run();
-    const CoreContext* ctx_ = nullptr;
+    Served serve(const MacRequest& r, uint64_t start) override;
 };
 
 }  // namespace npu

@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/control/core_context.h"
-#include "sim/control/engine_queue.h"
+#include "sim/control/compute_engine.h"
 #include "sim/program.h"
 #include "sim/systemc.h"
 
@@ -25,15 +24,12 @@ uint64_t vector_cycles(const NpuConfig& cfg, const std::vector<VectorOp>& ops, i
 // Lane-cycles of cost per element of the chain: the sum of vector.cost.<op>.
 uint64_t vector_chain_cost(const NpuConfig& cfg, const std::vector<VectorOp>& ops);
 
-class VectorUnit : public sc_core::sc_module {
+class VectorUnit : public ComputeEngine<VectorRequest> {
 public:
-    VectorUnit(const sc_core::sc_module_name& name, int core);
-    void configure(const CoreContext* ctx);
-    EngineQueue<VectorRequest> queue;
+    VectorUnit(const sc_core::sc_module_name& name, int core) : ComputeEngine(name, core, "vector") {}
 
 private:
-    void run();
-    const CoreContext* ctx_ = nullptr;
+    Served serve(const VectorRequest& r, uint64_t start) override;
 };
 
 }  // namespace npu
