@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "base/errors.h"
-#include "base/yaml_subset.h"
+#include "base/yaml_reader.h"
 
 namespace npusim::quant {
 
@@ -98,7 +98,7 @@ Recipe from_yaml(const std::string& path) {
     if (!in) throw npu::UserError(path + ": cannot read the quantization recipe");
     std::stringstream ss;
     ss << in.rdbuf();
-    const auto kv = npu::parse_yaml_subset(ss.str(), path);
+    const auto kv = npu::parse_yaml_mapping(ss.str(), path);
     auto get = [&](const std::string& key) -> const npu::YamlScalar* {
         auto it = kv.find(key);
         return it == kv.end() ? nullptr : &it->second;

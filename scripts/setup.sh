@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libhalide14-0-dev libeigen3-dev
+              libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
               libbenchmark-dev libgtest-dev clang-format clang libclang-rt-14-dev python3 python3-venv python3-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -6,7 +6,7 @@
 
 #include "base/config_dir.h"
 #include "base/errors.h"
-#include "base/yaml_subset.h"
+#include "base/yaml_reader.h"
 #include "sim/config/npu_config.h"
 
 namespace npu {
@@ -65,7 +65,7 @@ fs::path preset_path(const std::string& name_or_path) {
 constexpr size_t kMaxBaseDepth = 8;
 
 PresetFile read_text_preset(const std::string& text, const std::string& source, std::vector<std::string> chain) {
-    auto own = parse_yaml_subset(text, source);
+    auto own = parse_yaml_mapping(text, source);
     PresetFile file;
     chain.push_back(source);
     if (auto b = own.find("base"); b != own.end()) {

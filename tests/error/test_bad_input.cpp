@@ -175,7 +175,7 @@ std::vector<BadInput> cases() {
         {"PresetTruncatedHalfway", preset([] { return preset_text().substr(0, preset_text().find("mac:")); }),
          "missing key(s): mac.rows"},
         {"PresetTruncatedMidKey", preset([] { return preset_text().substr(0, preset_text().find("burst_bytes") + 5); }),
-         "expected 'key: value'"},
+         "key 'dram.burst' has no value"},
         {"PresetIntegerOverflowsInt64", preset_edit("  rows: 32", "  rows: 9223372036854775808"),
          "key 'mac.rows' = 9223372036854775808 is out of range"},
         {"PresetNegativeEnergy", preset_edit("mac_int8_pj: 0.15", "mac_int8_pj: -0.15"),

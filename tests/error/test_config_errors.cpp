@@ -7,6 +7,7 @@
 
 #include "base/config_dir.h"
 #include "base/errors.h"
+#include "base/yaml_reader.h"
 #include "sim/config/npu_config.h"
 #include "tests/support/expect_message.h"
 
@@ -95,6 +96,34 @@ TEST(ConfigErrors, MalformedYaml) {
     expect_contains(error_of("dram:\n  - 1\n"), "lists are not supported");
     expect_contains(error_of("dram:\nname: x\n"), "bad.yaml:1: key 'dram' has no value");
     expect_contains(error_of("name: \"x\n"), "unterminated quoted value");
+    expect_contains(error_of("name: 'it''s\n"), "bad.yaml:1: unterminated quoted value for 'name'");
+    expect_contains(error_of("dram: [1, 2]\n"), "bad.yaml:1: key 'dram' holds a list");
+    expect_contains(error_of("dram: {burst_bytes: [1\n"), "bad.yaml:2: end of sequence flow not found");
+    expect_contains(error_of("- 1\n- 2\n"), "bad.yaml:1: expected a mapping of 'key: value' lines at the top level");
+    expect_contains(error_of("a.b: 1\n"), "bad.yaml:1: key 'a.b' may hold only letters, digits, '_' and '-'");
+}
+
+// Ordinary YAML beyond block mappings: flow style, anchors and aliases, quoting, block scalars and
+// comments give the same preset as the plain block form, with each value's provenance comment.
+TEST(ConfigErrors, OrdinaryYamlReadsLikeTheBlockForm) {
+    const auto plain = npu::parse_yaml_mapping(
+        "name: x  # [a] the name\ndram:\n  burst_bytes: 64  # [b]\n  efficiency: 0.5\nnote: two words\n", "p.yaml");
+    const auto fancy = npu::parse_yaml_mapping(
+        "---\nname: \"x\"  # [a] the name\ndram: {burst_bytes: &burst 64, efficiency: 0.5}  # [b]\n"
+        "note: >-\n  two\n  words\n",
+        "f.yaml");
+    ASSERT_EQ(plain.size(), fancy.size());
+    for (const auto& [key, s] : plain) {
+        ASSERT_TRUE(fancy.count(key)) << key;
+        EXPECT_EQ(fancy.at(key).value, s.value) << key;
+    }
+    EXPECT_EQ(plain.at("dram.burst_bytes").comment, "[b]");
+    EXPECT_EQ(plain.at("dram.efficiency").comment, "");     // its own line has none, nor has `dram:`
+    EXPECT_EQ(fancy.at("dram.efficiency").comment, "[b]");  // on the line of the flow mapping
+    EXPECT_EQ(fancy.at("name").comment, "[a] the name");
+    EXPECT_EQ(fancy.at("note").line, 4);
+    const auto aliased = npu::parse_yaml_mapping("a: &v 7\nb: *v\n", "a.yaml");
+    EXPECT_EQ(aliased.at("b").value, "7");
 }
 
 TEST(ConfigErrors, FilesAndNames) {
