@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "base/config_dir.h"
-#include "models/json_value.h"
+#include "base/json_reader.h"
 
 namespace npusim::models {
 
@@ -20,48 +20,54 @@ std::string number_text(double x) {
     return s.str();
 }
 
+using nlohmann::json;
+
 struct Reader {
-    const JsonValue& root;
+    const json& root;
     const std::string& source;
 
     [[noreturn]] void fail(const std::string& field, const std::string& what) const {
         throw ModelError(source + ": field \"" + field + "\" " + what);
     }
+    const json* find(const std::string& field) const {
+        auto it = root.find(field);
+        return it == root.end() ? nullptr : &*it;
+    }
     int64_t integer(const std::string& field, int64_t lo, int64_t hi) const {
-        const JsonValue* v = root.find(field);
+        const json* v = find(field);
         if (!v) fail(field, "is missing");
         return checked(field, *v, lo, hi);
     }
     int64_t integer_or(const std::string& field, int64_t fallback, int64_t lo, int64_t hi) const {
-        const JsonValue* v = root.find(field);
-        if (!v || v->kind == JsonValue::Kind::Null) return fallback;
+        const json* v = find(field);
+        if (!v || v->is_null()) return fallback;
         return checked(field, *v, lo, hi);
     }
-    int64_t checked(const std::string& field, const JsonValue& v, int64_t lo, int64_t hi) const {
-        if (v.kind != JsonValue::Kind::Number || v.number != std::floor(v.number)) fail(field, "must be an integer");
-        if (v.number < static_cast<double>(lo) || v.number > static_cast<double>(hi))
-            fail(field,
-                 "= " + number_text(v.number) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-        return static_cast<int64_t>(v.number);
+    int64_t checked(const std::string& field, const json& v, int64_t lo, int64_t hi) const {
+        if (!v.is_number() || v.get<double>() != std::floor(v.get<double>())) fail(field, "must be an integer");
+        const double x = v.get<double>();
+        if (x < static_cast<double>(lo) || x > static_cast<double>(hi))
+            fail(field, "= " + number_text(x) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        return static_cast<int64_t>(x);
     }
     bool boolean_or(const std::string& field, bool fallback) const {
-        const JsonValue* v = root.find(field);
+        const json* v = find(field);
         if (!v) return fallback;
-        if (v->kind != JsonValue::Kind::Bool) fail(field, "must be true or false");
-        return v->boolean;
+        if (!v->is_boolean()) fail(field, "must be true or false");
+        return v->get<bool>();
     }
     double number_or(const std::string& field, double fallback, double lo, double hi) const {
-        const JsonValue* v = root.find(field);
+        const json* v = find(field);
         if (!v) return fallback;
-        if (v->kind != JsonValue::Kind::Number || !(v->number > lo && v->number < hi))
+        if (!v->is_number() || !(v->get<double>() > lo && v->get<double>() < hi))
             fail(field, "must be a number in (" + std::to_string(lo) + ", " + std::to_string(hi) + ")");
-        return v->number;
+        return v->get<double>();
     }
     std::string string_or(const std::string& field, const std::string& fallback) const {
-        const JsonValue* v = root.find(field);
+        const json* v = find(field);
         if (!v) return fallback;
-        if (v->kind != JsonValue::Kind::String) fail(field, "must be a string");
-        return v->string;
+        if (!v->is_string()) fail(field, "must be a string");
+        return v->get<std::string>();
     }
 };
 
@@ -72,17 +78,16 @@ std::string config_dir() {
 }  // namespace
 
 ModelConfig parse_model(const std::string& json_text, const std::string& source, const std::string& name) {
-    const JsonValue root = parse_json(json_text, source);
-    if (root.kind != JsonValue::Kind::Object) throw ModelError(source + ": the top level must be a JSON object");
+    const json root = npu::parse_json(json_text, source);
+    if (!root.is_object()) throw ModelError(source + ": the top level must be a JSON object");
     const Reader r{root, source};
-    const JsonValue* arch = root.find("architectures");
-    if (!arch || arch->kind != JsonValue::Kind::Array || arch->array.size() != 1 ||
-        arch->array[0].kind != JsonValue::Kind::String)
+    const json* arch = r.find("architectures");
+    if (!arch || !arch->is_array() || arch->size() != 1 || !(*arch)[0].is_string())
         r.fail("architectures", "must be a list of one architecture name");
     ModelConfig c;
     c.name = name;
     c.source = source;
-    c.architecture = arch->array[0].string;
+    c.architecture = (*arch)[0].get<std::string>();
     const int64_t kBig = int64_t{1} << 24;
     if (c.architecture == "LlamaForCausalLM")
         c.family = Family::Llama;
@@ -106,7 +111,7 @@ ModelConfig parse_model(const std::string& json_text, const std::string& source,
     if (c.heads % c.kv_heads)
         r.fail("num_key_value_heads",
                "= " + std::to_string(c.kv_heads) + " must divide num_attention_heads = " + std::to_string(c.heads));
-    if (!root.has("head_dim") && c.hidden % c.heads)
+    if (!root.contains("head_dim") && c.hidden % c.heads)
         r.fail("num_attention_heads", "= " + std::to_string(c.heads) + " must divide hidden_size = " +
                                           std::to_string(c.hidden) + " (or give head_dim)");
     c.head_dim = r.integer_or("head_dim", c.hidden / c.heads, 1, 4096);
@@ -180,7 +185,7 @@ ModelConfig load_model(const std::string& name_or_path) {
         const auto slash = name_or_path.rfind('/');
         name = slash == std::string::npos ? name_or_path : name_or_path.substr(slash + 1);
     }
-    return parse_model(read_text_file(path), path, name);
+    return parse_model(npu::read_text_file(path, 4u << 20, "a model config"), path, name);
 }
 
 }  // namespace npusim::models

@@ -7,7 +7,7 @@
 
 #include "base/errors.h"
 #include "base/host_memory.h"
-#include "models/json_value.h"
+#include "base/json_reader.h"
 
 namespace npusim::models {
 
@@ -78,38 +78,43 @@ void SafeTensors::parse(const std::string& all) {
     if (n > kMaxHeader || n > all.size() - 8)
         throw npu::UserError(path + ": safetensors header length " + std::to_string(n) + " exceeds the file (" +
                              std::to_string(all.size()) + " bytes)");
-    const JsonValue h = parse_json(all.substr(8, n), path + " (header)");
-    if (h.kind != JsonValue::Kind::Object) throw npu::UserError(path + ": the safetensors header is not an object");
+    const nlohmann::json h = npu::parse_json(all.substr(8, n), path + " (header)");
+    if (!h.is_object()) throw npu::UserError(path + ": the safetensors header is not an object");
     data_ = all.substr(8 + n);
     std::vector<std::pair<uint64_t, uint64_t>> spans;
-    for (const auto& [name, v] : h.object) {
+    // A non-negative whole number that fits a double exactly.
+    auto whole = [](const nlohmann::json& v) {
+        return v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 0x1p53 &&
+               v.get<double>() == std::floor(v.get<double>());
+    };
+    for (const auto& [name, v] : h.items()) {
         if (name == "__metadata__") continue;
         const std::string where = path + ": tensor '" + name + "'";
-        const JsonValue* dt = v.find("dtype");
-        const JsonValue* sh = v.find("shape");
-        const JsonValue* off = v.find("data_offsets");
-        if (!dt || dt->kind != JsonValue::Kind::String || !sh || sh->kind != JsonValue::Kind::Array || !off ||
-            off->kind != JsonValue::Kind::Array || off->array.size() != 2)
+        auto field = [&](const char* key) -> const nlohmann::json* {
+            if (!v.is_object()) return nullptr;
+            auto it = v.find(key);
+            return it == v.end() ? nullptr : &*it;
+        };
+        const nlohmann::json *dt = field("dtype"), *sh = field("shape"), *off = field("data_offsets");
+        if (!dt || !dt->is_string() || !sh || !sh->is_array() || !off || !off->is_array() || off->size() != 2)
             throw npu::UserError(where + " needs dtype (string), shape (array) and data_offsets ([begin, end])");
         Entry e;
-        e.dtype = dt->string;
+        e.dtype = dt->get<std::string>();
         if (!dtype_bytes(e.dtype)) throw npu::UserError(where + ": unknown dtype '" + e.dtype + "'");
         uint64_t count = 1;
-        for (const JsonValue& d : sh->array) {
-            if (d.kind != JsonValue::Kind::Number || d.number < 0 || d.number != std::floor(d.number))
-                throw npu::UserError(where + ": shape entries must be non-negative integers");
+        for (const nlohmann::json& d : *sh) {
+            if (!whole(d)) throw npu::UserError(where + ": shape entries must be non-negative integers");
             // Checked before multiplying, so no product of extents can wrap around.
-            if (d.number > static_cast<double>(kMaxElements / std::max<uint64_t>(count, 1)))
+            const double x = d.get<double>();
+            if (x > static_cast<double>(kMaxElements / std::max<uint64_t>(count, 1)))
                 throw npu::UserError(where + ": more than 2^40 elements");
-            e.shape.push_back(static_cast<int64_t>(d.number));
-            count *= static_cast<uint64_t>(d.number);
+            e.shape.push_back(static_cast<int64_t>(x));
+            count *= static_cast<uint64_t>(x);
         }
-        for (const JsonValue& o : off->array)
-            if (o.kind != JsonValue::Kind::Number || o.number < 0 || o.number > 0x1p53 ||
-                o.number != std::floor(o.number))
-                throw npu::UserError(where + ": data_offsets must be non-negative integers");
-        e.begin = static_cast<uint64_t>(off->array[0].number);
-        e.end = static_cast<uint64_t>(off->array[1].number);
+        for (const nlohmann::json& o : *off)
+            if (!whole(o)) throw npu::UserError(where + ": data_offsets must be non-negative integers");
+        e.begin = static_cast<uint64_t>((*off)[0].get<double>());
+        e.end = static_cast<uint64_t>((*off)[1].get<double>());
         if (e.end < e.begin || e.end > data_.size())
             throw npu::UserError(where + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                                  ") lie outside the " + std::to_string(data_.size()) + " data bytes");
