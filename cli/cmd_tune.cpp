@@ -1,27 +1,24 @@
 // `npusim tune KERNEL`: search the kernel's schedule space on a preset with the simulator.
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "flow/tuner.h"
-#include "sim/report/json_text.h"
 
 namespace npusim::cli {
 
 namespace {
 
-std::string step_json(const flow::TuneStep& s) {
-    std::string knobs = "{";
-    for (const auto& [k, v] : s.knobs)
-        knobs += (knobs.size() > 1 ? ", " : "") + npu::json_quote(k) + ": " + npu::json_quote(v);
-    knobs += "}";
-    char num[64];
-    std::snprintf(num, sizeof num, "%.6f", s.roofline_fraction);
-    return "{\"index\": " + std::to_string(s.index) + ", \"schedule\": " + knobs +
-           ", \"ok\": " + (s.ok ? "true" : "false") + ", \"cycles\": " + std::to_string(s.cycles) +
-           ", \"roofline_fraction\": " + num + ", \"cached\": " + (s.cached ? "true" : "false") +
-           ", \"error\": " + npu::json_quote(s.error) + "}";
+nlohmann::ordered_json step_json(const flow::TuneStep& s) {
+    return {{"index", s.index},
+            {"schedule", s.knobs},
+            {"ok", s.ok},
+            {"cycles", s.cycles},
+            {"roofline_fraction", s.roofline_fraction},
+            {"cached", s.cached},
+            {"error", s.error}};
 }
 
 std::string line(const char* label, const flow::TuneStep& s) {
@@ -91,13 +88,17 @@ int cmd_tune(const std::vector<std::string>& argv) {
     const flow::TuneResult r =
         exhaustive ? flow::tune_exhaustive(kernel, shape, cfg, opts) : flow::tune(kernel, shape, cfg, opts);
     if (args.flag("json")) {
-        std::string history;
+        nlohmann::ordered_json history = nlohmann::ordered_json::array();
         for (const auto& s : r.history)
-            history += (history.empty() ? "" : ", ") + step_json(s);
-        std::cout << "{\"kernel\": " << npu::json_quote(kernel) << ", \"preset\": " << npu::json_quote(cfg.name)
-                  << ", \"evaluations\": " << r.history.size() << ", \"space_size\": " << r.space_size
-                  << ", \"default\": " << step_json(r.default_step) << ", \"best\": " << step_json(r.best)
-                  << ", \"history\": [" << history << "]}\n";
+            history.push_back(step_json(s));
+        const nlohmann::ordered_json j = {{"kernel", kernel},
+                                          {"preset", cfg.name},
+                                          {"evaluations", r.history.size()},
+                                          {"space_size", r.space_size},
+                                          {"default", step_json(r.default_step)},
+                                          {"best", step_json(r.best)},
+                                          {"history", std::move(history)}};
+        std::cout << j.dump() << "\n";
         return 0;
     }
     std::cout << kernel << " on " << cfg.name << ": " << r.history.size() << " schedules evaluated (space of "

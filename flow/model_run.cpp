@@ -8,7 +8,6 @@
 
 #include "flow/kernel_flow.h"
 #include "flow/runtime_cost.h"
-#include "sim/report/json_text.h"
 
 using namespace npusim::schedules;
 

@@ -87,7 +87,9 @@ void SafeTensors::parse(const std::string& all) {
         return v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 0x1p53 &&
                v.get<double>() == std::floor(v.get<double>());
     };
-    for (const auto& [name, v] : h.items()) {
+    for (const auto& item : h.items()) {
+        const std::string& name = item.key();
+        const nlohmann::json& v = item.value();
         if (name == "__metadata__") continue;
         const std::string where = path + ": tensor '" + name + "'";
         auto field = [&](const char* key) -> const nlohmann::json* {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "base/errors.h"
@@ -119,30 +120,26 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
 }
 
 std::string QuantEvalTable::to_json() const {
-    std::ostringstream o;
-    o.precision(9);
-    o << "{\"model\": \"all-minilm-l6-v2\", \"preset\": \"" << preset << "\", \"tokens\": " << tokens
-      << ", \"sentences\": " << sentences << ", \"lm_windows\": " << lm_windows
-      << ", \"float_perplexity\": " << float_perplexity << ", \"recipes\": [";
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const QuantEvalRow& r = rows[i];
-        o << (i ? ", " : "") << "{\"recipe\": \"" << r.recipe << "\", \"perplexity\": " << r.perplexity;
-        if (r.acc.sentences) {
-            o << ", \"mean_cosine\": " << r.acc.mean_cosine << ", \"min_cosine\": " << r.acc.min_cosine
-              << ", \"retrieval_agreement\": " << r.acc.retrieval_agreement << ", \"sentences\": " << r.acc.sentences
-              << ", \"layer_sqnr_db\": [";
-            for (size_t l = 0; l < r.acc.layer_sqnr_db.size(); ++l)
-                o << (l ? ", " : "") << r.acc.layer_sqnr_db[l];
-            o << "]";
-        } else {
-            o << ", \"mean_cosine\": null, \"min_cosine\": null, \"retrieval_agreement\": null, \"sentences\": 0, "
-                 "\"layer_sqnr_db\": null";
-        }
-        o << ", \"latency_s\": " << r.sim.ttft_s << ", \"energy_j\": " << r.sim.energy_j
-          << ", \"weight_bytes\": " << r.sim.weight_bytes << "}";
+    nlohmann::ordered_json recipes = nlohmann::ordered_json::array();
+    for (const QuantEvalRow& r : rows) {
+        nlohmann::ordered_json row = {{"recipe", r.recipe}, {"perplexity", r.perplexity}};
+        const bool encoder = r.acc.sentences > 0;  // the encoder's accuracy was measured
+        auto measured = [&](auto value) { return encoder ? nlohmann::ordered_json(value) : nlohmann::ordered_json(); };
+        row["mean_cosine"] = measured(r.acc.mean_cosine);
+        row["min_cosine"] = measured(r.acc.min_cosine);
+        row["retrieval_agreement"] = measured(r.acc.retrieval_agreement);
+        row["sentences"] = r.acc.sentences;
+        row["layer_sqnr_db"] = measured(r.acc.layer_sqnr_db);
+        row["latency_s"] = r.sim.ttft_s;
+        row["energy_j"] = r.sim.energy_j;
+        row["weight_bytes"] = r.sim.weight_bytes;
+        recipes.push_back(std::move(row));
     }
-    o << "]}";
-    return o.str();
+    const nlohmann::ordered_json j = {
+        {"model", "all-minilm-l6-v2"},  {"preset", preset},         {"tokens", tokens},
+        {"sentences", sentences},       {"lm_windows", lm_windows}, {"float_perplexity", float_perplexity},
+        {"recipes", std::move(recipes)}};
+    return j.dump();
 }
 
 }  // namespace npusim::quant

@@ -13,8 +13,8 @@
 
 namespace npu {
 
-// `Request` carries at least `std::string trace_args` (the controller's, filled only when
-// tracing) and `sc_core::sc_event* done`.
+// `Request` carries at least `nlohmann::ordered_json trace_args` (the controller's, filled only
+// when tracing) and `sc_core::sc_event* done`.
 template <typename Request>
 class ComputeEngine : public sc_core::sc_module {
 public:
@@ -34,9 +34,9 @@ public:
 
 protected:
     struct Served {
-        uint64_t done = 0;       // completion cycle, >= start
-        std::string trace_name;  // the trace event's name ("matmul", "vector exp+add") and its
-        std::string trace_args;  // JSON fields without braces: needed only when tracing()
+        uint64_t done = 0;                  // completion cycle, >= start
+        std::string trace_name;             // the trace event's name ("matmul", "vector exp+add")
+        nlohmann::ordered_json trace_args;  // and its arguments: both needed only when tracing()
     };
     // Times request `r` issued at cycle `start` and adds its work (MACs, element-ops, SRAM bytes)
     // to ctx().stats; the base waits until `done`, counts the busy time and traces the event.
@@ -55,8 +55,8 @@ private:
             counters_->busy_cycles += s.done - start;
             counters_->instructions += 1;
             if (ctx_->trace) {
-                if (!r.trace_args.empty()) s.trace_args += (s.trace_args.empty() ? "" : ", ") + r.trace_args;
-                ctx_->trace->add({ctx_->core, role_, s.trace_name, start, s.done - start, s.trace_args});
+                if (r.trace_args.is_object()) s.trace_args.update(r.trace_args);
+                ctx_->trace->add({ctx_->core, role_, s.trace_name, start, s.done - start, std::move(s.trace_args)});
             }
             r.done->notify();
         }

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "base/errors.h"
-#include "sim/report/json_text.h"
 
 namespace npu {
 
@@ -187,13 +186,13 @@ bool Controller::run_threads(const std::vector<const XBlock*>& blocks, const std
     return !aborted_;
 }
 
-std::string Controller::trace_args(const Origin& o, const Thread& t) const {
-    std::string args = "\"instruction\": " + json_quote(o.where);
-    if (!o.func.empty()) args += ", \"func\": " + json_quote(o.func);
+nlohmann::ordered_json Controller::trace_args(const Origin& o, const Thread& t) const {
+    nlohmann::ordered_json args = {{"instruction", o.where}};
+    if (!o.func.empty()) args["func"] = o.func;
     std::string loops;
     for (size_t i = 0; i < o.loop_vars.size(); ++i)
         loops += (i ? ", " : "") + o.loop_vars[i] + "=" + std::to_string(t.vars[i]);
-    if (!loops.empty()) args += ", \"loops\": " + json_quote(loops);
+    if (!loops.empty()) args["loops"] = loops;
     return args;
 }
 

@@ -73,7 +73,7 @@ private:
     bool sync(const XSync& s, Thread& t);
     void fail(const std::string& message);
     bool issue_delay();
-    std::string trace_args(const Origin& o, const Thread& t) const;
+    nlohmann::ordered_json trace_args(const Origin& o, const Thread& t) const;
 
     std::vector<CoreEngines> cores_;
     const PreparedProgram* prog_ = nullptr;

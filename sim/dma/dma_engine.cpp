@@ -62,11 +62,11 @@ void DmaEngine::channel(int id) {
         EngineCounters& e = *ctx_->dma_counters[id];
         e.busy_cycles += busy;
         e.instructions += 1;
-        if (ctx_->trace)
-            ctx_->trace->add(
-                {ctx_->core, names_[static_cast<size_t>(id)], r.trace_name, start, busy,
-                 "\"bytes\": " + std::to_string(c.bytes) + ", \"bus_bytes\": " + std::to_string(c.bus_bytes) +
-                     ", \"rows\": " + std::to_string(c.rows) + (r.trace_args.empty() ? "" : ", " + r.trace_args)});
+        if (ctx_->trace) {
+            nlohmann::ordered_json args = {{"bytes", c.bytes}, {"bus_bytes", c.bus_bytes}, {"rows", c.rows}};
+            if (r.trace_args.is_object()) args.update(r.trace_args);
+            ctx_->trace->add({ctx_->core, names_[static_cast<size_t>(id)], r.trace_name, start, busy, std::move(args)});
+        }
         --load_[id];
         slot_freed_.notify(sc_core::SC_ZERO_TIME);
         r.done->notify();

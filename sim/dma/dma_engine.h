@@ -20,7 +20,8 @@ struct DmaRequest {
     int64_t elem_bytes = 1;
     int tensor = 0;  // index in the program's tensors
     SramLevel sram_level = SramLevel::L1;
-    std::string trace_name, trace_args;  // filled only when tracing
+    std::string trace_name;  // filled only when tracing, as are the arguments
+    nlohmann::ordered_json trace_args;
     sc_core::sc_event* done = nullptr;
 };
 

@@ -52,7 +52,7 @@ MacArray::Served MacArray::serve(const MacRequest& r, uint64_t start) {
     const uint64_t b_bytes = bytes(k * n, r.b_type) * t.b_passes;
     // The instruction accumulates into acc (read, add, write back), plus any spilled partials.
     const uint64_t acc_bytes = bytes(m * n, r.acc_type) * (1 + t.spill_passes);
-    Served s{start + t.cycles, "matmul", ""};
+    Served s{start + t.cycles, "matmul", {}};
     s.done = std::max(s.done, ctx().port(r.a_level, false).complete_at(start, a_bytes));
     s.done = std::max(s.done, ctx().port(r.b_level, false).complete_at(start, b_bytes));
     s.done = std::max(s.done, ctx().port(r.acc_level, false).complete_at(start, acc_bytes));
@@ -63,9 +63,7 @@ MacArray::Served MacArray::serve(const MacRequest& r, uint64_t start) {
     stats.sram_read[static_cast<int>(r.acc_level)] += acc_bytes;
     stats.sram_written[static_cast<int>(r.acc_level)] += acc_bytes;
     if (tracing())
-        s.trace_args = "\"macs\": " + std::to_string(m * n * k) + ", \"m\": " + std::to_string(m) +
-                       ", \"n\": " + std::to_string(n) + ", \"k\": " + std::to_string(k) +
-                       ", \"folds\": " + std::to_string(t.folds) + ", \"precision\": \"" + prec + "\"";
+        s.trace_args = {{"macs", m * n * k}, {"m", m}, {"n", n}, {"k", k}, {"folds", t.folds}, {"precision", prec}};
     return s;
 }
 

@@ -14,7 +14,7 @@ struct MacRequest {
     int64_t m = 0, n = 0, k = 0;
     DType a_type = DType::Int8, b_type = DType::Int8, acc_type = DType::Int32;
     SramLevel a_level = SramLevel::L1, b_level = SramLevel::L1, acc_level = SramLevel::Acc;
-    std::string trace_args;  // filled only when tracing
+    nlohmann::ordered_json trace_args;  // filled only when tracing
     sc_core::sc_event* done = nullptr;
 };
 

@@ -1,30 +1,12 @@
 #include "sim/report/report.h"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
-
-#include "sim/report/json_text.h"
 
 namespace npu {
 
 namespace {
-
-std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
-}
-
-template <typename T>
-std::string json_map(const std::map<std::string, T>& m) {
-    std::string s = "{";
-    bool first = true;
-    for (const auto& [k, v] : m) {
-        s += (first ? "" : ", ") + json_quote(k) + ": " + num(static_cast<double>(v));
-        first = false;
-    }
-    return s + "}";
-}
 
 std::string si(double v, const char* unit) {
     const char* prefixes[] = {"", "k", "M", "G", "T"};
@@ -53,30 +35,44 @@ std::string small_si(double v, const char* unit) {
 }  // namespace
 
 std::string Report::to_json() const {
-    std::ostringstream o;
-    o << "{\"program\": " << json_quote(program) << ", \"preset\": " << json_quote(preset) << ", \"cycles\": " << cycles
-      << ", \"seconds\": " << num(seconds) << ", \"energy_j\": " << num(energy_j)
-      << ", \"energy_j_by_component\": " << json_map(energy_j_by_component)
-      << ", \"average_power_w\": " << num(average_power_w) << ", \"dram_bytes_read\": " << dram_bytes_read
-      << ", \"dram_bytes_written\": " << dram_bytes_written << ", \"dram_bus_bytes_read\": " << dram_bus_bytes_read
-      << ", \"dram_bus_bytes_written\": " << dram_bus_bytes_written
-      << ", \"sram_bytes_read\": " << json_map(sram_bytes_read)
-      << ", \"sram_bytes_written\": " << json_map(sram_bytes_written) << ", \"sram_peak_bytes\": " << sram_peak_bytes
-      << ", \"sram_peak_bytes_by_level\": " << json_map(sram_peak_bytes_by_level) << ", \"mac_ops\": " << mac_ops
-      << ", \"mac_ops_by_type\": " << json_map(mac_ops_by_type) << ", \"vector_ops\": " << vector_ops
-      << ", \"instructions\": " << instructions << ", \"compute_bound_cycles\": " << compute_bound_cycles
-      << ", \"memory_bound_cycles\": " << memory_bound_cycles << ", \"roofline_cycles\": " << roofline_cycles
-      << ", \"mac_utilisation\": " << num(mac_utilisation) << ", \"compulsory_dram_bytes\": " << compulsory_dram_bytes
-      << ", \"kernel_roofline_cycles\": " << kernel_roofline_cycles
-      << ", \"roofline_fraction\": " << num(roofline_fraction) << ", \"fill_cycles\": " << fill_cycles
-      << ", \"drain_cycles\": " << drain_cycles << ", \"runtime_s\": " << num(runtime_s)
-      << ", \"single_op_graph_s\": " << num(seconds + runtime_s) << ", \"engines\": [";
-    for (size_t i = 0; i < engines.size(); ++i)
-        o << (i ? ", " : "") << "{\"name\": " << json_quote(engines[i].name)
-          << ", \"busy_cycles\": " << engines[i].busy_cycles << ", \"instructions\": " << engines[i].instructions
-          << ", \"utilisation\": " << num(engines[i].utilisation) << "}";
-    o << "]}";
-    return o.str();
+    nlohmann::ordered_json engines_json = nlohmann::ordered_json::array();
+    for (const EngineUse& e : engines)
+        engines_json.push_back({{"name", e.name},
+                                {"busy_cycles", e.busy_cycles},
+                                {"instructions", e.instructions},
+                                {"utilisation", e.utilisation}});
+    const nlohmann::ordered_json j = {{"program", program},
+                                      {"preset", preset},
+                                      {"cycles", cycles},
+                                      {"seconds", seconds},
+                                      {"energy_j", energy_j},
+                                      {"energy_j_by_component", energy_j_by_component},
+                                      {"average_power_w", average_power_w},
+                                      {"dram_bytes_read", dram_bytes_read},
+                                      {"dram_bytes_written", dram_bytes_written},
+                                      {"dram_bus_bytes_read", dram_bus_bytes_read},
+                                      {"dram_bus_bytes_written", dram_bus_bytes_written},
+                                      {"sram_bytes_read", sram_bytes_read},
+                                      {"sram_bytes_written", sram_bytes_written},
+                                      {"sram_peak_bytes", sram_peak_bytes},
+                                      {"sram_peak_bytes_by_level", sram_peak_bytes_by_level},
+                                      {"mac_ops", mac_ops},
+                                      {"mac_ops_by_type", mac_ops_by_type},
+                                      {"vector_ops", vector_ops},
+                                      {"instructions", instructions},
+                                      {"compute_bound_cycles", compute_bound_cycles},
+                                      {"memory_bound_cycles", memory_bound_cycles},
+                                      {"roofline_cycles", roofline_cycles},
+                                      {"mac_utilisation", mac_utilisation},
+                                      {"compulsory_dram_bytes", compulsory_dram_bytes},
+                                      {"kernel_roofline_cycles", kernel_roofline_cycles},
+                                      {"roofline_fraction", roofline_fraction},
+                                      {"fill_cycles", fill_cycles},
+                                      {"drain_cycles", drain_cycles},
+                                      {"runtime_s", runtime_s},
+                                      {"single_op_graph_s", seconds + runtime_s},
+                                      {"engines", std::move(engines_json)}};
+    return j.dump();
 }
 
 std::string Report::to_table() const {

@@ -1,51 +1,45 @@
 #include "sim/trace/trace_recorder.h"
 
-#include <cstdio>
 #include <map>
-#include <sstream>
-
-#include "sim/report/json_text.h"
 
 namespace npu {
 
 std::string TraceRecorder::to_chrome_json(double clock_mhz, const std::string& program,
                                           const std::string& preset) const {
-    std::ostringstream o;
-    o.precision(15);
+    using nlohmann::ordered_json;
     std::map<std::pair<int, std::string>, int> tids;
     for (const TraceSlice& s : slices_)
         tids.emplace(std::make_pair(s.core, s.track), 0);
     int next = 0;
     for (auto& [key, tid] : tids)
         tid = next++;
-    o << "{\"displayTimeUnit\": \"ns\", \"otherData\": {\"program\": " << json_quote(program)
-      << ", \"preset\": " << json_quote(preset) << ", \"clock_mhz\": " << clock_mhz << "}, \"traceEvents\": [";
-    bool first = true;
-    auto sep = [&] {
-        o << (first ? "\n" : ",\n");
-        first = false;
-    };
+    ordered_json events = ordered_json::array();
     std::map<int, bool> cores;
     for (const auto& [key, tid] : tids) {
         cores[key.first] = true;
-        sep();
-        o << "{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": " << key.first << ", \"tid\": " << tid
-          << ", \"args\": {\"name\": " << json_quote(key.second) << "}}";
+        events.push_back(
+            {{"ph", "M"}, {"name", "thread_name"}, {"pid", key.first}, {"tid", tid}, {"args", {{"name", key.second}}}});
     }
-    for (const auto& [core, unused] : cores) {
-        sep();
-        o << "{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": " << core << ", \"args\": {\"name\": \"core " << core
-          << "\"}}";
-    }
+    for (const auto& [core, unused] : cores)
+        events.push_back({{"ph", "M"},
+                          {"name", "process_name"},
+                          {"pid", core},
+                          {"args", {{"name", "core " + std::to_string(core)}}}});
     for (const TraceSlice& s : slices_) {
-        sep();
-        o << "{\"ph\": \"X\", \"name\": " << json_quote(s.name) << ", \"pid\": " << s.core
-          << ", \"tid\": " << tids[{s.core, s.track}] << ", \"ts\": " << static_cast<double>(s.start) / clock_mhz
-          << ", \"dur\": " << static_cast<double>(s.cycles) / clock_mhz << ", \"args\": {\"start_cycle\": " << s.start
-          << ", \"cycles\": " << s.cycles << (s.args.empty() ? "" : ", ") << s.args << "}}";
+        ordered_json args = {{"start_cycle", s.start}, {"cycles", s.cycles}};
+        if (s.args.is_object()) args.update(s.args);
+        events.push_back({{"ph", "X"},
+                          {"name", s.name},
+                          {"pid", s.core},
+                          {"tid", tids[{s.core, s.track}]},
+                          {"ts", static_cast<double>(s.start) / clock_mhz},
+                          {"dur", static_cast<double>(s.cycles) / clock_mhz},
+                          {"args", std::move(args)}});
     }
-    o << "\n]}\n";
-    return o.str();
+    const ordered_json trace = {{"displayTimeUnit", "ns"},
+                                {"otherData", {{"program", program}, {"preset", preset}, {"clock_mhz", clock_mhz}}},
+                                {"traceEvents", std::move(events)}};
+    return trace.dump() + "\n";
 }
 
 }  // namespace npu

@@ -2,6 +2,7 @@
 // Records one slice per executed instruction (engine track, start, duration, arguments) and
 // writes them as a Chrome/Perfetto trace (JSON "traceEvents"; ui.perfetto.dev opens it).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@ struct TraceSlice {
     std::string track;  // "dma0", "mac", "vector", ...
     std::string name;   // "dma_in a", "matmul", ...
     uint64_t start, cycles;
-    std::string args;  // a JSON object's members, e.g. "\"bytes\": 4096, \"func\": \"a_in\""
+    nlohmann::ordered_json args;  // the event's arguments: {"bytes": 4096, "func": "a_in", ...}
 };
 
 class TraceRecorder {

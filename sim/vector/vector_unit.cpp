@@ -20,7 +20,7 @@ uint64_t vector_cycles(const NpuConfig& cfg, const std::vector<VectorOp>& ops, i
 VectorUnit::Served VectorUnit::serve(const VectorRequest& r, uint64_t start) {
     const NpuConfig& cfg = *ctx().cfg;
     RunStats& stats = *ctx().stats;
-    Served s{start + vector_cycles(cfg, r.ops, r.elements), "", ""};
+    Served s{start + vector_cycles(cfg, r.ops, r.elements), "", {}};
     for (const auto& [level, bytes] : r.reads)
         s.done = std::max(s.done, ctx().port(level, false).complete_at(start, bytes));
     s.done = std::max(s.done, ctx().port(r.write.first, true).complete_at(start, r.write.second));
@@ -31,7 +31,7 @@ VectorUnit::Served VectorUnit::serve(const VectorRequest& r, uint64_t start) {
     stats.sram_written[static_cast<int>(r.write.first)] += r.write.second;
     if (tracing()) {
         s.trace_name = "vector " + vector_ops_name(r.ops);
-        s.trace_args = "\"elements\": " + std::to_string(r.elements);
+        s.trace_args = {{"elements", r.elements}};
     }
     return s;
 }

@@ -16,7 +16,7 @@ struct VectorRequest {
     int64_t elements = 0;
     std::vector<std::pair<SramLevel, uint64_t>> reads;  // SRAM level, bytes
     std::pair<SramLevel, uint64_t> write;
-    std::string trace_args;
+    nlohmann::ordered_json trace_args;
     sc_core::sc_event* done = nullptr;
 };
 

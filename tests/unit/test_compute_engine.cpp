@@ -18,7 +18,7 @@ using npu::SramLevel;
 // A copy engine: streams `bytes` out of L1 after a 10-cycle start-up at 32 bytes per cycle.
 struct CopyRequest {
     uint64_t bytes = 0;
-    std::string trace_args;
+    nlohmann::ordered_json trace_args;
     sc_core::sc_event* done = nullptr;
 };
 
@@ -31,7 +31,7 @@ private:
         Served s{start + 10 + (r.bytes + 31) / 32, "copy", ""};
         s.done = std::max(s.done, ctx().port(SramLevel::L1, false).complete_at(start, r.bytes));
         ctx().stats->sram_read[static_cast<int>(SramLevel::L1)] += r.bytes;
-        if (tracing()) s.trace_args = "\"bytes\": " + std::to_string(r.bytes);
+        if (tracing()) s.trace_args = {{"bytes", r.bytes}};
         return s;
     }
 };
@@ -53,7 +53,7 @@ TEST(ComputeEngine, AToyEngineQueuesContendsCountsAndTraces) {
         sc_core::sc_spawn([&e, &finished, at, bytes, who] {
             sc_core::sc_event done;
             sc_core::wait(npu::cycles(at));
-            e.queue.push({bytes, "\"who\": \"" + who + "\"", &done});
+            e.queue.push({bytes, {{"who", who}}, &done});
             sc_core::wait(done);
             finished[who] = npu::now_cycles();
         });
@@ -78,12 +78,12 @@ TEST(ComputeEngine, AToyEngineQueuesContendsCountsAndTraces) {
     for (const auto& s : trace.slices()) {
         EXPECT_EQ(s.track, "copy");
         EXPECT_EQ(s.name, "copy");
-        args.push_back(s.args);
+        args.push_back(s.args.dump());
     }
     EXPECT_EQ(trace.slices()[2].start, 100u);  // c, queued behind a
     EXPECT_EQ(trace.slices()[2].cycles, 70u);
-    EXPECT_EQ(args, (std::vector<std::string>{"\"bytes\": 1600, \"who\": \"a\"", "\"bytes\": 800, \"who\": \"b\"",
-                                              "\"bytes\": 320, \"who\": \"c\""}));
+    EXPECT_EQ(args, (std::vector<std::string>{R"({"bytes":1600,"who":"a"})", R"({"bytes":800,"who":"b"})",
+                                              R"({"bytes":320,"who":"c"})"}));
 }
 
 }  // namespace
