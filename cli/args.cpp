@@ -3,60 +3,52 @@
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
-#include <stdexcept>
 
 namespace npusim::cli {
 
 Args::Args(std::string command, std::string summary, std::vector<Option> options)
-    : command_(std::move(command)), summary_(std::move(summary)), options_(std::move(options)) {
-    for (const Option& o : options_)
-        if (!o.metavar.empty()) values_[o.name] = o.default_value;
+    : command_(std::move(command)), app_(std::move(summary), "npusim " + command_) {
+    for (const Option& o : options) {
+        if (o.metavar.empty()) {
+            app_.add_flag("--" + o.name, flags_[o.name], o.help);
+            continue;
+        }
+        defaults_[o.name] = o.default_value;
+        // One value per occurrence (a positional after it is not swallowed); every occurrence kept,
+        // so `get` reads the last and `all` reads them all (--set a=1 --set b=2).
+        std::vector<std::string>& values = given_[o.name];
+        CLI::Option* opt = app_.add_option("--" + o.name, o.help)
+                               ->type_name(o.metavar)
+                               ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                               ->each([&values](const std::string& v) { values.push_back(v); });
+        if (!o.default_value.empty()) opt->default_str(o.default_value);
+    }
+    // Commands take their own positional arguments (a kernel name, a file) and check them.
+    app_.add_option("arguments", positional_)->group("");
 }
 
 bool Args::parse(const std::vector<std::string>& argv) {
-    for (size_t i = 0; i < argv.size(); ++i) {
-        const std::string& a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::cout << help();
-            return false;
-        }
-        if (a.rfind("--", 0) != 0) {
-            positional_.push_back(a);
-            continue;
-        }
-        std::string name = a.substr(2), value;
-        bool has_value = false;
-        if (auto eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-            has_value = true;
-        }
-        const Option* opt = nullptr;
-        for (const Option& o : options_)
-            if (o.name == name) opt = &o;
-        if (!opt) throw UsageError("unknown option --" + name + " for '" + command_ + "' (see --help)");
-        if (opt->metavar.empty()) {
-            if (has_value) throw UsageError("option --" + name + " is a flag and takes no value");
-            values_[name] = "1";
-            continue;
-        }
-        if (!has_value) {
-            if (i + 1 >= argv.size()) throw UsageError("option --" + name + " needs a value (" + opt->metavar + ")");
-            value = argv[++i];
-        }
-        values_[name] = value;
-        given_[name].push_back(value);
+    std::vector<std::string> reversed(argv.rbegin(), argv.rend());  // CLI11 consumes from the back
+    try {
+        app_.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        std::cout << help();
+        return false;
+    } catch (const CLI::ParseError& e) {
+        throw UsageError(std::string(e.what()) + " (see `npusim " + command_ + " --help`)");
     }
     return true;
 }
 
 std::string Args::get(const std::string& name) const {
-    auto it = values_.find(name);
-    return it == values_.end() ? "" : it->second;
+    if (auto it = given_.find(name); it != given_.end() && !it->second.empty()) return it->second.back();
+    if (auto it = defaults_.find(name); it != defaults_.end()) return it->second;
+    return flag(name) ? "1" : "";
 }
 
 bool Args::flag(const std::string& name) const {
-    return get(name) == "1";
+    auto it = flags_.find(name);
+    return it != flags_.end() && it->second;
 }
 
 std::vector<std::string> Args::all(const std::string& name) const {
@@ -72,22 +64,6 @@ long long Args::get_int(const std::string& name) const {
     if (v.empty() || *end != '\0' || errno == ERANGE)
         throw UsageError("option --" + name + " must be an integer, got '" + v + "'");
     return x;
-}
-
-std::string Args::help() const {
-    std::string s = "usage: npusim " + command_ + " [options]\n\n" + summary_ + "\n\noptions:\n";
-    for (const Option& o : options_) {
-        std::string left = "  --" + o.name + (o.metavar.empty() ? "" : " " + o.metavar);
-        if (left.size() < 28)
-            left.resize(28, ' ');
-        else
-            left += "\n" + std::string(28, ' ');
-        s += left + o.help;
-        if (!o.default_value.empty()) s += " (default: " + o.default_value + ")";
-        s += "\n";
-    }
-    s += "  --help                    show this help\n";
-    return s;
 }
 
 }  // namespace npusim::cli

@@ -1,6 +1,7 @@
 #pragma once
-// A small option parser shared by the subcommands: `--name value`, `--name=value` and flags,
-// with generated --help. Unknown options and missing values are errors that name the option.
+// The subcommands' options, parsed by CLI11: `--name value`, `--name=value` and flags, with
+// generated --help. Unknown options and missing values are UsageErrors that name the option.
+#include <CLI/CLI.hpp>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -20,18 +21,20 @@ public:
     Args(std::string command, std::string summary, std::vector<Option> options);
     // Returns false if --help was given (help already printed). Throws UsageError.
     bool parse(const std::vector<std::string>& argv);
-    std::string get(const std::string& name) const;               // the last value given
+    std::string get(const std::string& name) const;               // the last value given, or the default
     std::vector<std::string> all(const std::string& name) const;  // every value given, in order
     bool flag(const std::string& name) const;
     long long get_int(const std::string& name) const;
-    std::string help() const;
+    std::string help() const { return app_.help(); }
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:
-    std::string command_, summary_;
-    std::vector<Option> options_;
-    std::map<std::string, std::string> values_;
+    std::string command_;
+    CLI::App app_;
+    std::map<std::string, std::string> defaults_;
+    // std::map keeps the addresses CLI11 writes to stable.
     std::map<std::string, std::vector<std::string>> given_;
+    std::map<std::string, bool> flags_;
     std::vector<std::string> positional_;
 };
 
