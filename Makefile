@@ -80,6 +80,7 @@ bench: build
 # Every experiment in full (experiments/README.md): tables and figures under out/experiments/.
 experiments: build
 	@for e in experiments/*/run.py; do $(PY) $$e || exit 1; done
+	@$(PY) experiments/index.py
 
 kernels-table: build
 	@$(PY) bench/kernel_table.py

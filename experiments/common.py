@@ -31,6 +31,7 @@ class Experiment:
         path = os.path.join(self.dir, "reference.json")
         self.reference = json.load(open(path)) if os.path.exists(path) else {}
         self.sections: List[str] = []
+        self.claim = self.result = ""
         self.started = time.time()
 
     def ref(self, key: str) -> Any:
@@ -65,6 +66,11 @@ class Experiment:
     def text(self, markdown: str) -> None:
         self.sections.append(markdown.strip() + "\n")
 
+    def summary(self, claim: str, result: str) -> None:
+        """The experiment's row of experiments/README.md: the claim or table it tests, and its result
+        in one sentence with the run's figures (`experiments/index.py` writes the rows)."""
+        self.claim, self.result = claim, result
+
     def finish(self, fig: Optional[Any] = None) -> str:
         os.makedirs(self.args.out, exist_ok=True)
         mode = "quick" if self.quick else "full"
@@ -74,6 +80,11 @@ class Experiment:
         md = os.path.join(self.args.out, "results.md")
         with open(md, "w") as f:
             f.write(body)
+        if not self.result:
+            raise SystemExit(f"experiments/{self.name}/run.py: no exp.summary(claim, result) before finish()")
+        with open(os.path.join(self.args.out, "summary.json"), "w") as f:
+            json.dump({"name": self.name, "quick": self.quick, "claim": self.claim, "result": self.result}, f,
+                      indent=1)
         print(body)
         if fig is not None:
             png = os.path.join(self.args.out, "figure.png")
@@ -89,6 +100,12 @@ def ratio(simulated: Optional[float], published: Optional[float]) -> float:
     if simulated is None or published is None or published == 0:
         return float("nan")
     return simulated / published
+
+
+def span(values, fmt: str = "{:.2f}", unit: str = "") -> str:
+    """"lo-hi" of the values in `fmt` (one value when they print alike), then `unit`."""
+    lo, hi = fmt.format(min(values)), fmt.format(max(values))
+    return (lo if lo == hi else f"{lo}-{hi}") + unit
 
 
 def pyplot():

@@ -57,6 +57,18 @@ if not exp.quick:
                ["weights GB", "-", m7.weight_bytes / 1e9, None],
                ["KV cache GB", "-", m7.kv_cache_bytes / 1e9, None]])
 
+by_quant = {q: [r for r in rows if r[1] == q] for q in quants}
+scale = {q: [r[4] for r in scaling if r[1] == q] for q in quants}
+result = "; ".join(
+    f"{q.upper()} decode at {common.span([100 * r[5] for r in by_quant[q]], '{:.0f}', ' %')} of the DRAM roofline, "
+    f"{common.span(scale[q])}x tokens/s for {bandwidths[-1] / bandwidths[0]:.0f}x bandwidth" for q in quants)
+if "w8a8" in quants:
+    gain = [a[3] / b[3] for a, b in zip(by_quant["w4a8"], by_quant["w8a8"])]
+    result += f"; W4A8 gives {common.span(gain, '{:.1f}')}x the W8A8 tokens/s"
+if not exp.quick:
+    result += f"; Llama-2-7B W4A8 {m7.footprint_bytes / 1e9:.2f} GB with a 2k int8 cache"
+exp.summary("decode is bandwidth-bound; a 7B model at 4 bits needs 3.5-4 GB", result)
+
 plt = common.pyplot()
 fig, ax = plt.subplots(figsize=(8, 5))
 for i, ((model, quant), pts) in enumerate(series.items()):

@@ -80,6 +80,16 @@ exp.table("W8A8 with a scale per group, one integer MatMul per group (gemm_w8a8_
           "'vs gemm_w8a8' also carries the difference between the two kernels' schedules (gemm_w8a8's "
           "defaults are tuned per preset, gemm_w8a8_group's are not).")
 
+w4 = [r[6] for r in rows if r[3] != "per channel"]
+by_group = {g: [r[5] for r in mech_rows if r[3] == g and r[0] == "hexagon_8gen3"] for g in (32, 128)}
+result = (f"W4A16 (per group: dequantize, then fp16 MACs): any group costs {common.span(w4)}x per channel "
+          f"with each preset's default schedule")
+if all(by_group.values()):
+    result += (f"; W8A8 as one integer MatMul per group on hexagon_8gen3's "
+               f"{npusim.Npu('hexagon_8gen3').params['mac.rows']}-row array: group 32 costs "
+               f"{common.span(by_group[32], '{:.1f}')}x one group, group 128 {common.span(by_group[128], '{:.1f}')}x")
+exp.summary("a group smaller than the hardware block wastes cycles", result)
+
 plt = common.pyplot()
 fig, ax = plt.subplots(figsize=(7, 4.5))
 for g in groups:

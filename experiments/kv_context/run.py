@@ -67,6 +67,13 @@ exp.table("Context gained by quantizing the KV cache",
           "int4 values take a quarter of fp16's bytes, but the per-head fp16 scales do not shrink; "
           "contexts are capped at the model's max_position_embeddings (131,072 for Llama-3.2).")
 
+tps = {(r[0], r[1]): r[5] for r in rows}
+exp.summary("an 8/4-bit KV cache turns a 2k context into 8k",
+            f"int4 gives {common.span([r[4] for r in ratios], '{:.1f}')}x the fp16 context in "
+            f"{BUDGET / 1e9:.0f} GB (" + "; ".join(f"{m} {bars[(m, 16)] / 1e3:.1f}k -> {bars[(m, 4)] / 1e3:.1f}k"
+                                                  for m in models) + "); decode at those contexts "
+            + "; ".join(f"{tps[(m, 'fp16')]:.1f} -> {tps[(m, 'int4')]:.1f} tokens/s ({m})" for m in models))
+
 plt = common.pyplot()
 fig, ax = plt.subplots(figsize=(7, 4.5))
 width = 0.25

@@ -106,6 +106,21 @@ exp.table("End-to-end prefill (chunks of 256, W8A8)",
            "simulated tokens/s", "published tokens/s (abstract, at least)"],
           prefill_rows, "ratio = simulated / published. Published values: " + exp.source("prefill_source"))
 
+i8 = [r[4] for r in rows]
+i8_ratio = [r[5] for r in rows if r[5] == r[5]]
+result = (f"INT8 single-op graph (NPU time + the runtime's per-graph cost) {common.span(i8)} ms"
+          + (f", {common.span(i8_ratio)}x the published" if i8_ratio else "")
+          + f"; FP16 {common.span([r[9] for r in rows], '{:.1f}')}x INT8 (published: "
+          + common.span([r[10] for r in rows if r[10] == r[10]] or [float("nan")], "{:.0f}") + "x, not modelled)"
+          + f"; per-group W8A8 {common.span([r[4] for r in group_rows if r[1] == 32], '{:.1f}')}x (groups of 32) and "
+          + f"{common.span([r[4] for r in group_rows if r[1] == 128], '{:.1f}')}x (128) slower than INT8 (published "
+          + f"{lo}-{hi}x, whole model); prefill " + "; ".join(
+              f"{common.span([r[3] for r in prefill_rows if r[0] == m])} s ({m}, "
+              f"{common.span([r[4] for r in prefill_rows if r[0] == m])}x the published {exp.ref('prefill_s')[m]} s)"
+              for m in models))
+exp.summary("llm.npu (ASPLOS 2025) Table 3: INT8/FP16 MatMul on the Snapdragon 8 Gen 3 NPU; Table 5: prefill "
+            "latency at 1,451-1,672-token prompts", result)
+
 plt = common.pyplot()
 fig, ax = plt.subplots(figsize=(8, 4.5))
 x = range(len(points))

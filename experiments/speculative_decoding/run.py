@@ -42,6 +42,9 @@ for target in targets:
                  common.ratio(top, exp.ref("claimed_speedup_max"))])
 exp.table("Best speedup against the claim", ["target", "at", "claimed (up to)", "simulated", "ratio"], best)
 
+exp.summary("a small draft gives up to 2x",
+            " and ".join(f"{b[3]:.2f}x ({b[0]} target, {b[1]})" for b in best) + f" with a {DRAFT} draft")
+
 plt = common.pyplot()
 fig, axes = plt.subplots(1, len(targets), figsize=(6 * len(targets), 4.2), squeeze=False)
 for ax, target in zip(axes[0], targets):
