@@ -12,6 +12,10 @@ all: build
 setup:
 	@bash scripts/setup.sh
 
+# ccache: `make test`'s package check builds the same sources again for `pip install .`, and
+# finds them compiled (CMAKE_CXX_COMPILER_LAUNCHER, also read from the environment by that build).
+export CMAKE_CXX_COMPILER_LAUNCHER = $(shell command -v ccache)
+
 configure: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DNPUSIM_PYTHON=ON -DNPUSIM_TESTS=ON -DNPUSIM_BENCH=ON \
@@ -25,7 +29,7 @@ build: configure
 # Every test: the C++ and Python suites, then a short run of each fuzz target (FUZZ_SECONDS each).
 test: build fuzz-build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
-	@ctest --test-dir build-fuzz --output-on-failure
+	@ctest --test-dir build-fuzz --output-on-failure -j $(JOBS)
 
 # The fast labels (unit, error, golden: the C++ tests) after a build, for the edit-build-test loop.
 check: build
@@ -38,7 +42,7 @@ fuzz-build: setup
 	@cmake --build build-fuzz -j $(JOBS)
 
 fuzz: fuzz-build
-	@ctest --test-dir build-fuzz --output-on-failure
+	@ctest --test-dir build-fuzz --output-on-failure -j $(JOBS)
 
 # Each target for 10 minutes, one after another (about 40 minutes); the executions reached are
 # in each run's final stats (stat::number_of_executed_units).

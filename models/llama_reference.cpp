@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "base/errors.h"
+#include "base/flush_subnormals.h"
 
 namespace npusim::models {
 
@@ -74,6 +75,7 @@ LlamaReference::LlamaReference(const ModelConfig& cfg, LlamaWeights weights)
 Matrix LlamaReference::forward(const std::vector<int32_t>& ids, std::vector<Matrix>* res, const LinearFn& lin) const {
     const auto T = static_cast<Eigen::Index>(ids.size());
     if (T == 0) throw npu::UserError("the decoder needs at least one token");
+    const npu::FlushSubnormals flush;  // the causal softmax underflows
     const int64_t H = cfg_.heads, Hk = cfg_.kv_heads, hd = cfg_.head_dim, group = H / Hk;
     Matrix x(T, cfg_.hidden);
     for (Eigen::Index t = 0; t < T; ++t) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/errors.h"
+#include "base/flush_subnormals.h"
 #include "quant/encoder_pass.h"
 #include "quant/rotation.h"
 
@@ -80,6 +81,7 @@ Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe&
 double quantized_perplexity(const models::LlamaReference& model, const Recipe& recipe, const Calibration& cal,
                             const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& windows,
                             const Progress& progress) {
+    const npu::FlushSubnormals flush;  // the causal softmax underflows (base/flush_subnormals.h)
     const Recipe r = resolve(recipe, cal);
     const models::LlamaReference ref = model_for(model, r);
     const models::ModelConfig& m = ref.config();

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libhalide14-0-dev libeigen3-dev
               libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-              libbenchmark-dev libgtest-dev clang-format clang libclang-rt-14-dev python3 python3-venv python3-dev)
+              libbenchmark-dev libgtest-dev clang-format clang libclang-rt-14-dev python3 python3-venv python3-dev
+              ccache)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
