@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "base/errors.h"
 #include "cli/args.h"
@@ -103,6 +104,9 @@ int cmd_model(const std::vector<std::string>& argv) {
                   {"draft-quant", "RECIPE", "", "the draft's recipe (default: --quant)"},
                   {"spec-k", "INT", "4", "tokens drafted per target step"},
                   {"accept", "FLOAT", "0.7", "probability that the target accepts a drafted token"},
+                  {"sustained", "SECONDS", "",
+                   "also run the last decode step back to back for SECONDS under the preset's thermal model "
+                   "(thermal.*): tokens/s, temperature and clock over time, burst against sustained"},
                   {"json", "", "", "print one JSON object (per-op and per-layer results included)"},
                   {"save", "PATH", "", "also write the JSON report to PATH"},
                   {"trace", "PATH", "", "write a Chrome/Perfetto trace of the run (steps, layers, ops)"},
@@ -133,7 +137,18 @@ int cmd_model(const std::vector<std::string>& argv) {
     const flow::ModelReport r = flow::run_model(m, q, cfg, o, [&](const std::string& what, size_t done, size_t total) {
         if (!quiet) show_progress(what, done, total);
     });
-    const std::string json = flow::model_report_json(r);
+    std::optional<flow::SustainedRun> sustained;
+    if (!args.get("sustained").empty()) {
+        double seconds = 0;
+        try {
+            seconds = std::stod(args.get("sustained"));
+        } catch (const std::exception&) {
+            throw UsageError("--sustained must be a number of seconds, got '" + args.get("sustained") + "'");
+        }
+        if (!quiet) std::fprintf(stderr, "sustained decode for %g s ...\n", seconds);
+        sustained = flow::sustained_generation(m, q, cfg, o, seconds);
+    }
+    const std::string json = flow::model_report_json(r, sustained ? &*sustained : nullptr);
     write_file(args.get("save"), json + "\n", "report");
     write_file(args.get("trace"), flow::model_trace_json(r), "trace");
     if (!r.fits_memory && !quiet)
@@ -179,6 +194,22 @@ int cmd_model(const std::vector<std::string>& argv) {
         r.footprint_bytes / 1e9, r.budget_bytes / 1e9, r.fits_memory ? "" : " (DOES NOT FIT)", r.weight_bytes / 1e9,
         r.kv_cache_bytes / 1e9, static_cast<long long>(r.kv_pages.blocks), static_cast<long long>(r.kv_block),
         100 * r.kv_pages.fragmentation(), r.activation_bytes / 1e9);
+    for (const flow::ColdStart& c : r.cold_start)
+        std::printf(
+            "  cold start (%s)     first token after %.3g s: storage %.3g s (%.3g GB read%s) + graph "
+            "preparation %.3g s + %.3g ms; %.3g GB resident at the peak\n",
+            soc::load_path_name(c.path), c.ttft_s, c.load.seconds, c.load.bytes_read / 1e9,
+            c.path == soc::LoadPath::Mmap ? (", " + std::to_string(c.load.faults) + " page faults").c_str() : "",
+            c.prepare_s, r.ttft_s * 1e3, c.peak_resident_bytes / 1e9);
+    if (sustained) {
+        std::printf("  sustained %.0f s       burst %.2f tokens/s, sustained %.2f tokens/s (last quarter); ",
+                    sustained->seconds, sustained->burst_tokens_per_s, sustained->sustained_tokens_per_s);
+        if (sustained->throttled_after_s < 0)
+            std::printf("no throttling, peak %.1f C\n", sustained->peak_temperature_c);
+        else
+            std::printf("throttled after %.0f s at %.1f C (thermal.limit_c)\n", sustained->throttled_after_s,
+                        cfg.thermal_limit_c);
+    }
     if (r.max_context >= 0)
         std::printf("  longest context       %lld tokens fit the budget\n", static_cast<long long>(r.max_context));
     if (!r.draft.empty())

@@ -13,7 +13,8 @@ set(NPUSIM_LAYERS
   "sim/program"               # npu::Program, its expressions and text form (sim/program.h too)
   "sim/config,recipes"        # NPU parameters and presets; quantization recipes
   "models,compiler,kernels"   # config.json -> ops; Halide IR -> npu::Program; Halide algorithms
-  "sim"                       # the SystemC NPU (every sim/ folder not named above)
+  "sim,soc"                   # the SystemC NPU (every sim/ folder not named above); the device
+                              # around it (storage, heat and DVFS)
   "schedules"                 # per-family schedules and the kernel interface they implement
   "flow"                      # kernel flow, tuner, whole-model runs: schedules on the simulator
   "quant"                     # accuracy of quantized passes on real weights

@@ -78,7 +78,36 @@ std::vector<LayerCost> layer_costs(const ModelReport& r) {
     return rows;
 }
 
-std::string model_report_json(const ModelReport& r) {
+ordered_json cold_start_json(const ColdStart& c) {
+    return {{"load", soc::load_path_name(c.path)},
+            {"file_bytes", c.file_bytes},
+            {"touched_bytes", c.touched_bytes},
+            {"bytes_read", c.load.bytes_read},
+            {"faults", c.load.faults},
+            {"load_s", c.load.seconds},
+            {"prepare_s", c.prepare_s},
+            {"ttft_s", c.ttft_s},
+            {"peak_resident_bytes", c.peak_resident_bytes}};
+}
+
+ordered_json sustained_json(const SustainedRun& s) {
+    ordered_json points = ordered_json::array();
+    for (const SustainedPoint& p : s.points)
+        points.push_back({{"t_s", p.t_s},
+                          {"temperature_c", p.temperature_c},
+                          {"clock_fraction", p.clock_fraction},
+                          {"tokens_per_s", p.tokens_per_s},
+                          {"power_w", p.power_w}});
+    return {{"seconds", s.seconds},
+            {"burst_tokens_per_s", s.burst_tokens_per_s},
+            {"sustained_tokens_per_s", s.sustained_tokens_per_s},
+            {"throttled_after_s", s.throttled_after_s < 0 ? ordered_json() : ordered_json(s.throttled_after_s)},
+            {"peak_temperature_c", s.peak_temperature_c},
+            {"tokens", s.tokens},
+            {"points", std::move(points)}};
+}
+
+std::string model_report_json(const ModelReport& r, const SustainedRun* sustained) {
     ordered_json steps = ordered_json::array();
     for (size_t i = 0; i < r.steps.size(); ++i)
         steps.push_back({{"context", r.contexts[i]},
@@ -136,7 +165,13 @@ std::string model_report_json(const ModelReport& r) {
                             {"layers", std::move(layers)},
                             {"prefill_ops", ops_json(r.prefill)},
                             {"decode_ops_last_step", ops_json(r.last_step)}};
-    return j.dump();
+    ordered_json out = j;
+    ordered_json cold = ordered_json::array();
+    for (const ColdStart& c : r.cold_start)
+        cold.push_back(cold_start_json(c));
+    out["cold_start"] = std::move(cold);
+    out["sustained"] = sustained ? sustained_json(*sustained) : ordered_json();
+    return out.dump();
 }
 
 namespace {

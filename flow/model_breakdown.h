@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "flow/model_run.h"
+#include "flow/sustained_run.h"
 
 namespace npusim::flow {
 
@@ -16,8 +17,9 @@ struct LayerCost {
 };
 std::vector<LayerCost> layer_costs(const ModelReport& r);
 
-// Everything in the report as one JSON object (the CLI's --json, the Python API's dict).
-std::string model_report_json(const ModelReport& r);
+// Everything in the report as one JSON object (the CLI's --json, the Python API's dict), with a
+// sustained run of its decode if one was made.
+std::string model_report_json(const ModelReport& r, const SustainedRun* sustained = nullptr);
 
 // A Chrome trace (chrome://tracing, Perfetto) of the run: prefill then every decode step, on three
 // rows (pass or step, layer, op); times in microseconds. Decode steps between simulated contexts

@@ -216,6 +216,10 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     r.budget_bytes = cfg.dram_capacity_bytes;
     r.fits_memory = r.footprint_bytes <= r.budget_bytes;
     if (o.max_context) r.max_context = models::max_context(m, q, r.chunk, o.kv_block, cfg.dram_capacity_bytes);
+    // From a cold start: the weights from storage, read whole or faulted in, and the graphs prepared.
+    if (r.prefill_simulated)
+        for (soc::LoadPath path : {soc::LoadPath::Full, soc::LoadPath::Mmap})
+            r.cold_start.push_back(cold_start(m, q, cfg, path, S, r.ttft_s, r.kv_cache_bytes + r.activation_bytes));
     // Speculative decoding at the last context: k draft steps, then the target verifies k + 1 tokens.
     if (!o.draft.empty()) {
         if (r.steps.empty()) throw models::ModelError("speculative decoding needs at least one decode token");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "flow/cold_start.h"
 #include "models/workload.h"
 #include "sim/config/npu_config.h"
 
@@ -95,6 +96,7 @@ struct ModelReport {
     int64_t kv_block = 0, max_context = -1;  // -1: not asked
     std::string draft;                       // speculative decoding, if asked
     double spec_tokens_per_step = 0, spec_speedup = 0, spec_draft_step_s = 0, spec_verify_s = 0;
+    std::vector<ColdStart> cold_start;  // full load, then mmap (none without a simulated prefill)
 };
 
 // Throws ModelError / UserError for bad options. `progress(what, done, total)` after each op.

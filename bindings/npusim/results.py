@@ -73,7 +73,7 @@ class ModelResult(_Fields):
     (``decode_steps_simulated``) tables, which ``to_pandas(table)`` returns as DataFrames."""
 
     _kind = "ModelResult"
-    TABLES = ("prefill_ops", "decode_ops_last_step", "layers", "decode_steps_simulated")
+    TABLES = ("prefill_ops", "decode_ops_last_step", "layers", "decode_steps_simulated", "cold_start", "sustained")
 
     def to_pandas(self, table: str = "prefill_ops"):
         """A table as a DataFrame. For the op tables, one row per op with its ``count`` (layers
@@ -83,6 +83,10 @@ class ModelResult(_Fields):
         if table not in self.TABLES:
             raise KeyError(f"no table {table!r}; tables: {', '.join(self.TABLES)}")
         rows = self._data[table]
+        if table == "sustained":
+            if rows is None:
+                raise KeyError("no sustained run: pass sustained=SECONDS to Npu.model")
+            return self._frame(rows["points"])
         if not table.endswith("ops") and not table.endswith("last_step"):
             return self._frame(rows)
         flat = []

@@ -61,6 +61,15 @@ struct NpuConfig {
     double runtime_op_dispatch_us = 0;         // each op inside a graph
     double runtime_graph_max_ms = 0;           // a longer graph is split into graphs this long; 0: never
     std::string runtime_deployment = "graph";  // graph: one graph per pass or step; op: one per op
+    double runtime_prepare_s = 0;              // building and optimising a model's graphs before the first run
+    // The device around the NPU (soc/): storage the weights load from, and heat
+    double storage_read_bytes_per_s = 0;  // sequential read bandwidth
+    int64_t storage_fault_bytes = 0;      // read by one page fault of memory-mapped weights
+    double storage_fault_us = 0;          // latency of one such fault
+    double thermal_ambient_c = 0, thermal_resistance_c_per_w = 0, thermal_capacitance_j_per_c = 0;
+    double thermal_limit_c = 0, thermal_hysteresis_c = 0;  // limit 0: none
+    int64_t thermal_dvfs_levels = 1;
+    double thermal_min_clock_fraction = 1, thermal_power_exponent = 1, thermal_other_w = 0;
     // Energy
     double energy_mac_int8_pj = 0, energy_mac_int4_pj = 0, energy_mac_fp16_pj = 0;
     double energy_l1_read_pj_per_byte = 0, energy_l1_write_pj_per_byte = 0;

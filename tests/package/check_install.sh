@@ -10,6 +10,9 @@ PY=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset PYTHONPATH NPUSIM_CONFIG_DIR
+# The compiler of the build tree, not Python's (x86_64-linux-gnu-g++): with ccache on (make test),
+# the same command finds the build tree's objects.
+export CC=${CC:-cc} CXX=${CXX:-c++}
 
 probe='
 import os, sys, npusim
