@@ -43,7 +43,7 @@ bool Args::parse(const std::vector<std::string>& argv) {
 std::string Args::get(const std::string& name) const {
     if (auto it = given_.find(name); it != given_.end() && !it->second.empty()) return it->second.back();
     if (auto it = defaults_.find(name); it != defaults_.end()) return it->second;
-    return flag(name) ? "1" : "";
+    return "";
 }
 
 bool Args::flag(const std::string& name) const {
@@ -63,6 +63,16 @@ long long Args::get_int(const std::string& name) const {
     long long x = std::strtoll(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0' || errno == ERANGE)
         throw UsageError("option --" + name + " must be an integer, got '" + v + "'");
+    return x;
+}
+
+double Args::get_double(const std::string& name, const std::string& what) const {
+    const std::string v = get(name);
+    char* end = nullptr;
+    errno = 0;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || errno == ERANGE)
+        throw UsageError("--" + name + " must be " + what + ", got '" + v + "'");
     return x;
 }
 

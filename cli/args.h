@@ -25,6 +25,8 @@ public:
     std::vector<std::string> all(const std::string& name) const;  // every value given, in order
     bool flag(const std::string& name) const;
     long long get_int(const std::string& name) const;
+    // The value as a number; UsageError "--NAME must be WHAT, got '...'" for anything else.
+    double get_double(const std::string& name, const std::string& what) const;
     std::string help() const { return app_.help(); }
     const std::vector<std::string>& positional() const { return positional_; }
 

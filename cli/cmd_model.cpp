@@ -128,23 +128,14 @@ int cmd_model(const std::vector<std::string>& argv) {
     o.draft = args.get("draft");
     o.draft_quant = args.get("draft-quant");
     o.spec_k = args.get_int("spec-k");
-    try {
-        o.accept = std::stod(args.get("accept"));
-    } catch (const std::exception&) {
-        throw UsageError("--accept must be a number, got '" + args.get("accept") + "'");
-    }
+    o.accept = args.get_double("accept", "a number");
     const bool quiet = args.flag("quiet");
     const flow::ModelReport r = flow::run_model(m, q, cfg, o, [&](const std::string& what, size_t done, size_t total) {
         if (!quiet) show_progress(what, done, total);
     });
     std::optional<flow::SustainedRun> sustained;
     if (!args.get("sustained").empty()) {
-        double seconds = 0;
-        try {
-            seconds = std::stod(args.get("sustained"));
-        } catch (const std::exception&) {
-            throw UsageError("--sustained must be a number of seconds, got '" + args.get("sustained") + "'");
-        }
+        const double seconds = args.get_double("sustained", "a number of seconds");
         if (!quiet) std::fprintf(stderr, "sustained decode for %g s ...\n", seconds);
         sustained = flow::sustained_generation(m, q, cfg, o, seconds);
     }

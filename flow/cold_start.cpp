@@ -30,7 +30,7 @@ ColdStart cold_start(const models::ModelConfig& m, const models::QuantRecipe& q,
         c.load.bytes_read = std::min(c.load.bytes_read, c.file_bytes);
     }
     c.ttft_s = c.load.seconds + c.prepare_s + warm_ttft_s;
-    c.peak_resident_bytes = std::min(c.load.bytes_read, c.file_bytes) + kv_and_activation_bytes;
+    c.peak_resident_bytes = c.load.bytes_read + kv_and_activation_bytes;  // what was read stays resident
     return c;
 }
 
