@@ -1,5 +1,6 @@
-"""Writes its two tables into docs/validation.md (between their markers): npusim's MAC-array cycles against SCALE-Sim's for the same array and
-dataflow, the wall time of both on the same GEMMs, and npusim's speed on a large tiled GEMM.
+"""Writes its two tables into docs/validation.md (between their markers): npusim's MAC-array
+cycles against SCALE-Sim's for the same array and dataflow, the wall time of both on the same
+GEMMs, and npusim's speed on a large tiled GEMM.
 
     make validation          # or: .venv/bin/python bench/validate_scalesim.py [--out docs/validation.md]
 """
