@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <optional>
 
@@ -96,6 +97,10 @@ int cmd_model(const std::vector<std::string>& argv) {
                    "a calibration file (npusim quant-eval --calibration-dir): its promoted linears resolve +mpP"},
                   {"set", "KEY=VALUE", "", "override a preset parameter (repeatable)"},
                   {"kv-block", "INT", "16", "tokens per KV cache page"},
+                  {"place", "PATTERN=DEVICE", "",
+                   "run the ops whose name matches the glob PATTERN on DEVICE (npu or cpu), over the default "
+                   "placement: the NPU where it has the kernel and maps the op's arithmetic (repeatable; first "
+                   "match first)"},
                   {"max-context", "", "", "report the longest context that fits the preset's memory budget"},
                   {"skip-prefill", "", "",
                    "take the prompt's KV cache as given and simulate only the decode steps (decode speed at a long "
@@ -123,6 +128,10 @@ int cmd_model(const std::vector<std::string>& argv) {
     o.decode = args.get_int("decode");
     o.chunk = args.get_int("chunk");
     o.kv_block = args.get_int("kv-block");
+    std::string rules;
+    for (const std::string& rule : args.all("place"))
+        rules += (rules.empty() ? "" : ",") + rule;
+    o.placement = soc::PlacementPolicy::parse(rules, "--place");
     o.max_context = args.flag("max-context");
     o.skip_prefill = args.flag("skip-prefill");
     o.draft = args.get("draft");
@@ -179,6 +188,17 @@ int cmd_model(const std::vector<std::string>& argv) {
                 r.runtime_deployment == "op" ? "one graph per op" : "one graph per pass or decode step",
                 graphs(r.prefill.graphs).c_str(), r.prefill.runtime_s * 1e3, graphs(r.last_step.graphs).c_str(),
                 r.last_step.runtime_s * 1e6);
+    // Ops on both devices: each device's busy time and the tensors handed between them.
+    for (const auto& [what, p] : {std::pair<const char*, const flow::PassResult*>{"prefill", &r.prefill},
+                                  {"decode", &r.last_step}}) {
+        if (p->runs.empty()) continue;
+        std::string busy;
+        for (const auto& [device, s] : p->device_busy_s)
+            busy += (busy.empty() ? "" : ", ") + device + " " + std::to_string(s * 1e3).substr(0, 6) + " ms busy";
+        std::printf("  devices (%s)%*s%s; %lld hand-offs of %.3g MB, %.4g ms; %.4g ms end to end\n", what,
+                    static_cast<int>(9 - std::strlen(what)), "", busy.c_str(), static_cast<long long>(p->handoffs),
+                    static_cast<double>(p->handoff_bytes) / 1e6, p->handoff_s * 1e3, p->seconds * 1e3);
+    }
     std::printf(
         "  memory                %.3g GB of %.3g GB budget%s: weights %.3g + KV cache %.3g (%lld pages of %lld "
         "tokens, %.1f %% unused) + activations %.3g\n",

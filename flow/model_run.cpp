@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "flow/kernel_flow.h"
 #include "flow/runtime_cost.h"
+#include "models/op_work.h"
+#include "soc/device.h"
+#include "soc/device_schedule.h"
 
 using namespace npusim::schedules;
 
@@ -60,64 +64,161 @@ void walk_runs(const PassResult& p, int64_t n_layers,
     }
 }
 
-PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cfg,
-                    const std::function<void(size_t, size_t)>& progress) {
-    // Identical ops (same kernel, shape and schedule on the same NPU) are simulated once per
-    // process: a layer's ops repeat in every layer, and decode steps repeat all but attention.
+namespace {
+
+// The NPU's result for one op: simulated once per process for each distinct op, schedule and NPU (a
+// layer's ops repeat in every layer, and decode steps repeat all but attention).
+OpResult simulate_on_npu(const models::Op& op, const npu::NpuConfig& cfg) {
     static std::mutex lock;
     static std::map<std::string, OpResult> cache;
+    const KernelCall call(op.kernel, op.shape, {}, cfg);
+    // The call's key leaves out run-time dimensions (one program serves them all); a result does not.
+    std::string key = call.key() + "|" + npu::params_text(cfg);
+    for (const auto& [dim, v] : call.shape)
+        key += "|" + dim + "=" + std::to_string(v);
+    {
+        std::lock_guard<std::mutex> g(lock);
+        auto it = cache.find(key);
+        if (it != cache.end()) return it->second;
+    }
+    const npu::Report rep = simulate_kernel(call, cfg);
+    OpResult r;
+    r.cycles = rep.cycles;
+    r.seconds = rep.seconds;
+    r.energy_j = rep.energy_j;
+    r.dram_bytes = rep.dram_bytes_read + rep.dram_bytes_written;
+    r.mac_ops = rep.mac_ops;
+    r.vector_ops = rep.vector_ops;
+    for (const npu::EngineUse& e : rep.engines)
+        r.engine_busy_s[e.name] += static_cast<double>(e.busy_cycles) / (cfg.clock_mhz * 1e6);
+    r.energy_j_by_component = rep.energy_j_by_component;
+    r.fill_s = static_cast<double>(rep.fill_cycles) * cfg.cycle_seconds();
+    r.drain_s = static_cast<double>(rep.drain_cycles) * cfg.cycle_seconds();
+    r.schedule = fields_text(call.knobs);
+    std::lock_guard<std::mutex> g(lock);
+    cache[key] = r;
+    return r;
+}
+
+// The CPU's result for one op: its roofline plus overhead (soc/device.h).
+OpResult run_on_cpu(const models::OpWork& w, const npu::NpuConfig& cfg) {
+    const soc::DeviceCost c = soc::device_cost(soc::DeviceParams::cpu(cfg), w);
+    OpResult r;
+    r.seconds = c.seconds;
+    r.energy_j = c.energy_j;
+    r.dram_bytes = static_cast<uint64_t>(w.bytes());
+    r.mac_ops = static_cast<uint64_t>(w.macs);
+    r.vector_ops = static_cast<uint64_t>(w.vector_ops);
+    r.engine_busy_s["cpu"] = c.seconds;
+    r.energy_j_by_component["cpu"] = c.energy_j;
+    return r;
+}
+
+bool npu_has_kernel(const std::string& kernel) {
+    for (const Kernel* k : all_kernels())
+        if (k->name() == kernel) return true;
+    return false;
+}
+
+// A pass whose ops run on both devices, scheduled across them. Each op run depends on the run
+// before it in its chunk; the first run of a later chunk on the pass's first run (the embedding);
+// a chunk's attention also on the previous chunk's attention of that layer (its KV cache). Each
+// run of consecutive NPU ops is a graph: one graph execution, plus op dispatch per op.
+void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
+    std::vector<soc::Task> tasks;
+    std::vector<RunSlot> slots;
+    std::map<int64_t, size_t> last_of_chunk;
+    std::map<int64_t, int64_t> first_layer;
+    std::map<std::pair<int64_t, int64_t>, size_t> attention_at;  // (chunk, layer) -> task
+    const bool op_graphs = cfg.runtime_deployment == "op";
+    const double execute_s = cfg.runtime_graph_execute_us * 1e-6, dispatch_s = cfg.runtime_op_dispatch_us * 1e-6;
+    pass.overlap_s = 0;
+    pass.runtime_s = 0;
+    pass.graphs = 0;
+    const OpResult* prev = nullptr;
+    walk_runs(pass, std::numeric_limits<int64_t>::max(),
+              [&](const OpResult& o, double times, int64_t layer, double hidden) {
+                  const bool npu = o.device == "npu";
+                  soc::Task t;
+                  t.device = npu ? soc::Device::Npu : soc::Device::Cpu;
+                  // Only a run that follows an NPU run in the same graph hides its fill under it.
+                  if (!npu || !prev || prev->device != "npu") hidden = 0;
+                  t.seconds = o.seconds * times - hidden;
+                  pass.overlap_s += hidden;
+                  if (npu) {
+                      const bool opens = op_graphs || !prev || prev->device != "npu";
+                      const double runtime = (opens ? execute_s : 0) + dispatch_s * times;
+                      pass.graphs += opens ? 1 : 0;
+                      pass.runtime_s += runtime;
+                      t.seconds += runtime;
+                  }
+                  const models::OpWork w = models::op_work(o.op);
+                  t.out_bytes = static_cast<int64_t>(static_cast<double>(w.bytes_written) * times);
+                  // The walk numbers layers on across chunks; the chunk's first layer is its layer 0.
+                  const int64_t chunk = o.op.chunk;
+                  if (layer >= 0) layer -= first_layer.try_emplace(chunk, layer).first->second;
+                  const auto same = last_of_chunk.find(chunk);
+                  if (same != last_of_chunk.end())
+                      t.deps.push_back(same->second);
+                  else if (!tasks.empty())
+                      t.deps.push_back(0);
+                  if (o.op.kernel == "attention") {
+                      const auto before = attention_at.find({chunk - 1, layer});
+                      if (before != attention_at.end()) t.deps.push_back(before->second);
+                      attention_at[{chunk, layer}] = tasks.size();
+                  }
+                  last_of_chunk[chunk] = tasks.size();
+                  slots.push_back({static_cast<size_t>(&o - pass.ops.data()), layer, o.device, 0, t.seconds});
+                  tasks.push_back(std::move(t));
+                  prev = &o;
+              });
+    const soc::Schedule s = soc::schedule_tasks(tasks, [&](int64_t bytes) { return soc::handoff_seconds(cfg, bytes); });
+    for (size_t i = 0; i < slots.size(); ++i)
+        slots[i].start_s = s.start[i];
+    pass.runs = std::move(slots);
+    pass.seconds = s.makespan;
+    pass.device_busy_s = s.busy_s;
+    pass.handoffs = s.handoffs;
+    pass.handoff_bytes = s.handoff_bytes;
+    pass.handoff_s = s.handoff_s;
+}
+
+}  // namespace
+
+PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cfg,
+                    const soc::PlacementPolicy& placement, const std::function<void(size_t, size_t)>& progress) {
     PassResult pass;
     size_t done = 0;
+    bool on_cpu = false;
     for (const models::Op& op : ops) {
-        const KernelCall call(op.kernel, op.shape, {}, cfg);
-        // The call's key leaves out run-time dimensions (one program serves them all); a result does not.
-        std::string key = call.key() + "|" + npu::params_text(cfg);
-        for (const auto& [dim, v] : call.shape)
-            key += "|" + dim + "=" + std::to_string(v);
-        OpResult r;
-        bool cached = false;
-        {
-            std::lock_guard<std::mutex> g(lock);
-            auto it = cache.find(key);
-            if (it != cache.end()) {
-                r = it->second;
-                cached = true;
-            }
-        }
-        if (!cached) {
-            const npu::Report rep = simulate_kernel(call, cfg);
-            r.cycles = rep.cycles;
-            r.seconds = rep.seconds;
-            r.energy_j = rep.energy_j;
-            r.dram_bytes = rep.dram_bytes_read + rep.dram_bytes_written;
-            r.mac_ops = rep.mac_ops;
-            r.vector_ops = rep.vector_ops;
-            for (const npu::EngineUse& e : rep.engines)
-                r.engine_busy_s[e.name] += static_cast<double>(e.busy_cycles) / (cfg.clock_mhz * 1e6);
-            r.energy_j_by_component = rep.energy_j_by_component;
-            r.fill_s = static_cast<double>(rep.fill_cycles) * cfg.cycle_seconds();
-            r.drain_s = static_cast<double>(rep.drain_cycles) * cfg.cycle_seconds();
-            r.schedule = fields_text(call.knobs);
-            std::lock_guard<std::mutex> g(lock);
-            cache[key] = r;
-        }
+        const models::OpWork work = models::op_work(op);
+        const soc::Placed placed = soc::place(op, work, cfg, npu_has_kernel(op.kernel), placement);
+        OpResult r = placed.device == soc::Device::Npu ? simulate_on_npu(op, cfg) : run_on_cpu(work, cfg);
         r.op = op;
+        r.device = soc::device_name(placed.device);
+        r.placed_why = placed.why;
+        on_cpu = on_cpu || placed.device == soc::Device::Cpu;
         pass.seconds += r.seconds * static_cast<double>(op.count);
         pass.energy_j += r.energy_j * static_cast<double>(op.count);
         pass.dram_bytes += r.dram_bytes * static_cast<uint64_t>(op.count);
         pass.ops.push_back(r);
         if (progress) progress(++done, ops.size());
     }
+    pass.graph = cfg.runtime_deployment == "graph";
+    if (on_cpu) {
+        schedule_across_devices(pass, cfg);
+        return pass;
+    }
     int64_t executions = 0;
     for (const models::Op& op : ops)
         executions += op.count;
-    pass.graph = cfg.runtime_deployment == "graph";
     walk_runs(pass, 1, [&](const OpResult&, double, int64_t, double hidden) { pass.overlap_s += hidden; });
     pass.seconds -= pass.overlap_s;
     const RuntimeCost rt = runtime_cost(cfg, executions, pass.seconds);
     pass.runtime_s = rt.seconds;
     pass.graphs = rt.graphs;
     pass.seconds += rt.seconds;
+    pass.device_busy_s["npu"] = pass.seconds;
     return pass;
 }
 
@@ -140,13 +241,14 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     r.preset = cfg.name;
     r.quant = q.name();
     r.runtime_deployment = cfg.runtime_deployment;
+    r.placement = o.placement.text();
     r.parameters = m.parameter_count();
     r.layers = m.layers;
     r.prefill_tokens = o.prefill;
     r.decode_tokens = o.decode;
     r.chunk = o.chunk > 0 ? std::min(o.chunk, o.prefill) : o.prefill;
     auto pass = [&](const std::vector<models::Op>& ops, const std::string& what) {
-        return run_pass(ops, cfg, [&](size_t done, size_t total) {
+        return run_pass(ops, cfg, o.placement, [&](size_t done, size_t total) {
             if (progress) progress(what, done, total);
         });
     };

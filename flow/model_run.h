@@ -10,6 +10,7 @@
 #include "flow/cold_start.h"
 #include "models/workload.h"
 #include "sim/config/npu_config.h"
+#include "soc/placement.h"
 
 namespace npusim::flow {
 
@@ -23,6 +24,16 @@ struct OpResult {
     std::map<std::string, double> energy_j_by_component;  // one run: mac, vector, l1, acc, dram, static, ...
     double fill_s = 0, drain_s = 0;                       // one run: before the first / after the last compute
     std::string schedule;
+    std::string device = "npu";  // where it ran (soc/placement.h), and why there
+    std::string placed_why = "default";
+};
+
+// One op run of a pass that ran on more than one device: when it started on its device.
+struct RunSlot {
+    size_t op = 0;  // index into PassResult::ops
+    int64_t layer = -1;
+    std::string device;
+    double start_s = 0, seconds = 0;
 };
 
 struct PassResult {
@@ -36,6 +47,13 @@ struct PassResult {
     // `seconds` is less by `overlap_s`, the hidden time walk_runs() gives over the pass's op runs.
     bool graph = false;
     double overlap_s = 0;
+    // Each device's busy time (the NPU's includes the runtime's), and the tensors handed between
+    // the NPU and the CPU. With ops on both, `runs` is the schedule (soc/device_schedule.h) and
+    // `seconds` its length: each run of NPU ops between CPU ops is its own graph execution.
+    std::map<std::string, double> device_busy_s;
+    int64_t handoffs = 0, handoff_bytes = 0;
+    double handoff_s = 0;
+    std::vector<RunSlot> runs;
 };
 
 // Visits a pass's op runs in run order: `run(op, times, layer, hidden)` for each op outside the
@@ -46,9 +64,11 @@ struct PassResult {
 void walk_runs(const PassResult& p, int64_t n_layers,
                const std::function<void(const OpResult& op, double times, int64_t layer, double hidden)>& run);
 
-// Runs every op (count times, by multiplication: ops run back to back). `progress(done, total)`
+// Runs every op on the device `placement` puts it on. All on the NPU: each op count times, back
+// to back. On both devices: scheduled across them (soc/device_schedule.h). `progress(done, total)`
 // is called after each distinct op.
 PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cfg,
+                    const soc::PlacementPolicy& placement = {},
                     const std::function<void(size_t, size_t)>& progress = {});
 
 struct ModelRunOptions {
@@ -59,6 +79,7 @@ struct ModelRunOptions {
     // Take the prompt's KV cache as given: only the decode steps are simulated (the decode speed
     // at a long context, whose prefill would take long to simulate). TTFT and prefill are then 0.
     bool skip_prefill = false;
+    soc::PlacementPolicy placement;  // rules over the default placement (soc/placement.h)
     std::string draft, draft_quant;  // speculative decoding: the draft model ("" for none)
     int64_t spec_k = 4;
     double accept = 0.7;
@@ -76,6 +97,7 @@ struct DecodeStep {
 struct ModelReport {
     std::string model, architecture, preset, quant;
     std::string runtime_deployment;  // runtime.deployment of the preset: graph or op
+    std::string placement;           // the placement rules given ("" for the default policy)
     int64_t parameters = 0, layers = 0, prefill_tokens = 0, decode_tokens = 0, chunk = 0;
     bool prefill_simulated = true;         // false with ModelRunOptions::skip_prefill
     PassResult prefill, last_step;         // the prefill pass; the decode step at the last context

@@ -179,13 +179,20 @@ std::vector<Op> prefill_ops(const ModelConfig& m, const QuantRecipe& q, int64_t 
     if (chunk < 1) throw ModelError("the prefill chunk must be at least one token");
     std::vector<Op> ops;
     ops.push_back({"embedding", "embedding", {{"t", tokens}, {"d", m.hidden}, {"vocab", m.vocab}}, 1});
-    for (int64_t start = 0; start < tokens; start += chunk) {
+    int64_t index = 0;
+    for (int64_t start = 0; start < tokens; start += chunk, ++index) {
         const int64_t t = std::min(chunk, tokens - start);
+        const size_t first = ops.size();
         for_layer_runs(m, q, [&](const LayerCtx& c, int64_t n) { decoder_layer(ops, c, t, start + t, capacity, n); });
+        for (size_t i = first; i < ops.size(); ++i)
+            ops[i].chunk = index;
     }
     // Logits only for the last token: it is the one the next step samples from.
+    const size_t tail = ops.size();
     ops.push_back({"final_norm", "rms_norm", {{"t", 1}, {"d", m.hidden}}, 1});
     linear(ops, LayerCtx{m, q, -1}, "lm_head", q.head_w_bits, 1, m.vocab, m.hidden, 1);
+    for (size_t i = tail; i < ops.size(); ++i)
+        ops[i].chunk = index - 1;
     return ops;
 }
 

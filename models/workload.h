@@ -26,6 +26,10 @@ struct Op {
     std::string kernel;  // a kernel of the library
     std::map<std::string, int64_t> shape;
     int64_t count = 1;  // times it runs in the pass (e.g. once per layer)
+    // The prefill chunk the op belongs to (0 outside chunked prefill). Ops of one chunk depend on
+    // each other in order; a chunk's attention also needs the previous chunk's cache of that layer,
+    // and nothing else of it, so a later chunk's other ops may run beside an earlier one's.
+    int64_t chunk = 0;
 };
 
 // `capacity` is the KV cache's length in tokens (0: just the context): attention is compiled once

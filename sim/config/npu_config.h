@@ -70,6 +70,12 @@ struct NpuConfig {
     double thermal_limit_c = 0, thermal_hysteresis_c = 0;  // limit 0: none
     int64_t thermal_dvfs_levels = 1;
     double thermal_min_clock_fraction = 1, thermal_power_exponent = 1, thermal_other_w = 0;
+    // The CPU cores beside the NPU (soc/device.h): a roofline-plus-overhead device for the ops
+    // placed on them, and the hand-off of a tensor between it and the NPU
+    std::string runtime_float_ops = "npu";  // npu, or cpu: the NPU's compiler maps only integer ops
+    int64_t cpu_cores = 1;
+    double cpu_clock_mhz = 0, cpu_int8_macs_per_cycle = 0, cpu_fp16_macs_per_cycle = 0, cpu_fp32_macs_per_cycle = 0;
+    double cpu_dram_bytes_per_s = 0, cpu_op_overhead_us = 0, cpu_handoff_us = 0, cpu_active_w = 0;
     // Energy
     double energy_mac_int8_pj = 0, energy_mac_int4_pj = 0, energy_mac_fp16_pj = 0;
     double energy_l1_read_pj_per_byte = 0, energy_l1_write_pj_per_byte = 0;

@@ -62,7 +62,9 @@ TEST(Thermal, TheClockStaysInItsTableAndFollowsTheLimit) {
         EXPECT_GE(t.clock_fraction(), 0.3);
         EXPECT_NE(std::find(table.begin(), table.end(), t.clock_fraction()), table.end());
         throttled = throttled || t.level() > 0;
-        if (i > 1000) EXPECT_LT(t.temperature_c(), 62);  // the governor holds it near the limit
+        if (i > 1000) {
+            EXPECT_LT(t.temperature_c(), 62);  // the governor holds it near the limit
+        }
     }
     EXPECT_TRUE(throttled);  // 7 W would settle at 95 C, over the 60 C limit
     // Cooling down: the clock returns to the top of the table.

@@ -1,0 +1,72 @@
+#include "soc/placement.h"
+
+#include <sstream>
+
+#include "base/errors.h"
+
+namespace npusim::soc {
+
+const char* device_name(Device d) {
+    return d == Device::Npu ? "npu" : "cpu";
+}
+
+bool glob_match(const std::string& pattern, const std::string& name) {
+    // Iterative matching with one backtrack point for the last '*'.
+    size_t p = 0, n = 0, star = std::string::npos, mark = 0;
+    while (n < name.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+            ++p;
+            ++n;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            mark = n;
+        } else if (star != std::string::npos) {
+            p = star + 1;
+            n = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
+    return p == pattern.size();
+}
+
+PlacementPolicy PlacementPolicy::parse(const std::string& text, const std::string& where) {
+    PlacementPolicy policy;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (item.empty()) continue;
+        const size_t eq = item.find('=');
+        const std::string pattern = item.substr(0, eq), device = eq == std::string::npos ? "" : item.substr(eq + 1);
+        if (eq == std::string::npos || pattern.empty() || (device != "npu" && device != "cpu"))
+            throw npu::UserError(where + ": '" + item + "' is not PATTERN=DEVICE (a glob over op names, device npu or cpu)");
+        policy.rules.push_back({pattern, device == "npu" ? Device::Npu : Device::Cpu});
+    }
+    return policy;
+}
+
+std::string PlacementPolicy::text() const {
+    std::string s;
+    for (const PlacementRule& r : rules)
+        s += (s.empty() ? "" : ",") + r.pattern + "=" + device_name(r.device);
+    return s;
+}
+
+Placed place(const models::Op& op, const models::OpWork& work, const npu::NpuConfig& cfg, bool npu_has_kernel,
+             const PlacementPolicy& policy) {
+    for (const PlacementRule& r : policy.rules) {
+        if (!glob_match(r.pattern, op.name)) continue;
+        if (r.device == Device::Npu && !npu_has_kernel)
+            throw npu::UserError("placement rule " + r.pattern + "=npu: op '" + op.name + "' (kernel " + op.kernel +
+                            ") has no NPU kernel");
+        return {r.device, "rule " + r.pattern};
+    }
+    if (!npu_has_kernel) return {Device::Cpu, "no NPU kernel"};
+    if (work.float_math && cfg.runtime_float_ops == "cpu")
+        return {Device::Cpu, "float op on an integer-only NPU (runtime.float_ops: cpu)"};
+    return {Device::Npu, "default"};
+}
+
+}  // namespace npusim::soc
