@@ -1,6 +1,7 @@
 #include "models/op_work.h"
 
-#include <stdexcept>
+#include <algorithm>
+#include <iterator>
 
 namespace npusim::models {
 
@@ -72,8 +73,9 @@ OpWork gemm_work(const Op& op) {
 OpWork attention_work(const Op& op) {
     const int64_t t = dim(op, "t"), ctx = dim(op, "ctx"), h = dim(op, "h"), hk = dim(op, "hk"), d = dim(op, "d");
     const int64_t kv_bits = dim_or(op, "kv_bits", 16);
-    // Keys each query sees: all of the context, or (causal) up to its own position.
-    const int64_t keys = dim_or(op, "causal", 1) ? t * (ctx - t) + t * (t + 1) / 2 : t * ctx;
+    // Every query against every key of the context: the causal mask sets scores to -inf rather than
+    // skipping them, as the kernel's algorithm does.
+    const int64_t keys = t * ctx;
     OpWork w;
     w.macs = 2 * h * d * keys;  // q k^T, then p v
     w.mac_precision = "fp16";
@@ -101,6 +103,15 @@ OpWork row_work(const Op& op) {
         w.bytes_read = n * 2 + (kn == "kv_quantize" ? t * hk * 2 : 0);
         w.bytes_written = kn == "kv_scale" ? t * hk * 2 : n * bits / 8;
         w.vector_ops = n * 2;
+        return w;
+    }
+    if (kn == "argmax") {
+        // Greedy sampling: the index of each token's largest logit (no NPU kernel: a runtime samples
+        // on the CPU).
+        const int64_t t = dim(op, "t"), vocab = dim(op, "vocab");
+        w.bytes_read = t * vocab * 2;
+        w.bytes_written = t * 4;
+        w.vector_ops = t * vocab;
         return w;
     }
     if (kn == "rope") {
@@ -133,7 +144,7 @@ OpWork row_work(const Op& op) {
         w.bytes_written = n;
         w.vector_ops = n * 3;
     } else if (kn == "dequantize") {
-        w.bytes_read = n + d * 2;
+        w.bytes_read = n + 4;  // one fp32 scale
         w.bytes_written = n * 2;
         w.vector_ops = n * 2;
     } else {
@@ -145,6 +156,12 @@ OpWork row_work(const Op& op) {
 }  // namespace
 
 OpWork op_work(const Op& op) {
+    static const char* const kRowKernels[] = {"embedding", "kv_scale", "kv_quantize", "argmax", "rope",
+                                              "residual_add", "rms_norm", "layer_norm", "swiglu", "geglu",
+                                              "gelu", "quantize", "dequantize"};
+    if (!starts(op.kernel, "gemm_") && op.kernel != "attention" &&
+        std::find(std::begin(kRowKernels), std::end(kRowKernels), op.kernel) == std::end(kRowKernels))
+        throw ModelError("op '" + op.name + "': kernel '" + op.kernel + "' has no work model");
     if (starts(op.kernel, "gemm_")) return gemm_work(op);
     if (op.kernel == "attention") return attention_work(op);
     return row_work(op);
