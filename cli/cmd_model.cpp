@@ -189,8 +189,8 @@ int cmd_model(const std::vector<std::string>& argv) {
                 graphs(r.prefill.graphs).c_str(), r.prefill.runtime_s * 1e3, graphs(r.last_step.graphs).c_str(),
                 r.last_step.runtime_s * 1e6);
     // Ops on both devices: each device's busy time and the tensors handed between them.
-    for (const auto& [what, p] : {std::pair<const char*, const flow::PassResult*>{"prefill", &r.prefill},
-                                  {"decode", &r.last_step}}) {
+    for (const auto& [what, p] :
+         {std::pair<const char*, const flow::PassResult*>{"prefill", &r.prefill}, {"decode", &r.last_step}}) {
         if (p->runs.empty()) continue;
         std::string busy;
         for (const auto& [device, s] : p->device_busy_s)

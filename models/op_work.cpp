@@ -156,9 +156,9 @@ OpWork row_work(const Op& op) {
 }  // namespace
 
 OpWork op_work(const Op& op) {
-    static const char* const kRowKernels[] = {"embedding", "kv_scale", "kv_quantize", "argmax", "rope",
-                                              "residual_add", "rms_norm", "layer_norm", "swiglu", "geglu",
-                                              "gelu", "quantize", "dequantize"};
+    static const char* const kRowKernels[] = {"embedding",    "kv_scale", "kv_quantize", "argmax", "rope",
+                                              "residual_add", "rms_norm", "layer_norm",  "swiglu", "geglu",
+                                              "gelu",         "quantize", "dequantize"};
     if (!starts(op.kernel, "gemm_") && op.kernel != "attention" &&
         std::find(std::begin(kRowKernels), std::end(kRowKernels), op.kernel) == std::end(kRowKernels))
         throw ModelError("op '" + op.name + "': kernel '" + op.kernel + "' has no work model");

@@ -60,10 +60,9 @@ TEST(Placement, AnOpWithoutAnNpuKernelGoesToTheCpu) {
     EXPECT_EQ(placed.device, Device::Cpu);
     EXPECT_EQ(placed.why, "no NPU kernel");
     // ... and forcing it onto the NPU says why not.
-    EXPECT_EQ(message_of([&] {
-                  npusim::soc::place(argmax, op_work(argmax), cfg, false, PlacementPolicy::parse("s*=npu"));
-              }),
-              "placement rule s*=npu: op 'sample' (kernel argmax) has no NPU kernel");
+    EXPECT_EQ(
+        message_of([&] { npusim::soc::place(argmax, op_work(argmax), cfg, false, PlacementPolicy::parse("s*=npu")); }),
+        "placement rule s*=npu: op 'sample' (kernel argmax) has no NPU kernel");
 }
 
 TEST(Placement, FloatOpsLeaveAnIntegerOnlyNpu) {
@@ -84,9 +83,9 @@ TEST(Placement, RulesAreObeyedFirstMatchFirst) {
     const std::vector<Op> ops = npusim::models::decode_ops(tiny(), npusim::models::QuantRecipe::parse("w8a8"), 8);
     const PassResult p = run_pass(ops, cfg, policy);
     for (const OpResult& o : p.ops) {
-        const std::string want = o.op.name == "layer.attention"        ? "cpu"
+        const std::string want = o.op.name == "layer.attention"      ? "cpu"
                                  : o.op.name.rfind("layer.", 0) == 0 ? "npu"
-                                                                      : "cpu";
+                                                                     : "cpu";
         EXPECT_EQ(o.device, want) << o.op.name;
     }
     EXPECT_EQ(message_of([] { PlacementPolicy::parse("layer.attention=gpu", "--place"); }),
@@ -96,8 +95,11 @@ TEST(Placement, RulesAreObeyedFirstMatchFirst) {
 TEST(DeviceSchedule, NoDeviceRunsTwoTasksAtOnce) {
     using npusim::soc::Task;
     // Two chains, one per device, joined at the end: they overlap, but never on one device.
-    std::vector<Task> tasks = {{Device::Npu, 3, {}, 10}, {Device::Cpu, 2, {}, 10}, {Device::Npu, 4, {0}, 10},
-                               {Device::Cpu, 5, {1}, 10}, {Device::Npu, 1, {2, 3}, 10}};
+    std::vector<Task> tasks = {{Device::Npu, 3, {}, 10},
+                               {Device::Cpu, 2, {}, 10},
+                               {Device::Npu, 4, {0}, 10},
+                               {Device::Cpu, 5, {1}, 10},
+                               {Device::Npu, 1, {2, 3}, 10}};
     const auto s = npusim::soc::schedule_tasks(tasks, [](int64_t bytes) { return 0.5 + bytes * 0.01; });
     EXPECT_DOUBLE_EQ(s.busy_s.at("npu"), 8);
     EXPECT_DOUBLE_EQ(s.busy_s.at("cpu"), 7);
@@ -127,7 +129,8 @@ TEST(OpWork, AgreesWithTheSimulatedProgram) {
             ops.push_back(op);
         for (const Op& op : ops) {
             const auto w = op_work(op);
-            const npu::Report r = npusim::flow::simulate_kernel(npusim::flow::KernelCall(op.kernel, op.shape, {}, cfg), cfg);
+            const npu::Report r =
+                npusim::flow::simulate_kernel(npusim::flow::KernelCall(op.kernel, op.shape, {}, cfg), cfg);
             EXPECT_EQ(static_cast<uint64_t>(w.macs), r.mac_ops) << recipe << " " << op.name;
             EXPECT_NEAR(static_cast<double>(w.bytes()), static_cast<double>(r.compulsory_dram_bytes),
                         0.1 * static_cast<double>(r.compulsory_dram_bytes))
@@ -158,13 +161,15 @@ TEST(DeviceSchedule, ChunkedPrefillOverlapsButNotBelowEitherDevice) {
     // Every hand-off crosses devices: as many as the schedule's runs change device along a dependency.
     EXPECT_GT(p.handoffs, 0);
     // A decode step is one chain: no overlap, so its time is both devices' busy time and the hand-offs.
-    const PassResult d = run_pass(npusim::models::decode_ops(m, q, 257, 300), cfg,
-                                  PlacementPolicy::parse("layer.attention=cpu"));
+    const PassResult d =
+        run_pass(npusim::models::decode_ops(m, q, 257, 300), cfg, PlacementPolicy::parse("layer.attention=cpu"));
     EXPECT_NEAR(d.seconds, d.device_busy_s.at("npu") + d.device_busy_s.at("cpu") + d.handoff_s, 1e-12);
 }
 
 TEST(OpWork, UnknownKernelsAreNamed) {
-    EXPECT_EQ(message_of([] { op_work(Op{"layer.x", "conv2d", {{"t", 1}}, 1}); }),
+    EXPECT_EQ(message_of([] {
+                  op_work(Op{"layer.x", "conv2d", {{"t", 1}}, 1});
+              }),
               "op 'layer.x': kernel 'conv2d' has no work model");
 }
 
