@@ -8,7 +8,7 @@ void bind_models(py::module_& m) {
         "run_model",
         [](const py::dict& params, const std::string& model, const std::string& quant, int64_t prefill, int64_t decode,
            int64_t chunk, int64_t kv_block, bool max_context, const std::string& draft, const std::string& draft_quant,
-           int64_t spec_k, double accept, bool skip_prefill, double sustained_s) {
+           int64_t spec_k, double accept, bool skip_prefill, double sustained_s, const std::string& placement) {
             npu::NpuConfig cfg = config_of(params);
             const auto mc = npusim::models::load_model(model);
             const auto q = npusim::models::QuantRecipe::parse(quant);
@@ -23,6 +23,7 @@ void bind_models(py::module_& m) {
             o.spec_k = spec_k;
             o.accept = accept;
             o.skip_prefill = skip_prefill;
+            o.placement = npusim::soc::PlacementPolicy::parse(placement, "place");
             py::gil_scoped_release release;
             const ModelReport r = run_model(mc, q, cfg, o);
             if (sustained_s == 0) return model_report_json(r);
@@ -31,7 +32,7 @@ void bind_models(py::module_& m) {
         },
         py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
         py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),
-        py::arg("accept"), py::arg("skip_prefill") = false, py::arg("sustained_s") = 0.0);
+        py::arg("accept"), py::arg("skip_prefill") = false, py::arg("sustained_s") = 0.0, py::arg("placement") = "");
     m.def(
         "quant_eval",
         [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,

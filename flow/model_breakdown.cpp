@@ -46,6 +46,8 @@ ordered_json ops_json(const PassResult& p) {
                        {"kernel", o.op.kernel},
                        {"shape", shape_text(o.op)},
                        {"schedule", o.schedule},
+                       {"device", o.device},
+                       {"placed", o.placed_why},
                        {"count", o.op.count},
                        {"seconds", o.seconds},
                        {"energy_j", o.energy_j},
@@ -55,6 +57,15 @@ ordered_json ops_json(const PassResult& p) {
                        {"engine_busy_s", o.engine_busy_s},
                        {"energy_j_by_component", o.energy_j_by_component}});
     return ops;
+}
+
+// Each device's busy time in a pass, and the tensors handed between devices.
+ordered_json devices_json(const PassResult& p) {
+    return {{"busy_s", p.device_busy_s},
+            {"handoffs", p.handoffs},
+            {"handoff_bytes", p.handoff_bytes},
+            {"handoff_s", p.handoff_s},
+            {"seconds", p.seconds}};
 }
 
 }  // namespace
@@ -147,6 +158,9 @@ std::string model_report_json(const ModelReport& r, const SustainedRun* sustaine
                       {"decode_runtime_s_last", r.last_step.runtime_s},
                       {"decode_graphs_last", r.last_step.graphs},
                       {"prefill_overlap_s", r.prefill.overlap_s},
+                      {"placement", r.placement},
+                      {"prefill_devices", devices_json(r.prefill)},
+                      {"decode_devices_last", devices_json(r.last_step)},
                       {"decode_overlap_s_last", r.last_step.overlap_s},
                       {"average_power_w", r.average_power_w},
                       {"weight_bytes", r.weight_bytes},
@@ -189,8 +203,27 @@ public:
                           {"dur", micros(dur_us)},
                           {"args", args.is_null() ? ordered_json::object() : std::move(args)}});
     }
-    // A pass's ops in run order, each layer's ops once per layer.
+    // A pass's ops in run order, each layer's ops once per layer; a pass on both devices as it was
+    // scheduled, a row per device and one for the hand-offs.
     void pass(const PassResult& p, int64_t n_layers) {
+        if (!p.runs.empty()) {
+            for (const RunSlot& s : p.runs) {
+                const OpResult& o = p.ops[s.op];
+                slice(s.device == "npu" ? 3 : 4, o.op.name, now_us + s.start_s * 1e6, s.seconds * 1e6,
+                      {{"kernel", o.op.kernel},
+                       {"shape", shape_text(o.op)},
+                       {"layer", s.layer},
+                       {"device", s.device},
+                       {"placed", o.placed_why}});
+            }
+            for (const soc::Handoff& h : p.handoff_list)
+                slice(5, "hand-off", now_us + h.start_s * 1e6, h.seconds * 1e6,
+                      {{"from", p.ops[p.runs[h.from].op].op.name},
+                       {"to", p.ops[p.runs[h.to].op].op.name},
+                       {"bytes", h.bytes}});
+            now_us += p.seconds * 1e6;
+            return;
+        }
         // A layer's slice spans its ops: closed when the next run is in another layer, or none.
         int64_t layer = -1;
         double layer_start = 0;
@@ -246,8 +279,8 @@ std::string model_trace_json(const ModelReport& r) {
                       {"pid", 1},
                       {"name", "process_name"},
                       {"args", {{"name", r.model + " " + r.quant + " on " + r.preset}}}});
-    const char* rows[] = {"", "pass / step", "layer", "op"};
-    for (int t = 1; t <= 3; ++t)
+    const char* rows[] = {"", "pass / step", "layer", "op (npu)", "op (cpu)", "hand-off"};
+    for (int t = 1; t <= 5; ++t)
         events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", t}, {"name", "thread_name"}, {"args", {{"name", rows[t]}}}});
     for (auto& e : w.events)
         events.push_back(std::move(e));

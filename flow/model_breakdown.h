@@ -21,8 +21,9 @@ std::vector<LayerCost> layer_costs(const ModelReport& r);
 // sustained run of its decode if one was made.
 std::string model_report_json(const ModelReport& r, const SustainedRun* sustained = nullptr);
 
-// A Chrome trace (chrome://tracing, Perfetto) of the run: prefill then every decode step, on three
-// rows (pass or step, layer, op); times in microseconds. Decode steps between simulated contexts
+// A Chrome trace (chrome://tracing, Perfetto) of the run: prefill then every decode step, on rows
+// for the pass or step, the layer, and the ops (a pass on both devices: the NPU's ops, the CPU's and
+// the hand-offs between them, as scheduled); times in microseconds. Decode steps between simulated contexts
 // carry their interpolated time and no op detail ("simulated": false).
 std::string model_trace_json(const ModelReport& r);
 

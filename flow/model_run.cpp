@@ -181,6 +181,7 @@ void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
     pass.handoffs = s.handoffs;
     pass.handoff_bytes = s.handoff_bytes;
     pass.handoff_s = s.handoff_s;
+    pass.handoff_list = s.handoff_list;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "flow/cold_start.h"
 #include "models/workload.h"
 #include "sim/config/npu_config.h"
+#include "soc/device_schedule.h"
 #include "soc/placement.h"
 
 namespace npusim::flow {
@@ -54,6 +55,7 @@ struct PassResult {
     int64_t handoffs = 0, handoff_bytes = 0;
     double handoff_s = 0;
     std::vector<RunSlot> runs;
+    std::vector<soc::Handoff> handoff_list;  // `from` and `to` index `runs`
 };
 
 // Visits a pass's op runs in run order: `run(op, times, layer, hidden)` for each op outside the

@@ -52,6 +52,7 @@ Schedule schedule_tasks(const std::vector<Task>& tasks, const std::function<doub
                 s.handoffs += 1;
                 s.handoff_bytes += task.out_bytes;
                 s.handoff_s += h;
+                s.handoff_list.push_back({t, u, s.finish[t], h, task.out_bytes});
             }
             ready_at[u] = std::max(ready_at[u], at);
             if (--waiting[u] == 0) ready.push_back(u);

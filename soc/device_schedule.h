@@ -21,12 +21,20 @@ struct Task {
     int64_t out_bytes = 0;     // what a consumer on the other device is handed
 };
 
+// A tensor handed from one device's task to a task on the other.
+struct Handoff {
+    size_t from = 0, to = 0;
+    double start_s = 0, seconds = 0;
+    int64_t bytes = 0;
+};
+
 struct Schedule {
     std::vector<double> start, finish;
     double makespan = 0;
     std::map<std::string, double> busy_s;  // per device: the sum of its tasks' time
     int64_t handoffs = 0, handoff_bytes = 0;
     double handoff_s = 0;  // the hand-offs' time, summed (on the critical path or not)
+    std::vector<Handoff> handoff_list;
 };
 
 // `handoff(bytes)`: the time a tensor takes to cross between devices. Throws InternalError for a

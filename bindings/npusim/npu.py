@@ -84,7 +84,7 @@ class Npu:
     def model(self, model: str = "llama-3.2-1b", quant: str = "w4a8", prefill: int = 512, decode: int = 128,
               chunk: int = 0, kv_block: int = 16, max_context: bool = False, draft: str = "",
               draft_quant: str = "", spec_k: int = 4, accept: float = 0.7,
-              skip_prefill: bool = False, sustained: float = 0) -> ModelResult:
+              skip_prefill: bool = False, sustained: float = 0, place=()) -> ModelResult:
         """Simulates a whole model (a shipped name from ``npusim.model_names()`` or a config.json
         path) with a quantization recipe (docs/quantization.md): time to first token, tokens/s,
         energy per token, memory footprint against this NPU's budget (``dram.capacity_bytes``),
@@ -95,13 +95,18 @@ class Npu:
         the first token from a cold start with the weights read whole (``full``) or memory-mapped
         (``mmap``); ``sustained=SECONDS`` also runs the last decode step back to back under the
         preset's thermal model: ``sustained`` holds burst and sustained tokens/s, when the clock
-        first stepped down, and ``to_pandas("sustained")`` the series over time."""
+        first stepped down, and ``to_pandas("sustained")`` the series over time. ``place`` lists
+        rules ``"PATTERN=DEVICE"`` over the default placement (the NPU where it has the op's kernel
+        and maps its arithmetic, else the CPU), first match first: ``place=["layer.attention=cpu"]``;
+        each op's ``device`` is in the op tables, and ``devices`` gives each device's busy time and
+        the hand-offs between them."""
         prefill, decode, chunk, kv_block, spec_k = (
             _int(d, v) for d, v in (("prefill", prefill), ("decode", decode), ("chunk", chunk),
                                     ("kv_block", kv_block), ("spec_k", spec_k)))
         return ModelResult(json.loads(_npusim.run_model(self._params, model, quant, prefill, decode, chunk,
                                                         kv_block, max_context, draft, draft_quant, spec_k,
-                                                        float(accept), skip_prefill, float(sustained))))
+                                                        float(accept), skip_prefill, float(sustained),
+                                                        ",".join([place] if isinstance(place, str) else place))))
 
     def run_program(self, text: str, trace: Trace = None) -> Result:
         """Simulates an npu::Program given as text (docs/program.md)."""
