@@ -120,14 +120,15 @@ bool npu_has_kernel(const std::string& kernel) {
     return false;
 }
 
-// A pass whose ops run on both devices, scheduled across them. Each op run depends on the run
-// before it in its chunk; the first run of a later chunk on the pass's first run (the embedding);
+// A pass whose ops run on both devices, scheduled across them. Each op run depends on the runs
+// of its chunk it reads (Op::inputs; the one before it); the first run of a later chunk on the
+// pass's first run (the embedding);
 // a chunk's attention also on the previous chunk's attention of that layer (its KV cache). Each
 // run of consecutive NPU ops is a graph: one graph execution, plus op dispatch per op.
 void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
     std::vector<soc::Task> tasks;
     std::vector<RunSlot> slots;
-    std::map<int64_t, size_t> last_of_chunk;
+    std::map<int64_t, std::vector<size_t>> history;  // per chunk: its tasks in run order
     std::map<int64_t, int64_t> first_layer;
     std::map<std::pair<int64_t, int64_t>, size_t> attention_at;  // (chunk, layer) -> task
     const bool op_graphs = cfg.runtime_deployment == "op";
@@ -157,17 +158,20 @@ void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
                   // The walk numbers layers on across chunks; the chunk's first layer is its layer 0.
                   const int64_t chunk = o.op.chunk;
                   if (layer >= 0) layer -= first_layer.try_emplace(chunk, layer).first->second;
-                  const auto same = last_of_chunk.find(chunk);
-                  if (same != last_of_chunk.end())
-                      t.deps.push_back(same->second);
-                  else if (!tasks.empty())
-                      t.deps.push_back(0);
+                  std::vector<size_t>& before = history[chunk];
+                  const std::vector<int64_t> back = o.op.inputs.empty() ? std::vector<int64_t>{1} : o.op.inputs;
+                  for (int64_t b : back) {
+                      if (b >= 1 && static_cast<size_t>(b) <= before.size())
+                          t.deps.push_back(before[before.size() - static_cast<size_t>(b)]);
+                      else if (!tasks.empty())
+                          t.deps.push_back(0);
+                  }
                   if (o.op.kernel == "attention") {
                       const auto before = attention_at.find({chunk - 1, layer});
                       if (before != attention_at.end()) t.deps.push_back(before->second);
                       attention_at[{chunk, layer}] = tasks.size();
                   }
-                  last_of_chunk[chunk] = tasks.size();
+                  before.push_back(tasks.size());
                   slots.push_back({static_cast<size_t>(&o - pass.ops.data()), layer, o.device, 0, t.seconds});
                   tasks.push_back(std::move(t));
                   prev = &o;

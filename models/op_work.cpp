@@ -60,6 +60,14 @@ OpWork gemm_work(const Op& op) {
         w.bytes_read += m * k * 2 + 4 + n * 4;  // a static input scale, an fp32 output scale per channel
         w.bytes_written = m * n * 2;
         w.vector_ops = m * k * 2 + m * n;
+    } else if (kn == "gemm_shadow") {
+        // The outliers of k of the input's d channels (found by scanning it) times those channels'
+        // fp16 weights, in fp32.
+        const int64_t d = dim(op, "d");
+        w.mac_precision = "fp32";
+        w.bytes_read = m * d * 2 + n * k * 2;
+        w.bytes_written = m * n * 2;
+        w.vector_ops = m * d;
     } else if (kn == "gemm_f16") {
         w.mac_precision = "fp16";
         w.bytes_read = n * k * 2 + m * k * 2;

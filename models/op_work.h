@@ -12,7 +12,7 @@ namespace npusim::models {
 
 struct OpWork {
     int64_t macs = 0;
-    std::string mac_precision = "fp16";  // of `macs`: int8 (a8 x w8/w4), int16 (a16 x w8/w4) or fp16
+    std::string mac_precision = "fp16";  // of `macs`: int8 (a8 x w8/w4), int16 (a16 x w8/w4), fp16, fp32
     int64_t vector_ops = 0;              // elementwise operations (conversions, exp, reductions, ...)
     int64_t bytes_read = 0, bytes_written = 0;
     // Whether the op computes in floating point (fp16 activations in or out): a runtime whose NPU

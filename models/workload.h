@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/model_config.h"
@@ -22,6 +23,15 @@ namespace npusim::models {
 using QuantRecipe = quant::Recipe;
 
 struct Op {
+    Op() = default;
+    Op(std::string op_name, std::string op_kernel, std::map<std::string, int64_t> op_shape, int64_t times = 1,
+       int64_t in_chunk = 0, std::vector<int64_t> reads = {})
+        : name(std::move(op_name)),
+          kernel(std::move(op_kernel)),
+          shape(std::move(op_shape)),
+          count(times),
+          chunk(in_chunk),
+          inputs(std::move(reads)) {}
     std::string name;    // e.g. "layer.q_proj"
     std::string kernel;  // a kernel of the library
     std::map<std::string, int64_t> shape;
@@ -30,6 +40,9 @@ struct Op {
     // each other in order; a chunk's attention also needs the previous chunk's cache of that layer,
     // and nothing else of it, so a later chunk's other ops may run beside an earlier one's.
     int64_t chunk = 0;
+    // The ops of its chunk it reads, as distances back in the chunk's run order (empty: the one
+    // before it). An op that reads an earlier op's input runs beside the ops in between.
+    std::vector<int64_t> inputs;
 };
 
 // `capacity` is the KV cache's length in tokens (0: just the context): attention is compiled once

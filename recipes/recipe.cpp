@@ -13,11 +13,11 @@ namespace npusim::quant {
 namespace {
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
-    throw npu::UserError(
-        "quantization recipe '" + text + "': " + why +
-        " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
-        "-per-channel, -per-tensor, "
-        "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +rot; or a .yaml file)");
+    throw npu::UserError("quantization recipe '" + text + "': " + why +
+                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
+                         "-per-channel, -per-tensor, "
+                         "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +shadow[P], "
+                         "+rot; or a .yaml file)");
 }
 
 bool number(const std::string& s, double lo, double hi, double* out) {
@@ -79,9 +79,18 @@ void set_extra(Recipe& q, const std::string& e, const std::string& text) {
         q.rotate = true;
     } else if (e.rfind("mp", 0) == 0 && number(e.substr(2), 0, 100, &v)) {
         q.promote_percent = v;
+    } else if (e == "shadow" || (e.rfind("shadow", 0) == 0 && number(e.substr(6), 1e-6, 100, &v))) {
+        q.shadow = true;
+        q.shadow_percent = e == "shadow" ? 0 : v;
     } else {
         bad(text, "unknown or unsupported option '+" + e + "'");
     }
+}
+
+// Rules across fields, for a short name and a YAML file alike.
+void check_combination(const Recipe& q, const std::string& text) {
+    if (q.shadow && (q.activations() != Activations::Int8 || q.dynamic))
+        bad(text, "+shadow runs the outliers beyond a static int8 clip on the CPU: it needs a static a8 base");
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -146,6 +155,8 @@ Recipe from_yaml(const std::string& path) {
             extra = "head" + v;
         else if (key == "promote_percent")
             extra = "mp" + v;
+        else if (key == "shadow_percent")
+            extra = "shadow" + v;
         else if (key == "rotate" && (v == "true" || v == "false")) {
             q.rotate = v == "true";
             continue;
@@ -157,6 +168,7 @@ Recipe from_yaml(const std::string& path) {
             fail(key, "= '" + v + "' is not allowed here");
         }
     }
+    check_combination(q, path);
     return q;
 }
 
@@ -200,6 +212,7 @@ Recipe Recipe::parse(const std::string& text) {
     for (size_t i = 1; i < plus.size(); ++i)
         set_extra(q, plus[i], text);
     if (q.dynamic) q.head_w_bits = 8;
+    check_combination(q, text);
     return q;
 }
 
@@ -216,6 +229,8 @@ std::string Recipe::name() const {
     for (const std::string& p : a16_patterns)
         s << "+a16@" << p;
     if (promote_percent > 0) s << "+mp" << promote_percent;
+    if (shadow) s << "+shadow";
+    if (shadow && shadow_percent > 0) s << shadow_percent;
     if (rotate) s << "+rot";
     return s.str();
 }

@@ -21,6 +21,7 @@ DeviceParams DeviceParams::cpu(const npu::NpuConfig& cfg) {
 DeviceCost device_cost(const DeviceParams& d, const models::OpWork& w) {
     const double mac_rate = w.mac_precision == "int8"    ? d.int8_macs_per_s
                             : w.mac_precision == "int16" ? d.int16_macs_per_s
+                            : w.mac_precision == "fp32"  ? d.fp32_ops_per_s
                                                          : d.fp16_macs_per_s;
     DeviceCost c;
     c.compute_s = static_cast<double>(w.macs) / mac_rate + static_cast<double>(w.vector_ops) / d.fp32_ops_per_s;

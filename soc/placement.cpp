@@ -10,28 +10,6 @@ const char* device_name(Device d) {
     return d == Device::Npu ? "npu" : "cpu";
 }
 
-bool glob_match(const std::string& pattern, const std::string& name) {
-    // Iterative matching with one backtrack point for the last '*'.
-    size_t p = 0, n = 0, star = std::string::npos, mark = 0;
-    while (n < name.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
-            ++p;
-            ++n;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            mark = n;
-        } else if (star != std::string::npos) {
-            p = star + 1;
-            n = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*')
-        ++p;
-    return p == pattern.size();
-}
-
 PlacementPolicy PlacementPolicy::parse(const std::string& text, const std::string& where) {
     PlacementPolicy policy;
     std::stringstream in(text);
@@ -57,7 +35,7 @@ std::string PlacementPolicy::text() const {
 Placed place(const models::Op& op, const models::OpWork& work, const npu::NpuConfig& cfg, bool npu_has_kernel,
              const PlacementPolicy& policy) {
     for (const PlacementRule& r : policy.rules) {
-        if (!glob_match(r.pattern, op.name)) continue;
+        if (!quant::glob_match(r.pattern, op.name)) continue;
         if (r.device == Device::Npu && !npu_has_kernel)
             throw npu::UserError("placement rule " + r.pattern + "=npu: op '" + op.name + "' (kernel " + op.kernel +
                             ") has no NPU kernel");

@@ -2,8 +2,9 @@
 // Which device runs each op of a workload. The default policy: the NPU where its kernel library
 // has the op's kernel and its runtime maps the op's arithmetic (runtime.float_ops: cpu keeps float
 // ops off an integer-only NPU), else the CPU. Rules "PATTERN=DEVICE" override it by op name,
-// first match first: PATTERN is a glob over the op's name ("layer.attention", "*_norm"), DEVICE
-// npu or cpu. Forcing onto the NPU an op it has no kernel for is an error.
+// first match first: PATTERN is a glob over the op's name (`*` any run of characters:
+// "layer.attention", "*_norm"), DEVICE npu or cpu. Forcing onto the NPU an op it has no kernel
+// for is an error.
 #include <string>
 #include <vector>
 
@@ -36,8 +37,5 @@ struct Placed {
 // onto the NPU an op without a kernel there.
 Placed place(const models::Op& op, const models::OpWork& work, const npu::NpuConfig& cfg, bool npu_has_kernel,
              const PlacementPolicy& policy);
-
-// Whether `name` matches the glob `pattern` (* any run of characters, ? one character).
-bool glob_match(const std::string& pattern, const std::string& name);
 
 }  // namespace npusim::soc
