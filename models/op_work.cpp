@@ -61,13 +61,14 @@ OpWork gemm_work(const Op& op) {
         w.bytes_written = m * n * 2;
         w.vector_ops = m * k * 2 + m * n;
     } else if (kn == "gemm_shadow") {
-        // The outliers of k of the input's d channels (found by scanning it) times those channels'
-        // fp16 weights, in fp32.
-        const int64_t d = dim(op, "d");
+        // nnz outlier values of the m x k input (found by scanning it), each times its channel's
+        // fp16 weight row, in fp32: a sparse MatMul reading at most nnz of the k rows.
+        const int64_t nnz = dim(op, "nnz");
+        w.macs = nnz * n;
         w.mac_precision = "fp32";
-        w.bytes_read = m * d * 2 + n * k * 2;
+        w.bytes_read = m * k * 2 + std::min(nnz, k) * n * 2;
         w.bytes_written = m * n * 2;
-        w.vector_ops = m * d;
+        w.vector_ops = m * k;
     } else if (kn == "gemm_f16") {
         w.mac_precision = "fp16";
         w.bytes_read = n * k * 2 + m * k * 2;

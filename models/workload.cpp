@@ -15,9 +15,9 @@ int64_t weight_group(const QuantRecipe& q, int64_t k) {
 
 using Shape = std::map<std::string, int64_t>;
 
-// Input channels of a linear with reduction length k whose outliers run on the CPU (+shadowP).
-int64_t shadow_channels(const QuantRecipe& q, int64_t k) {
-    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(static_cast<double>(k) * q.shadow_percent / 100)));
+// Outlier values in a t x k input (+shadowP): the recipe's share of them, at least one.
+int64_t shadow_outliers(const QuantRecipe& q, int64_t t, int64_t k) {
+    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(static_cast<double>(t * k) * q.shadow_percent / 100)));
 }
 
 // Where a layer's linears stand: `layer` names them for the recipe's overrides (layer.3.down_proj).
@@ -60,16 +60,16 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
             ops.push_back({op + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count});
             return;
         }
-        // Shadow outlier execution: the input's values beyond the clip, in the recipe's share of
-        // channels, times those channels' float weights, beside the quantize and MatMul (it reads
-        // their input); the dequantize adds it to the MatMul's result.
+        // Shadow outlier execution: the input's values beyond the clip (the recipe's share of them),
+        // each times its channel's float weights, beside the quantize and MatMul (it reads their
+        // input); the dequantize adds the result to the MatMul's.
         if (q.shadow_percent <= 0)
             throw ModelError("quantization recipe '" + q.name() +
-                             "': +shadow needs the share of channels holding outliers, +shadowP; npusim quant-eval "
+                             "': +shadow needs the share of activation values beyond the clip, +shadowP; npusim quant-eval "
                              "measures it on real weights");
         ops.push_back({op + ".shadow",
                        "gemm_shadow",
-                       {{"m", t}, {"n", n}, {"k", shadow_channels(q, k)}, {"d", k}},
+                       {{"m", t}, {"n", n}, {"k", k}, {"nnz", shadow_outliers(q, t, k)}},
                        count,
                        0,
                        {3}});
@@ -256,9 +256,7 @@ int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {
         const int64_t w = n * k * bits / 8;
         // (16-bit integer activations: one fp32 output scale per channel.)
         if (q.activations() == quant::Activations::Int16) return w + n * 4;
-        if (q.a_bits == 16) return w + n * (k / weight_group(q, k)) * 2;
-        // Shadow outliers keep the fp16 weights of the channels that hold them, for the CPU.
-        return w + n * 12 + (q.shadow ? n * shadow_channels(q, k) * 2 : 0);
+        return q.a_bits == 16 ? w + n * (k / weight_group(q, k)) * 2 : w + n * 12;
     };
     const int64_t hd = m.head_dim, qd = m.heads * hd, kvd = m.kv_heads * hd;
     int64_t layer = linear_bytes(qd + 2 * kvd, m.hidden, q.w_bits) + linear_bytes(m.hidden, qd, q.w_bits) +

@@ -80,7 +80,7 @@ Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe&
 
 double quantized_perplexity(const models::LlamaReference& model, const Recipe& recipe, const Calibration& cal,
                             const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& windows,
-                            const Progress& progress) {
+                            const Progress& progress, ShadowStats* shadow) {
     const npu::FlushSubnormals flush;  // the causal softmax underflows (base/flush_subnormals.h)
     const Recipe r = resolve(recipe, cal);
     const models::LlamaReference ref = model_for(model, r);
@@ -89,7 +89,7 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
     const int64_t d = m.hidden, H = m.heads, Hk = m.kv_heads, hd = m.head_dim, f = m.intermediate;
     const auto S = static_cast<int64_t>(windows.size()), T = static_cast<int64_t>(windows.front().size()) - 1;
     const int64_t N = S * T;
-    HostNpu host(npu);
+    HostNpu host(npu, shadow);
     using schedules::Shape;
 
     Halide::Buffer<int32_t> ids(static_cast<int>(N));

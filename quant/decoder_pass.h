@@ -30,6 +30,6 @@ Calibration calibrate_decoder(const models::LlamaReference& ref, const Recipe& r
 
 double quantized_perplexity(const models::LlamaReference& ref, const Recipe& r, const Calibration& c,
                             const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& windows,
-                            const Progress& progress = {});
+                            const Progress& progress = {}, ShadowStats* shadow = nullptr);
 
 }  // namespace npusim::quant

@@ -79,7 +79,7 @@ Calibration calibrate(const BertReference& ref, const Recipe& r, const std::vect
 
 EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, const Calibration& cal,
                              const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& ids,
-                             const Progress& progress) {
+                             const Progress& progress, ShadowStats* shadow) {
     refuse_rotation(recipe);
     if (ids.empty()) throw npu::UserError("the quantized pass needs at least one sentence");
     const Recipe r = resolve(recipe, cal);
@@ -93,7 +93,7 @@ EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, con
         longest = std::max<int64_t>(longest, static_cast<int64_t>(s.size()));
     }
     const int64_t N = st.offsets.back(), S = static_cast<int64_t>(ids.size()), cap = round_up(longest, 8);
-    HostNpu host(npu);
+    HostNpu host(npu, shadow);
 
     // Embeddings: word and position rows gathered, the token-type row added, LayerNorm.
     Halide::Buffer<int32_t> word_ids(static_cast<int>(N)), pos_ids(static_cast<int>(N));

@@ -36,6 +36,6 @@ Calibration calibrate(const models::BertReference& ref, const Recipe& r, const s
 
 EncoderStates quantized_pass(const models::BertReference& ref, const Recipe& r, const Calibration& c,
                              const npu::NpuConfig& npu, const std::vector<std::vector<int32_t>>& ids,
-                             const Progress& progress = {});
+                             const Progress& progress = {}, ShadowStats* shadow = nullptr);
 
 }  // namespace npusim::quant

@@ -141,6 +141,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
             qp(static_cast<int>(i), 2) = fp.shift;
         }
         q.side = qp;
+        if (r.shadow) q.w_float = l.w;
     }
     const bool has_bias = l.b.size() && l.b.cwiseAbs().maxCoeff() > 0;
     if ((act != Activations::Int8 || r.dynamic) && has_bias) q.bias_rows = to_fp16(Matrix(l.b.transpose()));
@@ -184,12 +185,45 @@ HostNpu::QuantizedKv HostNpu::quantize_kv(const Halide::Buffer<F16>& k, const Ha
     return c;
 }
 
+void HostNpu::add_shadow(const QLinear& q, const Halide::Buffer<F16>& x, Halide::Buffer<F16>& out) {
+    // What quantize clipped: x beyond +-127 steps of the input scale.
+    const float clip = q.in_scale * qmax_of(8);
+    const int64_t m = x.dim(1).extent();
+    Matrix residual = Matrix::Zero(m, q.k);
+    std::vector<bool> channel(static_cast<size_t>(q.k), false);
+    int64_t outliers = 0;
+    for (int64_t t = 0; t < m; ++t)
+        for (int64_t c = 0; c < q.k; ++c) {
+            const float v = static_cast<float>(x(static_cast<int>(c), static_cast<int>(t)));
+            const float r = v - std::clamp(v, -clip, clip);
+            if (r == 0) continue;
+            residual(t, c) = r;
+            channel[static_cast<size_t>(c)] = true;
+            ++outliers;
+        }
+    if (shadow_) {
+        shadow_->elements += m * q.k;
+        shadow_->outliers += outliers;
+        shadow_->channels += q.k;
+        shadow_->outlier_channels += std::count(channel.begin(), channel.end(), true);
+    }
+    if (!outliers) return;
+    const Matrix y = residual * q.w_float.transpose();
+    for (int64_t t = 0; t < m; ++t)
+        for (int64_t n = 0; n < q.n; ++n) {
+            F16& o = out(static_cast<int>(n), static_cast<int>(t));
+            o = F16(static_cast<float>(o) + y(t, n));
+        }
+}
+
 Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>& x) {
     const int64_t m = x.dim(1).extent();
     if (q.kernel == "gemm_w8a8" || q.kernel == "gemm_w4a8") {
         Halide::Buffer<> a = run("quantize", {{"t", m}, {"d", q.k}}, {x, scalar(q.in_scale)});
         Halide::Buffer<> y = run(q.kernel, {{"m", m}, {"n", q.n}, {"k", q.k}}, {a, q.w, q.side});
-        return run("dequantize", {{"t", m}, {"d", q.n}}, {y, scalar(q.out_scale)});
+        Halide::Buffer<F16> out = run("dequantize", {{"t", m}, {"d", q.n}}, {y, scalar(q.out_scale)});
+        if (q.w_float.size()) add_shadow(q, x, out);
+        return out;
     }
     Shape s = {{"m", m}, {"n", q.n}, {"k", q.k}};
     if (q.group) s["group"] = q.group;

@@ -68,6 +68,17 @@ struct QLinear {
     Halide::Buffer<> w, side;           // int8 (or packed int4) weights; qparams / scales / w_scale
     Halide::Buffer<F16> bias_rows;      // the bias, one row (undefined: none, or folded)
     float in_scale = 0, out_scale = 0;  // static a8 and a16i (in_scale only)
+    models::Matrix w_float;             // +shadow: the float weights the CPU multiplies the outliers by
+};
+
+// Shadow outlier execution (+shadow) over a pass: the input values beyond their linear's static
+// clip, and the input channels (per linear call) that hold any, which the CPU computes in float.
+struct ShadowStats {
+    int64_t elements = 0, outliers = 0, channels = 0, outlier_channels = 0;
+    double element_percent() const { return elements ? 100.0 * static_cast<double>(outliers) / elements : 0; }
+    double channel_percent() const {
+        return channels ? 100.0 * static_cast<double>(outlier_channels) / static_cast<double>(channels) : 0;
+    }
 };
 QLinear prepare(const models::Linear& l, const std::string& name, const Recipe& r, const Calibration& cal);
 
@@ -80,10 +91,12 @@ std::string linear_name(const std::string& part_name);
 
 class HostNpu {
 public:
-    explicit HostNpu(const npu::NpuConfig& cfg) : cfg_(cfg) {}
+    explicit HostNpu(const npu::NpuConfig& cfg, ShadowStats* shadow = nullptr) : cfg_(cfg), shadow_(shadow) {}
     Halide::Buffer<> run(const std::string& kernel, const schedules::Shape& shape,
                          const std::vector<Halide::Buffer<>>& in);
-    // x (k, tokens) fp16 -> (n, tokens) fp16, as the workload runs a linear of the recipe.
+    // x (k, tokens) fp16 -> (n, tokens) fp16, as the workload runs a linear of the recipe. With
+    // +shadow, the input's values beyond the static clip are multiplied by the float weights and
+    // added to the dequantized int8 result, as the CPU does beside the NPU.
     Halide::Buffer<F16> linear(const QLinear& q, const Halide::Buffer<F16>& x);
     // K and V (d, heads, tokens) as an integer cache holds them: a scale per token and head
     // (kv_scale), then int8 or packed int4 values (kv_quantize). Nothing for an fp16 cache, which
@@ -95,7 +108,9 @@ public:
     QuantizedKv quantize_kv(const Halide::Buffer<F16>& k, const Halide::Buffer<F16>& v, int kv_bits);
 
 private:
+    void add_shadow(const QLinear& q, const Halide::Buffer<F16>& x, Halide::Buffer<F16>& out);
     const npu::NpuConfig& cfg_;
+    ShadowStats* shadow_;
 };
 
 }  // namespace npusim::quant

@@ -100,12 +100,14 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
                 cal.save(o.calibration_dir + "/" + name + ".calib");
             }
             resolved = resolve(recipe, cal);
-            row.acc = compare(reference, quantized_pass(ref, recipe, cal, cfg, ids, report("encoder layer")));
+            row.acc = compare(reference,
+                              quantized_pass(ref, recipe, cal, cfg, ids, report("encoder layer"), &row.shadow));
         }
         row.recipe = resolved.name();
         if (lm) {
             const Calibration lc = calibrate_decoder(*lm, recipe, lm_calib);
-            row.perplexity = quantized_perplexity(*lm, recipe, lc, cfg, lm_windows, report("decoder layer"));
+            row.perplexity =
+                quantized_perplexity(*lm, recipe, lc, cfg, lm_windows, report("decoder layer"), &row.shadow);
         }
         flow::ModelRunOptions run;
         run.prefill = o.tokens;
@@ -113,6 +115,11 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
         Recipe charged = resolved;  // the promotions picked on the decoder are not the encoder's
         charged.promote_percent = 0;
         charged.rotate = false;  // offline: no run-time cost
+        if (charged.shadow && charged.shadow_percent == 0) {
+            // The CPU's share is what the passes above measured.
+            charged.shadow_percent = std::max(row.shadow.element_percent(), 1e-6);
+            row.recipe = charged.name();
+        }
         row.sim = flow::run_model(sim_model, charged, cfg, run);
         table.rows.push_back(row);
     }
@@ -130,6 +137,10 @@ std::string QuantEvalTable::to_json() const {
         row["retrieval_agreement"] = measured(r.acc.retrieval_agreement);
         row["sentences"] = r.acc.sentences;
         row["layer_sqnr_db"] = measured(r.acc.layer_sqnr_db);
+        if (r.shadow.elements) {
+            row["shadow_outlier_percent"] = r.shadow.element_percent();
+            row["shadow_channel_percent"] = r.shadow.channel_percent();
+        }
         row["latency_s"] = r.sim.ttft_s;
         row["energy_j"] = r.sim.energy_j;
         row["weight_bytes"] = r.sim.weight_bytes;

@@ -11,6 +11,7 @@
 
 #include "flow/model_run.h"
 #include "quant/accuracy.h"
+#include "quant/host_kernels.h"
 #include "sim/config/npu_config.h"
 
 namespace npusim::quant {
@@ -33,6 +34,9 @@ struct QuantEvalRow {
     std::string recipe;     // resolved (+mpP names its promotions)
     Accuracy acc;           // acc.sentences == 0: the encoder was not measured (+rot)
     double perplexity = 0;  // the decoder LM's held-out perplexity per byte (0: not measured)
+    // +shadow: the outliers measured over the encoder's evaluation pass (and the decoder LM's);
+    // the simulated pass charges the CPU this share of values unless the recipe gave one.
+    ShadowStats shadow;
     flow::ModelReport sim;
 };
 

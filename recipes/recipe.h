@@ -18,7 +18,7 @@
 //                                 activations (mixed precision; needs calibration data)
 //   +shadow / +shadowP            shadow outlier execution (llm.npu): activations beyond the static
 //                                 clip run in float on the CPU beside the int8 MatMul on the NPU;
-//                                 P is the share (%) of input channels that hold them, which
+//                                 P is their share (%) of the activation values, which
 //                                 `npusim quant-eval` measures on real weights (static a8 only)
 //   +rot                          rotate a decoder's residual stream offline first (QuaRot R1,
 //                                 quant/rotation.h): folded into the weights, no run-time cost
@@ -49,7 +49,7 @@ struct Recipe {
     double promote_percent = 0;             // mixed precision: share of linears promoted to a16
     bool rotate = false;                    // residual-stream rotation before quantization
     bool shadow = false;                    // shadow outlier execution
-    double shadow_percent = 0;              // share of input channels the CPU computes (0: not yet measured)
+    double shadow_percent = 0;              // share of activation values beyond the clip (0: not yet measured)
 
     // Throws npu::UserError "quantization recipe '<text>': <why> (recipes: ...)".
     static Recipe parse(const std::string& text_or_yaml_path);
