@@ -124,9 +124,10 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
         std::printf("  (-: the encoder is not rotated, +rot applies to the decoder LM only)\n");
     for (const quant::QuantEvalRow& r : t.rows)
         if (r.shadow.elements)
-            std::printf("  %s: shadow outliers %.3g %% of activation values, in %.3g %% of input channels per linear "
-                        "call (run in float on the CPU)\n",
-                        r.recipe.c_str(), r.shadow.element_percent(), r.shadow.channel_percent());
+            std::printf(
+                "  %s: shadow outliers %.3g %% of activation values, in %.3g %% of input channels per linear "
+                "call (run in float on the CPU)\n",
+                r.recipe.c_str(), r.shadow.element_percent(), r.shadow.channel_percent());
     return 0;
 }
 

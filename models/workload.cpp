@@ -64,9 +64,10 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
         // each times its channel's float weights, beside the quantize and MatMul (it reads their
         // input); the dequantize adds the result to the MatMul's.
         if (q.shadow_percent <= 0)
-            throw ModelError("quantization recipe '" + q.name() +
-                             "': +shadow needs the share of activation values beyond the clip, +shadowP; npusim quant-eval "
-                             "measures it on real weights");
+            throw ModelError(
+                "quantization recipe '" + q.name() +
+                "': +shadow needs the share of activation values beyond the clip, +shadowP; npusim quant-eval "
+                "measures it on real weights");
         ops.push_back({op + ".shadow",
                        "gemm_shadow",
                        {{"m", t}, {"n", n}, {"k", k}, {"nnz", shadow_outliers(q, t, k)}},

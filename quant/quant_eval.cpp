@@ -100,8 +100,8 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
                 cal.save(o.calibration_dir + "/" + name + ".calib");
             }
             resolved = resolve(recipe, cal);
-            row.acc = compare(reference,
-                              quantized_pass(ref, recipe, cal, cfg, ids, report("encoder layer"), &row.shadow));
+            row.acc =
+                compare(reference, quantized_pass(ref, recipe, cal, cfg, ids, report("encoder layer"), &row.shadow));
         }
         row.recipe = resolved.name();
         if (lm) {

@@ -166,6 +166,36 @@ TEST(DeviceSchedule, ChunkedPrefillOverlapsButNotBelowEitherDevice) {
     EXPECT_NEAR(d.seconds, d.device_busy_s.at("npu") + d.device_busy_s.at("cpu") + d.handoff_s, 1e-12);
 }
 
+// Shadow outliers: the float MatMul of the outliers has no NPU kernel, so it runs on the CPU,
+// beside the quantize and int8 MatMul whose input it reads; the dequantize waits for both.
+// (The tiny model's NPU ops are shorter than a hand-off, so the check is on the start time.)
+TEST(DeviceSchedule, ShadowOutliersRunBesideTheIntegerMatMul) {
+    const npu::NpuConfig cfg = npu::load_preset("hexagon_8gen3");
+    const auto q = npusim::models::QuantRecipe::parse("w8a8+shadow0.1");
+    const PassResult p = run_pass(npusim::models::decode_ops(tiny(), q, 8), cfg);
+    ASSERT_FALSE(p.runs.empty());
+    int shadows = 0;
+    for (size_t i = 0; i < p.runs.size(); ++i) {
+        const OpResult& o = p.ops[p.runs[i].op];
+        if (o.op.kernel != "gemm_shadow") continue;
+        ++shadows;
+        EXPECT_EQ(o.device, "cpu");
+        EXPECT_EQ(o.placed_why, "no NPU kernel");
+        const auto& gemm = p.runs[i - 1];
+        const auto& quantize = p.runs[i - 2];
+        const auto& dequantize = p.runs[i + 1];
+        EXPECT_EQ(p.ops[quantize.op].op.kernel, "quantize");
+        // It starts when its input (the run before the quantize) has been handed over, not after
+        // the MatMul: the CPU is otherwise idle.
+        const auto& input = p.runs[i - 3];
+        const double handed = input.start_s + input.seconds +
+                              npusim::soc::handoff_seconds(cfg, op_work(p.ops[input.op].op).bytes_written);
+        EXPECT_NEAR(p.runs[i].start_s, handed, 1e-12);
+        EXPECT_GE(dequantize.start_s, std::max(gemm.start_s + gemm.seconds, p.runs[i].start_s + p.runs[i].seconds));
+    }
+    EXPECT_EQ(shadows, 2 * 4 + 1);  // four linears per layer, and the lm_head
+}
+
 TEST(OpWork, UnknownKernelsAreNamed) {
     EXPECT_EQ(message_of([] {
                   op_work(Op{"layer.x", "conv2d", {{"t", 1}}, 1});

@@ -10,6 +10,7 @@
 #include "models/model_config.h"
 #include "models/workload.h"
 #include "quant/calibration.h"
+#include "quant/host_kernels.h"
 #include "recipes/recipe.h"
 #include "tests/support/expect_message.h"
 
@@ -40,9 +41,10 @@ TEST(QuantRecipe, ShortNames) {
     EXPECT_EQ(i16.activations_of("layer.1.down_proj"), Activations::Int16);
     EXPECT_EQ(i16.granularity, Granularity::Channel);
     EXPECT_EQ(Recipe::parse("w8a16").activations(), Activations::Fp16);
-    for (const char* name : {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj",
-                             "w8a8+kv8+mp10", "w4a8+kv8+rot", "w4a8+kv16", "w4a8-dynamic+kv8+head8",
-                             "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8", "w4a16i+kv8", "w8a16i-per-tensor+kv8"})
+    for (const char* name :
+         {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj", "w8a8+kv8+mp10", "w4a8+kv8+rot",
+          "w4a8+kv16", "w4a8-dynamic+kv8+head8", "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8", "w4a16i+kv8",
+          "w8a16i-per-tensor+kv8", "w8a8-pct99.9+kv8+shadow0.1", "w8a8+kv8+shadow"})
         EXPECT_EQ(Recipe::parse(name).name(), name);
     EXPECT_TRUE(glob_match("layer.1*.qkv_proj", "layer.12.qkv_proj"));
     EXPECT_FALSE(glob_match("layer.1*.qkv_proj", "layer.2.qkv_proj"));
@@ -73,6 +75,17 @@ TEST(QuantRecipe, Errors) {
                     "unknown or unsupported option '-pct20'");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8+mp150"); }),
                     "unknown or unsupported option '+mp150'");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a16+shadow"); }),
+                    "+shadow runs the outliers beyond a static int8 clip on the CPU: it needs a static a8 base");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-dynamic+shadow0.1"); }),
+                    "it needs a static a8 base");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8+shadow200"); }),
+                    "unknown or unsupported option '+shadow200'");
+    expect_contains(message_of<npusim::models::ModelError>([] {
+                        npusim::models::decode_ops(npusim::models::load_model("llama-3.2-1b"),
+                                                   Recipe::parse("w8a8+shadow"), 8);
+                    }),
+                    "+shadow needs the share of activation values beyond the clip, +shadowP");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("/nonexistent.yaml"); }),
                     "/nonexistent.yaml: cannot read the quantization recipe");
 }
@@ -154,6 +167,41 @@ TEST(QuantCalibration, FileRoundTripAndErrors) {
     std::ofstream(path) << "recipe w8a8\nscales a 1\n";
     expect_contains(message_of<npu::UserError>([&] { Calibration::load(path); }),
                     "c.calib:2: expected 'recipe NAME', 'scale TENSOR VALUE' or 'promote LINEAR'");
+}
+
+// Shadow outlier execution: the values beyond the static clip, computed in float and added to the
+// int8 result, bring a linear back to its float output; the outliers are counted exactly.
+TEST(ShadowOutliers, RecoverTheClippedValues) {
+    using npusim::models::Matrix;
+    const npu::NpuConfig cfg = npu::load_preset("default");
+    npusim::models::Linear l{"layer.0.o_proj", Matrix::Zero(32, 64), Eigen::VectorXf::Zero(32)};
+    for (int n = 0; n < 32; ++n)
+        for (int k = 0; k < 64; ++k)
+            l.w(n, k) = static_cast<float>(((n * 7 + k * 3) % 11) - 5) / 20;
+    Matrix x(4, 64);
+    for (int t = 0; t < 4; ++t)
+        for (int k = 0; k < 64; ++k)
+            x(t, k) = static_cast<float>(((t * 5 + k) % 9) - 4) / 8;  // within +-0.5
+    x(1, 3) = 6;                                                      // three outliers, in two channels
+    x(2, 3) = -5;
+    x(3, 40) = 4;
+    const Matrix reference = x * l.w.transpose();
+    Calibration cal;
+    cal.scales["layer.0.o_proj.in"] = 0.5f / 127;  // clips at 0.5
+    cal.scales["layer.0.o_proj.out"] = static_cast<float>(reference.cwiseAbs().maxCoeff()) / 127;
+    auto error = [&](const char* recipe, ShadowStats* stats) {
+        HostNpu host(cfg, stats);
+        const Matrix y = to_matrix(host.linear(prepare(l, l.name, Recipe::parse(recipe), cal), to_fp16(x)));
+        return (y - reference).cwiseAbs().maxCoeff();
+    };
+    ShadowStats stats;
+    const float clipped = error("w8a8", nullptr), shadowed = error("w8a8+shadow", &stats);
+    EXPECT_GT(clipped, 1.0f);
+    EXPECT_LT(shadowed, clipped / 20);
+    EXPECT_EQ(stats.elements, 4 * 64);
+    EXPECT_EQ(stats.outliers, 3);
+    EXPECT_EQ(stats.outlier_channels, 2);
+    EXPECT_DOUBLE_EQ(stats.channel_percent(), 100.0 * 2 / 64);
 }
 
 }  // namespace
