@@ -42,18 +42,6 @@ std::vector<std::pair<std::string, Row>> by_op(const flow::PassResult& p) {
     return rows;
 }
 
-// A bar redrawn in place on a terminal; one line per pass otherwise (logs stay readable).
-void show_progress(const std::string& what, size_t done, size_t total) {
-    if (isatty(STDERR_FILENO)) {
-        const size_t width = 30, filled = width * done / total;
-        std::fprintf(stderr, "\r  [%s%s] %-28s %zu/%zu ops", std::string(filled, '#').c_str(),
-                     std::string(width - filled, '.').c_str(), what.c_str(), done, total);
-        if (done == total) std::fprintf(stderr, "\r%*s\r", 80, "");
-    } else if (done == total) {
-        std::fprintf(stderr, "  %s: %zu ops\n", what.c_str(), total);
-    }
-}
-
 void print_ops(const char* title, const char* unit, double scale, const flow::PassResult& p) {
     const auto rows = by_op(p);
     int w = 10;

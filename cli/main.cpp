@@ -23,6 +23,9 @@ commands:
   program   run a hand-written npu::Program text file on a preset
   info      list presets (`info presets`) or every preset parameter (`info params`)
   calibrate fit a preset's assumed parameters to measurements of the real chip (leave-one-out, report)
+  deploy    report on one deployment manifest (configs/deploy/*.yaml): chip, model, recipe, placement,
+            limits, load path and thermal scenario -> first token warm and cold, decode, heat, memory
+  compare   several deployment manifests side by side in one table
 
 Run `npusim <command> --help` for a command's options.
 )";
@@ -47,9 +50,11 @@ int main(int argc, char** argv) {
         if (cmd == "info") return npusim::cli::cmd_info(args);
         if (cmd == "program") return npusim::cli::cmd_program(args);
         if (cmd == "calibrate") return npusim::cli::cmd_calibrate(args);
-        std::cerr
-            << "npusim: unknown command '" << cmd
-            << "' (commands: gemm, kernel, kernels, model, quant-eval, tune, program, info, calibrate; see --help)\n";
+        if (cmd == "deploy") return npusim::cli::cmd_deploy(args);
+        if (cmd == "compare") return npusim::cli::cmd_compare(args);
+        std::cerr << "npusim: unknown command '" << cmd
+                  << "' (commands: gemm, kernel, kernels, model, quant-eval, tune, program, info, calibrate, deploy, "
+                     "compare; see --help)\n";
         return 2;
     } catch (const npusim::cli::UsageError& e) {
         std::cerr << "npusim " << cmd << ": " << e.what() << "\n";

@@ -1,4 +1,7 @@
-// Options shared by the commands that run a simulation: --preset, --set, --trace.
+// Options shared by the commands that run a simulation: --preset, --set, --trace; progress.
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -44,6 +47,18 @@ void write_file(const std::string& path, const std::string& text, const char* wh
 
 void write_trace(const Args& args, const npu::TraceRecorder& trace, const npu::Report& report, double clock_mhz) {
     write_file(args.get("trace"), trace.to_chrome_json(clock_mhz, report.program, report.preset), "trace");
+}
+
+// A bar redrawn in place on a terminal; one line per pass otherwise (logs stay readable).
+void show_progress(const std::string& what, size_t done, size_t total) {
+    if (isatty(STDERR_FILENO)) {
+        const size_t width = 30, filled = width * done / total;
+        std::fprintf(stderr, "\r  [%s%s] %-28s %zu/%zu ops", std::string(filled, '#').c_str(),
+                     std::string(width - filled, '.').c_str(), what.c_str(), done, total);
+        if (done == total) std::fprintf(stderr, "\r%*s\r", 80, "");
+    } else if (done == total) {
+        std::fprintf(stderr, "  %s: %zu ops\n", what.c_str(), total);
+    }
 }
 
 }  // namespace npusim::cli

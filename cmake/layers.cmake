@@ -17,7 +17,7 @@ set(NPUSIM_LAYERS
                               # around it (storage, heat and DVFS)
   "schedules"                 # per-family schedules and the kernel interface they implement
   "flow"                      # kernel flow, tuner, whole-model runs: schedules on the simulator
-  "quant"                     # accuracy of quantized passes on real weights
+  "quant,deploy"              # accuracy of quantized passes on real weights; deployment manifests
   "cli,bindings")             # the npusim command and the Python module
 
 # The folder of the first layer whose name is a prefix of `path` (a path relative to the source
