@@ -115,9 +115,13 @@ Manifest read_manifest(const std::string& path) {
         if (key.rfind("recipe.keep_fp16.", 0) == 0) recipe += "+a16@" + s.value;
         if (key.rfind("set.", 0) == 0) m.set[key.substr(4)] = s.value;
         if (key.rfind("placement.", 0) == 0) {
-            if (s.value != "npu" && s.value != "cpu")
-                throw npu::UserError(m.where(key) + "'" + s.value + "' is not a device (npu or cpu)");
-            placement.emplace_back(s.line, key.substr(10) + "=" + s.value);
+            try {
+                soc::PlacementPolicy::parse(s.value);
+            } catch (const npu::UserError&) {
+                throw npu::UserError(m.where(key) + "'" + s.value +
+                                     "' is not PATTERN=DEVICE (a glob over op names, device npu or cpu)");
+            }
+            placement.emplace_back(s.line, s.value);
         }
     }
     if (const auto* bits = get("kv_cache.bits")) {

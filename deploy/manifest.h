@@ -5,11 +5,12 @@
 //
 //   name: Llama-3.2-1B on a Snapdragon 8 Gen 3 phone
 //   preset: hexagon_8gen3            # a preset name (calibrated ones too) or a .yaml path
-//   set: {dram.efficiency: 0.55}     # preset parameters overridden for this target
+//   set: {dram: {efficiency: 0.55}}  # preset parameters overridden for this target
 //   model: llama-3.2-1b              # a shipped model or a config.json path
 //   recipe: w4a16                    # a recipe's short name, or a mapping:
 //   #   recipe: {name: w8a8, keep_fp16: {mlp_out: layer.*.down_proj}}   (per-layer overrides)
-//   placement: {layer.attention: cpu}  # op-name globs over the default placement, in file order
+//   placement: {attention: "layer.attention=cpu"}  # rules over the default placement: a label
+//                                    # each, PATTERN=DEVICE (as `npusim model --place`), in file order
 //   kv_cache: {bits: 8, block_tokens: 16}
 //   limits: {prompt_tokens: 1024, output_tokens: 256, memory_bytes: 6e9}
 //   load: mmap                       # how the weights come from storage: full or mmap
