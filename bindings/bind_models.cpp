@@ -1,5 +1,6 @@
 // _npusim: Whole models and the accuracy of quantization recipes.
 #include "bindings/convert.h"
+#include "deploy/deploy_run.h"
 
 namespace npusim::bindings {
 
@@ -33,6 +34,19 @@ void bind_models(py::module_& m) {
         py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
         py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),
         py::arg("accept"), py::arg("skip_prefill") = false, py::arg("sustained_s") = 0.0, py::arg("placement") = "");
+    m.def(
+        "compare_manifests",
+        [](const std::vector<std::string>& paths) {
+            std::vector<npusim::deploy::Manifest> manifests;
+            for (const std::string& p : paths)
+                manifests.push_back(npusim::deploy::read_manifest(p));  // every file's errors before any run
+            py::gil_scoped_release release;
+            std::vector<npusim::deploy::DeployReport> reports;
+            for (const auto& m : manifests)
+                reports.push_back(npusim::deploy::run_manifest(m));
+            return npusim::deploy::compare_json(reports);
+        },
+        py::arg("paths"));
     m.def(
         "quant_eval",
         [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,

@@ -54,6 +54,7 @@ from .calibration import Calibration, CalibrationError, MeasurementError, calibr
 from .quant import MiniLM, data_dir, minilm_dir, quant_eval, sentences  # noqa: E402,F401
 from .results import ModelResult, QuantTable, Result, TuneResult  # noqa: E402,F401
 from .sweeps import sweep  # noqa: E402,F401
+from .deploy import CompareTable, compare, deploy  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
@@ -62,7 +63,7 @@ __all__ = [
     "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune",
     "gemm_host", "compile_gemm", "requant_params", "quantize_multiplier",
     "quant_eval", "MiniLM", "minilm_dir", "sentences", "data_dir",
-    "sweep", "calibrate", "Calibration", "CalibrationError", "MeasurementError",
+    "sweep", "compare", "deploy", "CompareTable", "calibrate", "Calibration", "CalibrationError", "MeasurementError",
     "preset_entries", "preset_names", "model_names", "param_specs", "config_dir", "available_host_bytes",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "ModelError", "InternalError",
 ]

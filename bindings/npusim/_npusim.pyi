@@ -4,7 +4,7 @@ npusim compiled core (use the `npusim` package)
 from __future__ import annotations
 import numpy
 import typing
-__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'gemm_host', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune']
+__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'gemm_host', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune']
 class UserError(ValueError):
     pass
 class ConfigError(UserError):
@@ -52,6 +52,8 @@ def available_host_bytes() -> int:
     """
     Bytes this process can still allocate (MemAvailable, within the cgroup limit); 0 if unknown.
     """
+def compare_manifests(paths: list[str]) -> str:
+    ...
 def compile_gemm(m: int, n: int, k: int, schedule: typing.Any = None, layout: typing.Any = None) -> str:
     ...
 def compile_kernel(params: dict, name: str, shape: dict, schedule: typing.Any = None) -> str:

@@ -4,6 +4,8 @@ writes it. Off a notebook, matplotlib's Agg backend draws without a display.
     python -m npusim.plots REPORT.json OUT.png          breakdown of `npusim model --save REPORT.json`
     python -m npusim.plots pareto TABLE.json OUT.png    accuracy against latency of
                                                         `npusim quant-eval --save TABLE.json`
+    python -m npusim.plots compare TABLE.json OUT.png   deployment targets side by side, from
+                                                        `npusim compare ... --save TABLE.json`
 """
 from __future__ import annotations
 
@@ -364,11 +366,44 @@ def fidelity(rows: Any, save: Optional[str] = None, band: float = 1.3):
     return _done(fig, save)
 
 
+def compare(table: Any, save: Optional[str] = None):
+    """Deployment targets side by side (``npusim.compare``, or ``npusim compare --save`` JSON): time
+    to first token warm and from a cold start, decode tokens/s burst and sustained, energy per
+    generated token, peak memory, and the recipe's accuracy where a quant-eval table gave it."""
+    plt = _pyplot()
+    targets = _data(table)["targets"]
+    names = [t["target"] for t in targets]
+    panels = [("first token (s)", [("warm", "ttft_s"), ("cold", "cold_ttft_s")]),
+              ("decode (tokens/s)", [("burst", "decode_tokens_per_s"), ("sustained", "sustained_tokens_per_s")]),
+              ("energy per generated token (mJ)", [("", "decode_energy_per_token_j")]),
+              ("peak memory (GB)", [("", "peak_memory_bytes")])]
+    if any(t.get("mean_cosine") for t in targets):
+        panels.append(("embedding cosine (all-MiniLM-L6-v2, proxy)", [("", "mean_cosine")]))
+    scale = {"decode_energy_per_token_j": 1e3, "peak_memory_bytes": 1e-9}
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 4.2), squeeze=False)
+    x = list(range(len(targets)))
+    for ax, (title, series) in zip(axes[0], panels):
+        width = 0.8 / len(series)
+        for i, (label, key) in enumerate(series):
+            values = [(t.get(key) or 0) * scale.get(key, 1) for t in targets]
+            ax.bar([v + (i - (len(series) - 1) / 2) * width for v in x], values, width, label=label or None)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks(x)
+        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=7)
+        if len(series) > 1:
+            ax.legend(fontsize=7)
+    fig.suptitle("deployment targets", fontsize=10)
+    fig.tight_layout()
+    return _done(fig, save)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     draw, what = breakdown, "model report"
     if argv and argv[0] == "pareto":
         draw, what, argv = pareto, "quant-eval table", argv[1:]
+    elif argv and argv[0] == "compare":
+        draw, what, argv = compare, "compare table", argv[1:]
     if len(argv) != 2 or argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0 if argv and argv[0] in ("-h", "--help") else 2
