@@ -120,11 +120,11 @@ bool npu_has_kernel(const std::string& kernel) {
     return false;
 }
 
-// A pass whose ops run on both devices, scheduled across them. Each op run depends on the runs
-// of its chunk it reads (Op::inputs; the one before it); the first run of a later chunk on the
-// pass's first run (the embedding);
-// a chunk's attention also on the previous chunk's attention of that layer (its KV cache). Each
-// run of consecutive NPU ops is a graph: one graph execution, plus op dispatch per op.
+// A pass whose ops run on both devices, scheduled across them. Each op run depends on the runs of
+// its chunk it reads (Op::inputs; by default the one before it), the first run of a later chunk
+// on the pass's first run (the embedding), and a chunk's attention also on the previous chunk's
+// attention of that layer (its KV cache). Each run of consecutive NPU ops in program order is a
+// graph: one graph execution, plus op dispatch per op.
 void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
     std::vector<soc::Task> tasks;
     std::vector<RunSlot> slots;
@@ -167,8 +167,8 @@ void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
                           t.deps.push_back(0);
                   }
                   if (o.op.kernel == "attention") {
-                      const auto before = attention_at.find({chunk - 1, layer});
-                      if (before != attention_at.end()) t.deps.push_back(before->second);
+                      const auto earlier = attention_at.find({chunk - 1, layer});
+                      if (earlier != attention_at.end()) t.deps.push_back(earlier->second);
                       attention_at[{chunk, layer}] = tasks.size();
                   }
                   before.push_back(tasks.size());
@@ -239,6 +239,7 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     if (o.skip_prefill && (o.decode < 1 || !m.decoder))
         throw models::ModelError("skipping the prefill leaves nothing to simulate without decode steps (decode >= 1, " +
                                  std::string("a decoder model)"));
+    soc::check_rules_match(o.placement, m.decoder ? models::decode_ops(m, q, 1) : models::prefill_ops(m, q, 1, 1));
     const uint64_t lowered_before = compile_stats().lowerings;
     ModelReport r;
     r.model = m.name;

@@ -1,8 +1,10 @@
 #include "soc/placement.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "base/errors.h"
+#include "recipes/recipe.h"
 
 namespace npusim::soc {
 
@@ -30,6 +32,19 @@ std::string PlacementPolicy::text() const {
     for (const PlacementRule& r : rules)
         s += (s.empty() ? "" : ",") + r.pattern + "=" + device_name(r.device);
     return s;
+}
+
+void check_rules_match(const PlacementPolicy& policy, const std::vector<models::Op>& ops) {
+    for (const PlacementRule& r : policy.rules) {
+        const bool any = std::any_of(ops.begin(), ops.end(),
+                                     [&](const models::Op& op) { return quant::glob_match(r.pattern, op.name); });
+        if (any) continue;
+        std::string names;
+        for (const models::Op& op : ops)
+            if (names.find(op.name + ",") == std::string::npos) names += op.name + ", ";
+        throw npu::UserError("placement rule " + r.pattern + "=" + device_name(r.device) +
+                             " matches no op of the model (its ops: " + names.substr(0, names.size() - 2) + ")");
+    }
 }
 
 Placed place(const models::Op& op, const models::OpWork& work, const npu::NpuConfig& cfg, bool npu_has_kernel,

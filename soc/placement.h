@@ -33,6 +33,10 @@ struct Placed {
     std::string why;  // "default", "no NPU kernel", "float op on an integer-only NPU", "rule PATTERN"
 };
 
+// Throws UserError naming a rule that matches none of `ops` (a misspelt op name would otherwise
+// change nothing), with the op names there are.
+void check_rules_match(const PlacementPolicy& policy, const std::vector<models::Op>& ops);
+
 // `npu_has_kernel`: the NPU's kernel library has op.kernel. Throws UserError for a rule that forces
 // onto the NPU an op without a kernel there.
 Placed place(const models::Op& op, const models::OpWork& work, const npu::NpuConfig& cfg, bool npu_has_kernel,

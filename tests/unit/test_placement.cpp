@@ -88,6 +88,16 @@ TEST(Placement, RulesAreObeyedFirstMatchFirst) {
                                                                      : "cpu";
         EXPECT_EQ(o.device, want) << o.op.name;
     }
+    const std::string typo = message_of([] {
+        npusim::soc::check_rules_match(
+            PlacementPolicy::parse("layer.atention=cpu"),
+            npusim::models::decode_ops(tiny(), npusim::models::QuantRecipe::parse("w8a8"), 8));
+    });
+    EXPECT_EQ(typo.rfind("placement rule layer.atention=cpu matches no op of the model (its ops: embedding, "
+                         "layer.input_norm, ",
+                         0),
+              0u)
+        << typo;
     EXPECT_EQ(message_of([] { PlacementPolicy::parse("layer.attention=gpu", "--place"); }),
               "--place: 'layer.attention=gpu' is not PATTERN=DEVICE (a glob over op names, device npu or cpu)");
 }
