@@ -1,6 +1,7 @@
 // _npusim: Whole models and the accuracy of quantization recipes.
 #include "bindings/convert.h"
 #include "deploy/deploy_run.h"
+#include "recipes/formats.h"
 
 namespace npusim::bindings {
 
@@ -34,6 +35,31 @@ void bind_models(py::module_& m) {
         py::arg("params"), py::arg("model"), py::arg("quant"), py::arg("prefill"), py::arg("decode"), py::arg("chunk"),
         py::arg("kv_block"), py::arg("max_context"), py::arg("draft"), py::arg("draft_quant"), py::arg("spec_k"),
         py::arg("accept"), py::arg("skip_prefill") = false, py::arg("sustained_s") = 0.0, py::arg("placement") = "");
+    m.def(
+        "encode_weights",
+        [](const std::string& format, const py::object& x, int64_t block) {
+            const auto a = as_array<float>(x, "weights", 1);
+            const auto f = npusim::quant::parse_format(format);
+            const auto t = npusim::quant::encode_weights(f, a.data(), a.shape(0), block);
+            const std::vector<float> decoded = npusim::quant::decode_weights(t);
+            auto copy = [](const auto& v) {
+                using T = typename std::decay_t<decltype(v)>::value_type;
+                py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+                std::copy(v.begin(), v.end(), out.mutable_data());
+                return out;
+            };
+            return py::make_tuple(copy(t.codes), copy(t.scales), copy(t.scale_codes), copy(decoded), t.block);
+        },
+        py::arg("format"), py::arg("weights"), py::arg("block") = 0);
+    m.def("weight_formats", [] {
+        py::list out;
+        for (const auto& s : npusim::quant::weight_formats())
+            out.append(py::dict(py::arg("name") = s.name, py::arg("element_bits") = s.element_bits,
+                                py::arg("scale_bits") = s.scale_bits, py::arg("default_block") = s.default_block,
+                                py::arg("fixed_block") = s.fixed_block,
+                                py::arg("bits_per_weight") = npusim::quant::bits_per_weight(s.format)));
+        return out;
+    });
     m.def(
         "compare_manifests",
         [](const std::vector<std::string>& paths) {

@@ -51,7 +51,8 @@ from .npu import (  # noqa: E402,F401
     tune,
 )
 from .calibration import Calibration, CalibrationError, MeasurementError, calibrate  # noqa: E402,F401
-from .quant import MiniLM, data_dir, minilm_dir, quant_eval, sentences  # noqa: E402,F401
+from .quant import (  # noqa: E402,F401
+    MiniLM, data_dir, encode_weights, minilm_dir, quant_eval, sentences, weight_formats)
 from .results import ModelResult, QuantTable, Result, TuneResult  # noqa: E402,F401
 from .sweeps import sweep  # noqa: E402,F401
 from .deploy import CompareTable, compare, deploy  # noqa: E402,F401
@@ -62,7 +63,7 @@ __all__ = [
     "Npu", "Result", "ModelResult", "TuneResult", "QuantTable",
     "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune",
     "gemm_host", "compile_gemm", "requant_params", "quantize_multiplier",
-    "quant_eval", "MiniLM", "minilm_dir", "sentences", "data_dir",
+    "quant_eval", "encode_weights", "weight_formats", "MiniLM", "minilm_dir", "sentences", "data_dir",
     "sweep", "compare", "deploy", "CompareTable", "calibrate", "Calibration", "CalibrationError", "MeasurementError",
     "preset_entries", "preset_names", "model_names", "param_specs", "config_dir", "available_host_bytes",
     "UserError", "ConfigError", "ScheduleError", "ProgramError", "ShapeError", "ModelError", "InternalError",

@@ -4,7 +4,7 @@ npusim compiled core (use the `npusim` package)
 from __future__ import annotations
 import numpy
 import typing
-__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'gemm_host', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune']
+__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune', 'weight_formats']
 class UserError(ValueError):
     pass
 class ConfigError(UserError):
@@ -66,6 +66,8 @@ def config_dir() -> str:
     """
 def default_cache_dir() -> str:
     ...
+def encode_weights(format: str, weights: typing.Any, block: int = 0) -> tuple:
+    ...
 def gemm_host(a: typing.Any, w: typing.Any, bias: typing.Any, multiplier: typing.Any, shift: typing.Any, schedule: typing.Any = None) -> numpy.ndarray[numpy.int8]:
     ...
 def kernel_host(params: dict, name: str, shape: dict, schedule: typing.Any, inputs: dict) -> numpy.ndarray:
@@ -105,5 +107,7 @@ def simulate_kernel(params: dict, name: str, shape: dict, schedule: typing.Any =
 def simulate_program(params: dict, text: str, trace: bool = False) -> tuple[str, str]:
     ...
 def tune(params: dict, name: str, shape: dict, budget: int, seed: int, cache_dir: str, space: dict[str, list[str]], progress: bool, exhaustive: bool) -> dict:
+    ...
+def weight_formats() -> list:
     ...
 _sc_main: typing.Any

@@ -99,3 +99,19 @@ def _tqdm_progress():
         if done == total:
             bars.pop(key).close()
     return update
+
+
+def weight_formats() -> list:
+    """The weight formats (``int4``, ``int3``, ``nf4``, ``mxfp4``, ``mxint8``, ``fp8-e4m3``,
+    ``fp8-e5m2``): element bits, scale bits per block, default block, bits per weight."""
+    return _npusim.weight_formats()
+
+
+def encode_weights(format: str, weights, block: int = 0) -> dict:
+    """Encodes a 1-D float32 array in a weight format (recipes/formats.h) with its exact host
+    codec: ``codes`` (one byte per element), ``scales`` (one per block, as stored),
+    ``scale_codes`` (E8M0 codes of the MX formats), ``decoded`` (float32) and ``block``. A block
+    that does not divide the array, a NaN or an infinity raises ``UserError``."""
+    codes, scales, scale_codes, decoded, used = _npusim.encode_weights(
+        format, np.ascontiguousarray(weights, dtype=np.float32), int(block))
+    return {"codes": codes, "scales": scales, "scale_codes": scale_codes, "decoded": decoded, "block": used}

@@ -117,8 +117,9 @@ TEST(DeviceSchedule, NoDeviceRunsTwoTasksAtOnce) {
     EXPECT_EQ(s.handoffs, 1);
     for (size_t i = 0; i < tasks.size(); ++i)
         for (size_t j = i + 1; j < tasks.size(); ++j)
-            if (tasks[i].device == tasks[j].device)
+            if (tasks[i].device == tasks[j].device) {
                 EXPECT_TRUE(s.finish[i] <= s.start[j] || s.finish[j] <= s.start[i]) << i << " " << j;
+            }
 }
 
 TEST(DeviceSchedule, RejectsADependencyOnALaterTask) {
