@@ -89,7 +89,7 @@ public:
             } else {
                 if (!quote_closed(text_, static_cast<size_t>(v.Mark().pos)))
                     fail(line, "unterminated quoted value for '" + full + "'");
-                out[full] = {v.Scalar(), line, comment};
+                out[full] = {v.Scalar(), line, k.Mark().column, comment};
             }
         }
     }

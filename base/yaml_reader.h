@@ -9,7 +9,8 @@ namespace npu {
 
 struct YamlScalar {
     std::string value;
-    int line = 0;  // the key's line, 1-based
+    int line = 0;    // the key's line, 1-based
+    int column = 0;  // and its column (flow style puts several keys on one line), 0-based
     // The `#` comment on the key's line (trimmed), or else that of the nearest enclosing mapping
     // key: a preset says there where a value comes from ("[ddr] ...", "assumed", "fitted ...").
     std::string comment;

@@ -1,6 +1,7 @@
 // _npusim: Whole models and the accuracy of quantization recipes.
 #include "bindings/convert.h"
 #include "deploy/deploy_run.h"
+#include "quant/gptq.h"
 #include "recipes/formats.h"
 
 namespace npusim::bindings {
@@ -51,6 +52,23 @@ void bind_models(py::module_& m) {
             return py::make_tuple(copy(t.codes), copy(t.scales), copy(t.scale_codes), copy(decoded), t.block);
         },
         py::arg("format"), py::arg("weights"), py::arg("block") = 0);
+    m.def(
+        "gptq",
+        [](const py::object& w, const py::object& x, int bits, int64_t group, bool fp16_scales) {
+            const auto wa = as_array<float>(w, "w", 2), xa = as_array<float>(x, "x", 2);
+            using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+            const RowMajor wm = Eigen::Map<const RowMajor>(wa.data(), wa.shape(0), wa.shape(1));
+            npusim::quant::InputGram gram;
+            gram.add(Eigen::Map<const RowMajor>(xa.data(), xa.shape(0), xa.shape(1)));
+            const auto r = npusim::quant::gptq(wm, gram, bits, group, fp16_scales);
+            py::array_t<int8_t> ints({wa.shape(0), wa.shape(1)});
+            std::copy(r.ints.begin(), r.ints.end(), ints.mutable_data());
+            py::array_t<float> scales(
+                {static_cast<py::ssize_t>(wa.shape(0)), static_cast<py::ssize_t>(wa.shape(1) / group)});
+            std::copy(r.scales.begin(), r.scales.end(), scales.mutable_data());
+            return py::make_tuple(ints, scales);
+        },
+        py::arg("w"), py::arg("x"), py::arg("bits"), py::arg("group"), py::arg("fp16_scales") = false);
     m.def("weight_formats", [] {
         py::list out;
         for (const auto& s : npusim::quant::weight_formats())

@@ -14,10 +14,12 @@ namespace npusim::cli {
 namespace {
 
 std::vector<deploy::DeployReport> run_all(const std::vector<std::string>& paths, bool quiet) {
+    std::vector<deploy::Manifest> manifests;  // every file's mistakes before any simulation
+    for (const std::string& path : paths)
+        manifests.push_back(deploy::read_manifest(path));
     std::vector<deploy::DeployReport> reports;
-    for (const std::string& path : paths) {
-        const deploy::Manifest m = deploy::read_manifest(path);
-        if (!quiet) std::fprintf(stderr, "%s: %s\n", path.c_str(), m.name.c_str());
+    for (const deploy::Manifest& m : manifests) {
+        if (!quiet) std::fprintf(stderr, "%s: %s\n", m.path.c_str(), m.name.c_str());
         reports.push_back(deploy::run_manifest(m, [&](const std::string& what, size_t done, size_t total) {
             if (!quiet) show_progress(what, done, total);
         }));

@@ -85,8 +85,8 @@ DeployReport run_manifest(const Manifest& m, const std::function<void(const std:
     } catch (const npu::UserError& e) {
         throw npu::UserError(m.where("preset") + e.what());
     }
-    for (const auto& [key, value] : m.set)
-        cfg.set(key, value, m.where(key.rfind("thermal.", 0) == 0 ? key : "set." + key));
+    for (const auto& [key, o] : m.set)
+        cfg.set(key, o.value, m.where(o.key));
     if (m.memory_bytes > 0) cfg.dram_capacity_bytes = m.memory_bytes;
     cfg.validate();
     r.preset_name = cfg.name;
@@ -116,7 +116,17 @@ DeployReport run_manifest(const Manifest& m, const std::function<void(const std:
     o.decode = model.decoder ? m.output_tokens : 0;
     o.kv_block = m.kv_block;
     o.placement = m.placement;
-    r.run = flow::run_model(model, q, cfg, o, progress);
+    try {
+        soc::check_rules_match(m.placement, model.decoder ? models::decode_ops(model, q, 1)
+                                                          : models::prefill_ops(model, q, 1, 1));
+    } catch (const npu::UserError& e) {
+        throw npu::UserError(m.where("placement") + e.what());
+    }
+    try {
+        r.run = flow::run_model(model, q, cfg, o, progress);
+    } catch (const npu::UserError& e) {
+        throw npu::UserError(m.path + ": " + e.what());
+    }
     for (const flow::ColdStart& c : r.run.cold_start)
         if (c.path == m.load) r.cold = c;
     r.peak_memory_bytes = std::max(r.run.footprint_bytes, r.cold.peak_resident_bytes);

@@ -38,6 +38,9 @@ const char* const kKeys[] = {"name",
                              "accuracy"};
 const char* const kPrefixes[] = {"set.", "placement.", "recipe.keep_fp16."};
 
+// Keys that hold a mapping: a scalar there is a misplaced value, not an unknown key.
+const char* const kMappings[] = {"set", "placement", "kv_cache", "limits", "thermal", "recipe.keep_fp16"};
+
 bool known(const std::string& key) {
     for (const char* k : kKeys)
         if (key == k) return true;
@@ -74,8 +77,14 @@ int64_t integer(const Manifest& m, const std::string& key, const std::string& te
 }  // namespace
 
 std::string Manifest::where(const std::string& key) const {
-    const auto it = lines.find(key);
-    return path + ":" + std::to_string(it == lines.end() ? 1 : it->second) + ": " + key + ": ";
+    // A key's own line; for a mapping, its first entry's (the mapping's key is a line above).
+    int line = 0;
+    if (const auto it = lines.find(key); it != lines.end()) line = it->second;
+    for (const auto& [k, l] : lines)
+        if (!line && k.rfind(key + ".", 0) == 0) line = l;
+    for (const auto& [k, l] : lines)
+        if (k.rfind(key + ".", 0) == 0) line = std::min(line, l);
+    return path + ":" + std::to_string(line ? line : 1) + ": " + key + ": ";
 }
 
 Manifest read_manifest(const std::string& path) {
@@ -85,13 +94,18 @@ Manifest read_manifest(const std::string& path) {
     m.path = path;
     for (const auto& [key, s] : kv)
         m.lines[key] = s.line;
-    for (const auto& [key, s] : kv)
+    for (const auto& [key, s] : kv) {
+        for (const char* k : kMappings)
+            if (key == k)
+                throw npu::UserError(m.where(key) + "expects a mapping of keys to values (e.g. " + key +
+                                     ":\n  KEY: VALUE), got '" + s.value + "'");
         if (!known(key))
             throw npu::UserError(m.where(key) +
                                  "not a manifest key (name, preset, set.*, model, recipe, recipe.name, "
                                  "recipe.keep_fp16.*, placement.*, kv_cache.bits, kv_cache.block_tokens, "
                                  "limits.prompt_tokens, limits.output_tokens, limits.memory_bytes, load, "
                                  "thermal.seconds, thermal.ambient_c, thermal.other_w, accuracy)");
+    }
     auto get = [&](const std::string& key) -> const npu::YamlScalar* {
         const auto it = kv.find(key);
         return it == kv.end() ? nullptr : &it->second;
@@ -110,18 +124,20 @@ Manifest read_manifest(const std::string& path) {
     std::string recipe = get("recipe") ? get("recipe")->value : need("recipe.name");
     const std::string recipe_key = get("recipe") ? "recipe" : "recipe.name";
     // Per-layer overrides, the KV cache's bits: appended as the recipe's own +extras.
-    std::vector<std::pair<int, std::string>> placement;  // (line, rule), in file order
+    std::vector<std::pair<std::pair<int, int>, std::string>> placement;  // ((line, column), rule), in file order
     for (const auto& [key, s] : kv) {
         if (key.rfind("recipe.keep_fp16.", 0) == 0) recipe += "+a16@" + s.value;
-        if (key.rfind("set.", 0) == 0) m.set[key.substr(4)] = s.value;
+        if (key.rfind("set.", 0) == 0) m.set[key.substr(4)] = {s.value, key};
         if (key.rfind("placement.", 0) == 0) {
+            const std::string why =
+                "' is not one PATTERN=DEVICE (a glob over op names, device npu or cpu)";
             try {
-                soc::PlacementPolicy::parse(s.value);
+                if (soc::PlacementPolicy::parse(s.value).rules.size() != 1)
+                    throw npu::UserError(m.where(key) + "'" + s.value + why);
             } catch (const npu::UserError&) {
-                throw npu::UserError(m.where(key) + "'" + s.value +
-                                     "' is not PATTERN=DEVICE (a glob over op names, device npu or cpu)");
+                throw npu::UserError(m.where(key) + "'" + s.value + why);
             }
-            placement.emplace_back(s.line, s.value);
+            placement.push_back({{s.line, s.column}, s.value});
         }
     }
     if (const auto* bits = get("kv_cache.bits")) {
@@ -130,7 +146,11 @@ Manifest read_manifest(const std::string& path) {
         recipe += "+kv" + bits->value;
     }
     try {
-        m.recipe = quant::Recipe::parse(recipe).name();
+        const quant::Recipe parsed = quant::Recipe::parse(recipe);
+        if (parsed.shadow && parsed.shadow_percent <= 0)
+            throw npu::UserError("+shadow needs the share of activation values beyond the clip, +shadowP (npusim "
+                                 "quant-eval measures it)");
+        m.recipe = parsed.name();
     } catch (const npu::UserError& e) {
         throw npu::UserError(m.where(recipe_key) + e.what());
     }
@@ -156,11 +176,21 @@ Manifest read_manifest(const std::string& path) {
     }
     if (const auto* s = get("thermal.seconds"))
         m.sustained_s = number(m, "thermal.seconds", s->value, 1, 86400, "seconds");
-    for (const char* k : {"ambient_c", "other_w"})
-        if (const auto* s = get(std::string("thermal.") + k)) m.set[std::string("thermal.") + k] = s->value;
+    for (const char* k : {"ambient_c", "other_w"}) {
+        const std::string key = std::string("thermal.") + k;
+        const auto* s = get(key);
+        if (!s) continue;
+        if (m.set.count(key))
+            throw npu::UserError(m.where(key) + "set.thermal." + k + " (line " + std::to_string(m.lines.at("set." + key)) +
+                                 ") sets it too; give it once");
+        m.set[key] = {s->value, key};
+    }
     if (const auto* s = get("accuracy")) {
         const fs::path a(s->value);
         m.accuracy_file = a.is_absolute() ? a.string() : (fs::path(path).parent_path() / a).string();
+        if (!fs::is_regular_file(m.accuracy_file))
+            throw npu::UserError(m.where("accuracy") + m.accuracy_file +
+                                 " is not a file (a table saved by npusim quant-eval --save)");
     }
     return m;
 }

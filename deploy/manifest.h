@@ -30,7 +30,10 @@ namespace npusim::deploy {
 struct Manifest {
     std::string path, name;
     std::string preset;
-    std::map<std::string, std::string> set;  // preset key -> value (thermal.* from `thermal` included)
+    struct Override {
+        std::string value, key;  // the value, and the manifest key that gave it (for errors)
+    };
+    std::map<std::string, Override> set;  // preset key -> value (thermal.* from `thermal` included)
     std::string model;
     std::string recipe;  // the full short name: base, per-layer overrides, KV bits
     soc::PlacementPolicy placement;

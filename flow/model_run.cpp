@@ -123,16 +123,30 @@ bool npu_has_kernel(const std::string& kernel) {
 // A pass whose ops run on both devices, scheduled across them. Each op run depends on the runs of
 // its chunk it reads (Op::inputs; by default the one before it), the first run of a later chunk
 // on the pass's first run (the embedding), and a chunk's attention also on the previous chunk's
-// attention of that layer (its KV cache). Each run of consecutive NPU ops in program order is a
-// graph: one graph execution, plus op dispatch per op.
+// attention of that layer (its KV cache). Each run of consecutive NPU ops in program order is
+// priced by the runtime as a pass of its own (runtime_cost.h: a graph, split when long, or a
+// graph per op), the cost charged before its first op.
 void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
     std::vector<soc::Task> tasks;
     std::vector<RunSlot> slots;
     std::map<int64_t, std::vector<size_t>> history;  // per chunk: its tasks in run order
     std::map<int64_t, int64_t> first_layer;
     std::map<std::pair<int64_t, int64_t>, size_t> attention_at;  // (chunk, layer) -> task
-    const bool op_graphs = cfg.runtime_deployment == "op";
-    const double execute_s = cfg.runtime_graph_execute_us * 1e-6, dispatch_s = cfg.runtime_op_dispatch_us * 1e-6;
+    // The current run of consecutive NPU ops: its first task, op executions and time.
+    struct Segment {
+        size_t first = 0;
+        int64_t ops = 0;
+        double seconds = 0;
+    } segment;
+    auto close_segment = [&] {
+        if (segment.ops == 0) return;
+        const RuntimeCost rt = runtime_cost(cfg, segment.ops, segment.seconds);
+        tasks[segment.first].seconds += rt.seconds;  // submitted before its first op
+        slots[segment.first].seconds += rt.seconds;
+        pass.runtime_s += rt.seconds;
+        pass.graphs += rt.graphs;
+        segment = {};
+    };
     pass.overlap_s = 0;
     pass.runtime_s = 0;
     pass.graphs = 0;
@@ -146,15 +160,13 @@ void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
                   if (!npu || !prev || prev->device != "npu") hidden = 0;
                   t.seconds = o.seconds * times - hidden;
                   pass.overlap_s += hidden;
+                  if (!npu) close_segment();
+                  if (npu && segment.ops == 0) segment.first = tasks.size();
                   if (npu) {
-                      const bool opens = op_graphs || !prev || prev->device != "npu";
-                      const double runtime = (opens ? execute_s : 0) + dispatch_s * times;
-                      pass.graphs += opens ? 1 : 0;
-                      pass.runtime_s += runtime;
-                      t.seconds += runtime;
+                      segment.ops += static_cast<int64_t>(times);
+                      segment.seconds += t.seconds;
                   }
-                  const models::OpWork w = models::op_work(o.op);
-                  t.out_bytes = static_cast<int64_t>(static_cast<double>(w.bytes_written) * times);
+                  t.out_bytes = static_cast<int64_t>(static_cast<double>(o.output_bytes) * times);
                   // The walk numbers layers on across chunks; the chunk's first layer is its layer 0.
                   const int64_t chunk = o.op.chunk;
                   if (layer >= 0) layer -= first_layer.try_emplace(chunk, layer).first->second;
@@ -176,6 +188,7 @@ void schedule_across_devices(PassResult& pass, const npu::NpuConfig& cfg) {
                   tasks.push_back(std::move(t));
                   prev = &o;
               });
+    close_segment();
     const soc::Schedule s = soc::schedule_tasks(tasks, [&](int64_t bytes) { return soc::handoff_seconds(cfg, bytes); });
     for (size_t i = 0; i < slots.size(); ++i)
         slots[i].start_s = s.start[i];
@@ -200,6 +213,7 @@ PassResult run_pass(const std::vector<models::Op>& ops, const npu::NpuConfig& cf
         const soc::Placed placed = soc::place(op, work, cfg, npu_has_kernel(op.kernel), placement);
         OpResult r = placed.device == soc::Device::Npu ? simulate_on_npu(op, cfg) : run_on_cpu(work, cfg);
         r.op = op;
+        r.output_bytes = static_cast<uint64_t>(work.bytes_written);
         r.device = soc::device_name(placed.device);
         r.placed_why = placed.why;
         on_cpu = on_cpu || placed.device == soc::Device::Cpu;

@@ -20,6 +20,7 @@ struct OpResult {
     uint64_t cycles = 0;                                  // one run
     double seconds = 0, energy_j = 0;                     // one run
     uint64_t dram_bytes = 0;                              // one run, read + written
+    uint64_t output_bytes = 0;                            // one run: what it writes (handed on)
     uint64_t mac_ops = 0, vector_ops = 0;                 // one run
     std::map<std::string, double> engine_busy_s;          // one run: each engine's busy time
     std::map<std::string, double> energy_j_by_component;  // one run: mac, vector, l1, acc, dram, static, ...

@@ -52,7 +52,7 @@ OpWork gemm_work(const Op& op) {
         w.vector_ops = n * k;  // the weights dequantized once
     } else if (kn == "gemm_w8a8_dynamic" || kn == "gemm_w4a8_dynamic") {
         w.mac_precision = "int8";
-        w.bytes_read += m * k * 2 + n * 2;  // fp16 weight scale per channel
+        w.bytes_read += m * k * 2 + n * 4;  // fp32 weight scale per channel
         w.bytes_written = m * n * 2;
         w.vector_ops = m * k * 3 + m * n * 2;  // absmax and quantize per token; scale out
     } else if (kn == "gemm_w8a16i" || kn == "gemm_w4a16i") {
@@ -114,15 +114,6 @@ OpWork row_work(const Op& op) {
         w.vector_ops = n * 2;
         return w;
     }
-    if (kn == "argmax") {
-        // Greedy sampling: the index of each token's largest logit (no NPU kernel: a runtime samples
-        // on the CPU).
-        const int64_t t = dim(op, "t"), vocab = dim(op, "vocab");
-        w.bytes_read = t * vocab * 2;
-        w.bytes_written = t * 4;
-        w.vector_ops = t * vocab;
-        return w;
-    }
     if (kn == "rope") {
         const int64_t t = dim(op, "t"), h = dim(op, "h"), d = dim(op, "d");
         w.bytes_read = t * h * d * 2 + t * d * 2;  // the rows, and a cos/sin pair per rotated pair
@@ -165,9 +156,9 @@ OpWork row_work(const Op& op) {
 }  // namespace
 
 OpWork op_work(const Op& op) {
-    static const char* const kRowKernels[] = {"embedding",    "kv_scale", "kv_quantize", "argmax", "rope",
-                                              "residual_add", "rms_norm", "layer_norm",  "swiglu", "geglu",
-                                              "gelu",         "quantize", "dequantize"};
+    static const char* const kRowKernels[] = {"embedding",    "kv_scale", "kv_quantize", "rope",
+                                              "residual_add", "rms_norm", "layer_norm",  "swiglu",
+                                              "geglu",        "gelu",     "quantize",    "dequantize"};
     if (!starts(op.kernel, "gemm_") && op.kernel != "attention" &&
         std::find(std::begin(kRowKernels), std::end(kRowKernels), op.kernel) == std::end(kRowKernels))
         throw ModelError("op '" + op.name + "': kernel '" + op.kernel + "' has no work model");

@@ -62,7 +62,7 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
         }
         // Shadow outlier execution: the input's values beyond the clip (the recipe's share of them),
         // each times its channel's float weights, beside the quantize and MatMul (it reads their
-        // input); the dequantize adds the result to the MatMul's.
+        // input); its result is added to the dequantized MatMul's.
         if (q.shadow_percent <= 0)
             throw ModelError(
                 "quantization recipe '" + q.name() +
@@ -74,7 +74,8 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
                        count,
                        0,
                        {3}});
-        ops.push_back({op + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count, 0, {2, 1}});
+        ops.push_back({op + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count, 0, {2}});
+        ops.push_back({op + ".shadow_add", "residual_add", {{"t", t}, {"d", n}}, count, 0, {1, 2}});
     }
 }
 

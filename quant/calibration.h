@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "quant/gptq.h"
 #include "recipes/recipe.h"
 
 namespace npusim::quant {
@@ -47,6 +48,9 @@ struct Calibration {
     std::string recipe;
     std::map<std::string, float> scales;
     std::vector<std::string> promoted;
+    // With -gptq: each linear's calibration inputs, x^T x ("<linear>"), in memory only (a saved
+    // calibration file holds the scales).
+    std::map<std::string, InputGram> grams;
 
     float scale(const std::string& tensor) const;  // UserError naming the tensor if absent
     void save(const std::string& path) const;

@@ -61,6 +61,7 @@ Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe&
     if (windows.empty()) throw npu::UserError("calibration needs at least one window");
     const models::LlamaReference ref = model_for(model, r);
     std::map<std::string, TensorObserver> obs;
+    std::map<std::string, InputGram> grams;  // -gptq
     auto observer = [&](const std::string& name) -> TensorObserver& {
         return obs.try_emplace(name, name).first->second;
     };
@@ -68,14 +69,19 @@ Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe&
         const std::string name = linear_name(l.name);
         const bool first_part =
             name == l.name || l.name.back() == 'q' || l.name.compare(l.name.size() - 5, 5, ".gate") == 0;
-        if (first_part) observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
+        if (first_part) {
+            observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
+            if (r.gptq) grams[name].add(x);
+        }
         Matrix y = models::float_linear(x, l);
         observer(name + ".out").add(y.data(), static_cast<size_t>(y.size()));
         return y;
     };
     for (const auto& w : windows)
         ref.logits(std::vector<int32_t>(w.begin(), w.end() - 1), observe);
-    return calibration_from(obs, r);
+    Calibration cal = calibration_from(obs, r);
+    cal.grams = std::move(grams);
+    return cal;
 }
 
 double quantized_perplexity(const models::LlamaReference& model, const Recipe& recipe, const Calibration& cal,
@@ -158,8 +164,9 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
         if (progress) progress("layer", static_cast<size_t>(l + 1), static_cast<size_t>(m.layers));
     }
     const Linear head{"lm_head", W.lm_head, Vector::Zero(W.lm_head.rows())};
-    Recipe head_recipe = r;  // lm_head at its own weight bits
+    Recipe head_recipe = r;  // lm_head at its own weight bits, round-to-nearest (its inputs are not observed)
     head_recipe.w_bits = r.head_w_bits;
+    head_recipe.gptq = false;
     const Matrix logits = to_matrix(host.linear(prepare(head, "lm_head", head_recipe, cal), norm(x, W.final_norm)));
     double nll = 0;
     for (int64_t s = 0; s < S; ++s)

@@ -62,19 +62,25 @@ Calibration calibrate(const BertReference& ref, const Recipe& r, const std::vect
     refuse_rotation(r);
     if (ids.empty()) throw npu::UserError("calibration needs at least one sentence");
     std::map<std::string, TensorObserver> obs;
+    std::map<std::string, InputGram> grams;  // -gptq
     auto observer = [&](const std::string& name) -> TensorObserver& {
         return obs.try_emplace(name, name).first->second;
     };
     const models::LinearFn observe = [&](const Matrix& x, const Linear& l) {
         const std::string name = linear_name(l.name);
-        if (name == l.name || l.name.back() == 'q') observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
+        if (name == l.name || l.name.back() == 'q') {
+            observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
+            if (r.gptq) grams[name].add(x);
+        }
         Matrix y = models::float_linear(x, l);
         observer(name + ".out").add(y.data(), static_cast<size_t>(y.size()));
         return y;
     };
     for (const auto& s : ids)
         ref.hidden_states(s, observe);
-    return calibration_from(obs, r);
+    Calibration cal = calibration_from(obs, r);
+    cal.grams = std::move(grams);
+    return cal;
 }
 
 EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, const Calibration& cal,

@@ -86,6 +86,21 @@ Halide::Buffer<> weight_buffer(const std::vector<int8_t>& q, int64_t n, int64_t 
 
 }  // namespace
 
+// The integer weights and their scales: round-to-nearest (quantize_rows), or GPTQ from the
+// linear's calibration inputs.
+std::vector<int8_t> weight_ints(const Linear& l, const std::string& name, const Recipe& r, const Calibration& cal,
+                                int64_t per, bool per_tensor, std::vector<float>& scales, bool fp16_scales) {
+    if (!r.gptq) return quantize_rows(l.w, r.w_bits, per, per_tensor, scales, fp16_scales);
+    const auto gram = cal.grams.find(name);
+    if (gram == cal.grams.end())
+        throw npu::UserError("-gptq: no calibration inputs of " + name +
+                             " (GPTQ needs the calibration pass's activations; a saved calibration file holds "
+                             "only scales)");
+    GptqResult g = gptq(l.w, gram->second, r.w_bits, per, fp16_scales);
+    scales = std::move(g.scales);
+    return g.ints;
+}
+
 QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const Calibration& cal) {
     QLinear q;
     q.name = name;
@@ -100,7 +115,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         // it and the weight scale, by which the exact integer sum is multiplied.
         q.kernel = w_bits == 4 ? "gemm_w4a16i" : "gemm_w8a16i";
         q.in_scale = cal.scale(name + ".in");
-        const auto ints = quantize_rows(l.w, w_bits, q.k, per_tensor, s, false);
+        const auto ints = weight_ints(l, name, r, cal, q.k, per_tensor, s, false);
         q.w = weight_buffer(ints, q.n, q.k, w_bits);
         Halide::Buffer<float> os(static_cast<int>(q.n));
         for (int64_t i = 0; i < q.n; ++i)
@@ -109,7 +124,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
     } else if (act == Activations::Fp16) {
         q.group = r.granularity == Granularity::Group && q.k % r.group == 0 ? r.group : q.k;
         q.kernel = w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16";
-        const auto ints = quantize_rows(l.w, w_bits, q.group, per_tensor, s, true);
+        const auto ints = weight_ints(l, name, r, cal, q.group, per_tensor, s, true);
         q.w = weight_buffer(ints, q.n, q.k, w_bits);
         Halide::Buffer<F16> scales(static_cast<int>(q.k / q.group), static_cast<int>(q.n));
         for (int64_t i = 0; i < q.n * (q.k / q.group); ++i)
@@ -118,7 +133,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         q.side = scales;
     } else if (r.dynamic) {
         q.kernel = w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic";
-        const auto ints = quantize_rows(l.w, w_bits, q.k, per_tensor, s, false);
+        const auto ints = weight_ints(l, name, r, cal, q.k, per_tensor, s, false);
         q.w = weight_buffer(ints, q.n, q.k, w_bits);
         Halide::Buffer<float> ws(static_cast<int>(q.n));
         for (int64_t i = 0; i < q.n; ++i)
@@ -128,7 +143,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         q.kernel = w_bits == 4 ? "gemm_w4a8" : "gemm_w8a8";
         q.in_scale = cal.scale(name + ".in");
         q.out_scale = cal.scale(name + ".out");
-        const auto ints = quantize_rows(l.w, w_bits, q.k, per_tensor, s, false);
+        const auto ints = weight_ints(l, name, r, cal, q.k, per_tensor, s, false);
         q.w = weight_buffer(ints, q.n, q.k, w_bits);
         // The bias and every scale fold into the int32 requantization: no float at run time.
         Halide::Buffer<int32_t> qp(static_cast<int>(q.n), 3);
@@ -186,8 +201,8 @@ HostNpu::QuantizedKv HostNpu::quantize_kv(const Halide::Buffer<F16>& k, const Ha
 }
 
 void HostNpu::add_shadow(const QLinear& q, const Halide::Buffer<F16>& x, Halide::Buffer<F16>& out) {
-    // What quantize clipped: x beyond +-127 steps of the input scale.
-    const float clip = q.in_scale * qmax_of(8);
+    // What quantize clipped: x beyond [-128, 127] steps of the input scale (the kernel's clamp).
+    const float lo = -128 * q.in_scale, hi = 127 * q.in_scale;
     const int64_t m = x.dim(1).extent();
     Matrix residual = Matrix::Zero(m, q.k);
     std::vector<bool> channel(static_cast<size_t>(q.k), false);
@@ -195,7 +210,7 @@ void HostNpu::add_shadow(const QLinear& q, const Halide::Buffer<F16>& x, Halide:
     for (int64_t t = 0; t < m; ++t)
         for (int64_t c = 0; c < q.k; ++c) {
             const float v = static_cast<float>(x(static_cast<int>(c), static_cast<int>(t)));
-            const float r = v - std::clamp(v, -clip, clip);
+            const float r = v - std::clamp(v, lo, hi);
             if (r == 0) continue;
             residual(t, c) = r;
             channel[static_cast<size_t>(c)] = true;

@@ -74,11 +74,6 @@ const std::vector<FormatSpec> kFormats = {
     {WeightFormat::Fp8E5m2, "fp8-e5m2", 8, 32, 128, false},
 };
 
-float to_fp16(float x) {
-    // Round to the nearest fp16 value (ties to even), as the kernels store scales.
-    return static_cast<float>(static_cast<_Float16>(x));
-}
-
 // MX shared scale exponent: floor(log2(absmax)) - emax of the element, kept within E8M0's range.
 int mx_exponent(float absmax, int emax) {
     if (absmax == 0) return -127;
@@ -88,6 +83,16 @@ int mx_exponent(float absmax, int emax) {
 }
 
 }  // namespace
+
+float round_to_fp16(float x) {
+    if (!std::isfinite(x) || x == 0) return x;
+    int e = 0;
+    std::frexp(x, &e);  // |x| = f * 2^e, f in [0.5, 1)
+    // The spacing of fp16 values around x: 2^(exponent - 10), and 2^-24 below the normals.
+    const int quantum = std::max(e - 1, -14) - 10;
+    const float r = std::ldexp(std::nearbyint(std::ldexp(x, -quantum)), quantum);
+    return std::fabs(r) > 65504.0f ? std::copysign(std::numeric_limits<float>::infinity(), x) : r;
+}
 
 const std::vector<FormatSpec>& weight_formats() {
     return kFormats;
@@ -161,7 +166,7 @@ EncodedTensor encode_weights(WeightFormat f, const float* x, int64_t n, int64_t 
             case WeightFormat::Int4:
             case WeightFormat::Int3: {
                 const float qmax = f == WeightFormat::Int4 ? 7.0f : 3.0f;
-                const float scale = to_fp16(absmax / qmax);
+                const float scale = round_to_fp16(absmax / qmax);
                 t.scales.push_back(scale);
                 for (int64_t i = 0; i < block; ++i) {
                     const float q = scale > 0 ? std::clamp(std::nearbyint(v[i] / scale), -qmax, qmax) : 0.0f;

@@ -11,8 +11,9 @@
 //                 2^floor(log2 absmax)
 //   fp8-e4m3, fp8-e5m2   OCP FP8 elements with an fp32 scale per block (absmax / the format's max)
 //
-// Elements round to nearest, ties to even, and saturate at the format's largest finite value (a
-// quantizer scales them into range; plain casts of out-of-range values give NaN or inf instead).
+// Elements round to nearest (ties to even; NF4: to the lower level) and saturate at the format's
+// largest finite value (a quantizer scales them into range; plain casts of out-of-range values
+// give NaN or inf instead).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ const std::vector<FormatSpec>& weight_formats();
 const FormatSpec& format_spec(WeightFormat f);
 // Throws UserError naming the text and listing the formats.
 WeightFormat parse_format(const std::string& name);
+
+// `x` rounded to the nearest IEEE fp16 value (ties to even; beyond the largest, infinity), as a
+// float: how the kernels store fp16 scales.
+float round_to_fp16(float x);
 
 // Scalar element codecs (codes in the low bits of a byte).
 uint8_t fp8_e4m3_encode(float x);

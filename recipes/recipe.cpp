@@ -13,11 +13,12 @@ namespace npusim::quant {
 namespace {
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
-    throw npu::UserError("quantization recipe '" + text + "': " + why +
-                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
-                         "-per-channel, -per-tensor, "
-                         "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +shadow[P], "
-                         "+rot; or a .yaml file)");
+    throw npu::UserError(
+        "quantization recipe '" + text + "': " + why +
+        " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
+        "-per-channel, -per-tensor, "
+        "-gptq, -minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +shadow[P], "
+        "+rot; or a .yaml file)");
 }
 
 bool number(const std::string& s, double lo, double hi, double* out) {
@@ -57,6 +58,8 @@ void set_option(Recipe& q, const std::string& opt, const std::string& text) {
         q.group = static_cast<int>(v);
     } else if (opt == "per-channel" || opt == "per-tensor") {
         q.granularity = opt == "per-tensor" ? Granularity::Tensor : Granularity::Channel;
+    } else if (opt == "gptq") {
+        q.gptq = true;
     } else if (opt == "minmax" || opt == "mse") {
         q.observer = opt == "mse" ? Observer::Mse : Observer::MinMax;
     } else if (opt.rfind("pct", 0) == 0 && number(opt.substr(3), 50, 100, &v)) {
@@ -89,6 +92,8 @@ void set_extra(Recipe& q, const std::string& e, const std::string& text) {
 
 // Rules across fields, for a short name and a YAML file alike.
 void check_combination(const Recipe& q, const std::string& text) {
+    if (q.gptq && q.granularity == Granularity::Tensor)
+        bad(text, "-gptq quantizes a row at a time: it needs per-channel or per-group weight scales");
     if (q.shadow && (q.activations() != Activations::Int8 || q.dynamic))
         bad(text, "+shadow runs the outliers beyond a static int8 clip on the CPU: it needs a static a8 base");
 }
@@ -135,6 +140,8 @@ Recipe from_yaml(const std::string& path) {
         if (key == "group")
             opt = "g" + v;
         else if (key == "granularity" && (v == "per-channel" || v == "per-tensor"))
+            opt = v;
+        else if (key == "weights" && v == "gptq")
             opt = v;
         else if (key == "observer" && (v == "minmax" || v == "mse"))
             opt = v;
@@ -222,6 +229,7 @@ std::string Recipe::name() const {
     if (granularity == Granularity::Group && group != 128) s << "-g" << group;
     if (granularity == Granularity::Tensor) s << "-per-tensor";
     if (activations() == Activations::Fp16 && granularity == Granularity::Channel) s << "-per-channel";
+    if (gptq) s << "-gptq";
     if (observer == Observer::Mse) s << "-mse";
     if (observer == Observer::Percentile) s << "-pct" << percentile;
     s << "+kv" << kv_bits;

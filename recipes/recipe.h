@@ -8,6 +8,8 @@
 //            w8a8-dynamic, w4a8-dynamic (activation scales per token at run time)
 //   -gN      weight scales per group of N input channels (weight-only bases; default 128)
 //   -per-channel / -per-tensor   weight scale granularity (-per-channel is the default of a8)
+//   -gptq                         weights by GPTQ (quant/gptq.h) instead of round-to-nearest, from
+//                                 the calibration inputs (per-channel or per-group scales)
 //   -minmax / -pctP / -mse        activation observer (static bases): max |x|, the P-th percentile
 //            of |x| (e.g. -pct99.99), or the clip that minimises the quantization MSE
 //   +kv4 / +kv8 / +kv16           KV cache bits (default 8; 16: an fp16 cache, unquantized)
@@ -48,6 +50,7 @@ struct Recipe {
     std::vector<std::string> a16_patterns;  // linears kept at fp16 activations
     double promote_percent = 0;             // mixed precision: share of linears promoted to a16
     bool rotate = false;                    // residual-stream rotation before quantization
+    bool gptq = false;                      // weights by GPTQ from the calibration inputs
     bool shadow = false;                    // shadow outlier execution
     double shadow_percent = 0;              // share of activation values beyond the clip (0: not yet measured)
 

@@ -1,6 +1,7 @@
 #include "soc/placement.h"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "base/errors.h"
@@ -40,8 +41,9 @@ void check_rules_match(const PlacementPolicy& policy, const std::vector<models::
                                      [&](const models::Op& op) { return quant::glob_match(r.pattern, op.name); });
         if (any) continue;
         std::string names;
+        std::set<std::string> seen;
         for (const models::Op& op : ops)
-            if (names.find(op.name + ",") == std::string::npos) names += op.name + ", ";
+            if (seen.insert(op.name).second) names += op.name + ", ";
         throw npu::UserError("placement rule " + r.pattern + "=" + device_name(r.device) +
                              " matches no op of the model (its ops: " + names.substr(0, names.size() - 2) + ")");
     }

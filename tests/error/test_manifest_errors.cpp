@@ -34,7 +34,7 @@ TEST(ManifestErrors, NameTheFileLineAndKey) {
     expect_contains(error_of(std::string(kGood) + "limits:\n  prompt: 512\n"),
                     "target.yaml:6: limits.prompt: not a manifest key (name, preset");
     expect_contains(error_of(std::string(kGood) + "placement:\n  attention: layer.attention=gpu\n"),
-                    "target.yaml:6: placement.attention: 'layer.attention=gpu' is not PATTERN=DEVICE");
+                    "target.yaml:6: placement.attention: 'layer.attention=gpu' is not one PATTERN=DEVICE");
     expect_contains(error_of("preset: hexagon_8gen3\nmodel: llama-3.2-1b\nrecipe: w3a8\n"),
                     "target.yaml:3: recipe: quantization recipe 'w3a8'");
     expect_contains(error_of("preset: hexagon_8gen3\nmodel: llama-3.2-1b\n"), "target.yaml:1: recipe.name: missing");
@@ -53,12 +53,30 @@ TEST(ManifestErrors, NameTheFileLineAndKey) {
                     "target.yaml:5: key 'recipe.keep_fp16' holds a list");
 }
 
+TEST(ManifestErrors, MappingsScalarsAndDuplicates) {
+    expect_contains(error_of(std::string(kGood) + "placement: layer.attention=cpu\n"),
+                    "target.yaml:5: placement: expects a mapping of keys to values");
+    expect_contains(error_of(std::string(kGood) + "placement:\n  a: 'x=cpu,y=npu'\n"),
+                    "target.yaml:6: placement.a: 'x=cpu,y=npu' is not one PATTERN=DEVICE");
+    expect_contains(error_of(std::string(kGood) + "set:\n  thermal:\n    ambient_c: 30\nthermal:\n  ambient_c: 35\n"),
+                    "target.yaml:9: thermal.ambient_c: set.thermal.ambient_c (line 7) sets it too; give it once");
+    expect_contains(error_of(std::string(kGood) + "accuracy: nowhere.json\n"), "target.yaml:5: accuracy: ");
+    expect_contains(error_of("preset: x\nmodel: y\nrecipe: w8a8+shadow\n"),
+                    "target.yaml:3: recipe: +shadow needs the share of activation values beyond the clip");
+    // Flow style: several rules on one line keep their order (first match first).
+    const auto m = read_manifest(manifest(std::string(kGood) + "placement: {z: 'layer.*=npu', a: '*=cpu'}\n"));
+    EXPECT_EQ(m.placement.text(), "layer.*=npu,*=cpu");
+}
+
 TEST(ManifestErrors, PresetModelAndOverridesAreNamedWhenRun) {
     auto run_error = [](const std::string& text) {
         return message_of<npu::UserError>([&] { npusim::deploy::run_manifest(read_manifest(manifest(text))); });
     };
     expect_contains(run_error("preset: snapdragon_99\nmodel: llama-3.2-1b\nrecipe: w8a8\n"), "target.yaml:1: preset: ");
     expect_contains(run_error("preset: default\nmodel: llama-9\nrecipe: w8a8\n"), "target.yaml:2: model: ");
+    expect_contains(
+        run_error("preset: default\nmodel: llama-3.2-1b\nrecipe: w8a8\nplacement:\n  a: layer.atention=cpu\n"),
+        "target.yaml:5: placement: placement rule layer.atention=cpu matches no op of the model");
     expect_contains(run_error("preset: default\nmodel: llama-3.2-1b\nrecipe: w8a8\nset:\n  dram:\n    nope: 3\n"),
                     "target.yaml:6: set.dram.nope: ");
 }
@@ -80,6 +98,7 @@ TEST(ManifestErrors, OverTheBudgetSaysByHowMuch) {
 }
 
 TEST(Manifest, ReadsEveryKey) {
+    std::ofstream(testing::TempDir() + "eval.json") << "{\"recipes\": []}\n";
     const auto m = read_manifest(manifest(
         "name: t\npreset: default\nset:\n  dram:\n    efficiency: 0.6\nmodel: llama-3.2-1b\nrecipe:\n"
         "  name: w8a8\n  keep_fp16:\n    a: layer.0.down_proj\nplacement:\n  z: layer.attention=cpu\n"
@@ -88,8 +107,8 @@ TEST(Manifest, ReadsEveryKey) {
         "accuracy: eval.json\n"));
     EXPECT_EQ(m.recipe, "w8a8+kv4+a16@layer.0.down_proj");
     EXPECT_EQ(m.placement.text(), "layer.attention=cpu,*_norm=cpu,layer.*=npu");  // in file order
-    EXPECT_EQ(m.set.at("dram.efficiency"), "0.6");
-    EXPECT_EQ(m.set.at("thermal.ambient_c"), "35");
+    EXPECT_EQ(m.set.at("dram.efficiency").value, "0.6");
+    EXPECT_EQ(m.set.at("thermal.ambient_c").value, "35");
     EXPECT_EQ(m.kv_block, 32);
     EXPECT_EQ(m.prompt_tokens, 64);
     EXPECT_EQ(m.output_tokens, 8);

@@ -55,14 +55,16 @@ TEST(Placement, GlobsMatchWholeNames) {
 
 TEST(Placement, AnOpWithoutAnNpuKernelGoesToTheCpu) {
     const npu::NpuConfig cfg = npu::load_preset("hexagon_8gen3");
-    const Op argmax{"sample", "argmax", {{"t", 1}, {"vocab", 512}}, 1};
-    const auto placed = npusim::soc::place(argmax, op_work(argmax), cfg, false, {});
+    // The CPU's half of shadow outliers: a sparse float MatMul, which the kernel library lacks.
+    const Op shadow{"layer.o_proj.shadow", "gemm_shadow", {{"m", 1}, {"n", 64}, {"k", 64}, {"nnz", 2}}, 1};
+    const auto placed = npusim::soc::place(shadow, op_work(shadow), cfg, false, {});
     EXPECT_EQ(placed.device, Device::Cpu);
     EXPECT_EQ(placed.why, "no NPU kernel");
     // ... and forcing it onto the NPU says why not.
-    EXPECT_EQ(
-        message_of([&] { npusim::soc::place(argmax, op_work(argmax), cfg, false, PlacementPolicy::parse("s*=npu")); }),
-        "placement rule s*=npu: op 'sample' (kernel argmax) has no NPU kernel");
+    EXPECT_EQ(message_of([&] {
+                  npusim::soc::place(shadow, op_work(shadow), cfg, false, PlacementPolicy::parse("*.shadow=npu"));
+              }),
+              "placement rule *.shadow=npu: op 'layer.o_proj.shadow' (kernel gemm_shadow) has no NPU kernel");
 }
 
 TEST(Placement, FloatOpsLeaveAnIntegerOnlyNpu) {
@@ -178,7 +180,8 @@ TEST(DeviceSchedule, ChunkedPrefillOverlapsButNotBelowEitherDevice) {
 }
 
 // Shadow outliers: the float MatMul of the outliers has no NPU kernel, so it runs on the CPU,
-// beside the quantize and int8 MatMul whose input it reads; the dequantize waits for both.
+// beside the quantize and int8 MatMul whose input it reads; the add after the dequantize waits
+// for both.
 // (The tiny model's NPU ops are shorter than a hand-off, so the check is on the start time.)
 TEST(DeviceSchedule, ShadowOutliersRunBesideTheIntegerMatMul) {
     const npu::NpuConfig cfg = npu::load_preset("hexagon_8gen3");
@@ -194,7 +197,7 @@ TEST(DeviceSchedule, ShadowOutliersRunBesideTheIntegerMatMul) {
         EXPECT_EQ(o.placed_why, "no NPU kernel");
         const auto& gemm = p.runs[i - 1];
         const auto& quantize = p.runs[i - 2];
-        const auto& dequantize = p.runs[i + 1];
+        const auto& merge = p.runs[i + 2];
         EXPECT_EQ(p.ops[quantize.op].op.kernel, "quantize");
         // It starts when its input (the run before the quantize) has been handed over, not after
         // the MatMul: the CPU is otherwise idle.
@@ -202,7 +205,8 @@ TEST(DeviceSchedule, ShadowOutliersRunBesideTheIntegerMatMul) {
         const double handed = input.start_s + input.seconds +
                               npusim::soc::handoff_seconds(cfg, op_work(p.ops[input.op].op).bytes_written);
         EXPECT_NEAR(p.runs[i].start_s, handed, 1e-12);
-        EXPECT_GE(dequantize.start_s, std::max(gemm.start_s + gemm.seconds, p.runs[i].start_s + p.runs[i].seconds));
+        EXPECT_EQ(p.ops[merge.op].op.name, p.ops[gemm.op].op.name + ".shadow_add");
+        EXPECT_GE(merge.start_s, std::max(gemm.start_s + gemm.seconds, p.runs[i].start_s + p.runs[i].seconds));
     }
     EXPECT_EQ(shadows, 2 * 4 + 1);  // four linears per layer, and the lm_head
 }
