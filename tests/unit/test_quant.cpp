@@ -75,6 +75,14 @@ TEST(QuantRecipe, Errors) {
                     "unknown or unsupported option '-pct20'");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8+mp150"); }),
                     "unknown or unsupported option '+mp150'");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-per-tensor-gptq"); }),
+                    "-gptq quantizes a row at a time: it needs per-channel or per-group weight scales");
+    expect_contains(message_of<npu::UserError>([] {
+                        const npusim::models::Linear l{"layer.0.o_proj", npusim::models::Matrix::Ones(8, 16),
+                                                       Eigen::VectorXf::Zero(8)};
+                        prepare(l, l.name, Recipe::parse("w4a16-gptq"), Calibration{});
+                    }),
+                    "-gptq: no calibration inputs of layer.0.o_proj (GPTQ needs the calibration pass's activations");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a16+shadow"); }),
                     "+shadow runs the outliers beyond a static int8 clip on the CPU: it needs a static a8 base");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-dynamic+shadow0.1"); }),
