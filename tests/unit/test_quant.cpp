@@ -212,4 +212,25 @@ TEST(ShadowOutliers, RecoverTheClippedValues) {
     EXPECT_DOUBLE_EQ(stats.channel_percent(), 100.0 * 2 / 64);
 }
 
+// The clip is the quantize kernel's own: [-128, 127] steps of the input scale, so a value below
+// -128 steps adds exactly its excess (a +-127 clip would add one step too many).
+TEST(ShadowOutliers, TheNegativeClipIsTheKernels) {
+    using npusim::models::Matrix;
+    const npu::NpuConfig cfg = npu::load_preset("default");
+    npusim::models::Linear l{"layer.0.o_proj", Matrix::Zero(16, 32), Eigen::VectorXf::Zero(16)};
+    l.w(0, 0) = 1;
+    for (int r = 1; r < 16; ++r)
+        l.w(r, 1) = 1;  // every row the same weight scale; column 1's input is zero
+    Matrix x = Matrix::Zero(2, 32);
+    x(0, 0) = -1.5f;  // beyond -128 / 127
+    Calibration cal;
+    cal.scales["layer.0.o_proj.in"] = 1.0f / 127;
+    // The MatMul's -128 x 127 requantizes exactly to -127 output steps of (128 / 127) / 127.
+    cal.scales["layer.0.o_proj.out"] = 128.0f / 127 / 127;
+    HostNpu host(cfg);
+    const Matrix y = to_matrix(host.linear(prepare(l, l.name, Recipe::parse("w8a8+shadow"), cal), to_fp16(x)));
+    EXPECT_NEAR(y(0, 0), -1.5f, 1e-3f);  // -128/127 from the NPU, -1.5 + 128/127 from the CPU
+    EXPECT_EQ(y(1, 0), 0.0f);
+}
+
 }  // namespace
