@@ -95,8 +95,10 @@ void bind_models(py::module_& m) {
         "quant_eval",
         [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,
            const std::string& data_dir, const std::string& lm_dir, int64_t sentences, int64_t calib, int64_t tokens,
-           int64_t lm_windows, const std::string& calibration_dir, const py::object& progress) {
+           int64_t lm_windows, const std::string& calibration_dir, const py::object& progress,
+           const std::string& cost_model) {
             npusim::quant::QuantEvalOptions o;
+            o.cost_model = cost_model;
             o.recipes = recipes;
             o.minilm_dir = minilm_dir;
             o.data_dir = data_dir;
@@ -118,7 +120,8 @@ void bind_models(py::module_& m) {
         },
         py::arg("params"), py::arg("recipes"), py::arg("minilm_dir"), py::arg("data_dir"), py::arg("lm_dir"),
         py::arg("sentences"), py::arg("calib"), py::arg("tokens"), py::arg("lm_windows"), py::arg("calibration_dir"),
-        py::arg("progress"), "The accuracy-against-cost table of quantization recipes, as JSON.");
+        py::arg("progress"), py::arg("cost_model") = "",
+        "The accuracy-against-cost table of quantization recipes, as JSON.");
 }
 
 }  // namespace npusim::bindings

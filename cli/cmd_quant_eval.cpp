@@ -64,6 +64,9 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
             {"lm-windows", "INT", "64", "held-out windows of 256 bytes scored for perplexity"},
             {"calibration-dir", "DIR", "", "write each recipe's calibrated scales here"},
             {"save", "PATH", "", "also write the table as JSON (python -m npusim.plots pareto draws it)"},
+            {"cost-model", "NAME|PATH", "",
+             "also simulate this LLM's prefill (512 tokens) and decode (128) with each recipe on the preset: the "
+             "cost where the recipe will run, beside the encoder pass's latency"},
             {"json", "", "", "print the table as JSON"},
             {"quiet", "", "", "no progress on stderr"},
         });
@@ -93,6 +96,7 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
     o.tokens = tokens;
     o.lm_windows = windows;
     o.calibration_dir = args.get("calibration-dir");
+    o.cost_model = args.get("cost-model");
     if (!args.flag("quiet"))
         o.progress = [](const std::string& recipe, const std::string& what, size_t done, size_t total) {
             std::fprintf(stderr, "\r  %-28s %s %zu/%zu", recipe.c_str(), what.c_str(), done, total);
@@ -122,6 +126,15 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
     }
     if (!t.rows.empty() && t.lm_windows)
         std::printf("  (-: the encoder is not rotated, +rot applies to the decoder LM only)\n");
+    if (!t.cost_model.empty()) {
+        std::printf("\n  %s on %s, a %lld-token prompt and %lld generated tokens:\n  %-34s %10s %14s %12s %11s\n",
+                    t.cost_model.c_str(), cfg.name.c_str(), static_cast<long long>(o.cost_prefill),
+                    static_cast<long long>(o.cost_decode), "recipe", "TTFT ms", "decode tok/s", "mJ/token",
+                    "weights GB");
+        for (const quant::QuantEvalRow& r : t.rows)
+            std::printf("  %-34s %10.4g %14.4g %12.4g %11.3g\n", r.recipe.c_str(), r.cost.ttft_s * 1e3,
+                        r.cost.decode_tokens_per_s, r.cost.energy_per_token_j * 1e3, r.cost.weight_bytes / 1e9);
+    }
     for (const quant::QuantEvalRow& r : t.rows)
         if (r.shadow.elements)
             std::printf(

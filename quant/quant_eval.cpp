@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "base/errors.h"
@@ -53,6 +54,14 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
     std::vector<Recipe> recipes;  // parsed first: a typo fails before minutes of work
     for (const std::string& name : o.recipes)
         recipes.push_back(Recipe::parse(name));
+    std::optional<models::ModelConfig> cost_model;  // and the cost model's config
+    if (!o.cost_model.empty()) {
+        cost_model = models::load_model(o.cost_model);
+        if (!cost_model->decoder)
+            throw npu::UserError("--cost-model " + o.cost_model +
+                                 ": a decoder LLM is needed (its prefill and decode "
+                                 "are simulated); the encoder pass is already the latency column");
+    }
     const std::string data = o.data_dir + "/";
 
     const models::ModelConfig mc = models::load_model(o.minilm_dir + "/config.json");
@@ -68,6 +77,7 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
 
     QuantEvalTable table;
     table.preset = cfg.name;
+    table.cost_model = cost_model ? cost_model->name : "";
     table.tokens = o.tokens;
     table.sentences = static_cast<int64_t>(ids.size());
     // The decoder LM: perplexity on held-out text (Revelation), calibrated on the sentence set
@@ -121,6 +131,12 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
             row.recipe = charged.name();
         }
         row.sim = flow::run_model(sim_model, charged, cfg, run);
+        if (cost_model) {
+            flow::ModelRunOptions llm;
+            llm.prefill = o.cost_prefill;
+            llm.decode = o.cost_decode;
+            row.cost = flow::run_model(*cost_model, charged, cfg, llm);
+        }
         table.rows.push_back(row);
     }
     return table;
@@ -141,15 +157,25 @@ std::string QuantEvalTable::to_json() const {
             row["shadow_outlier_percent"] = r.shadow.element_percent();
             row["shadow_channel_percent"] = r.shadow.channel_percent();
         }
+        if (!r.cost.model.empty()) {
+            row["cost_ttft_s"] = r.cost.ttft_s;
+            row["cost_decode_tokens_per_s"] = r.cost.decode_tokens_per_s;
+            row["cost_energy_per_token_j"] = r.cost.energy_per_token_j;
+            row["cost_weight_bytes"] = r.cost.weight_bytes;
+        }
         row["latency_s"] = r.sim.ttft_s;
         row["energy_j"] = r.sim.energy_j;
         row["weight_bytes"] = r.sim.weight_bytes;
         recipes.push_back(std::move(row));
     }
-    const nlohmann::ordered_json j = {
-        {"model", "all-minilm-l6-v2"},  {"preset", preset},         {"tokens", tokens},
-        {"sentences", sentences},       {"lm_windows", lm_windows}, {"float_perplexity", float_perplexity},
-        {"recipes", std::move(recipes)}};
+    const nlohmann::ordered_json j = {{"model", "all-minilm-l6-v2"},
+                                      {"preset", preset},
+                                      {"cost_model", cost_model},
+                                      {"tokens", tokens},
+                                      {"sentences", sentences},
+                                      {"lm_windows", lm_windows},
+                                      {"float_perplexity", float_perplexity},
+                                      {"recipes", std::move(recipes)}};
     return j.dump();
 }
 

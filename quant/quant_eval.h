@@ -26,6 +26,10 @@ struct QuantEvalOptions {
     int64_t tokens = 128;         // tokens of the simulated encoder pass
     int64_t lm_windows = 64;      // held-out windows of 256 bytes
     std::string calibration_dir;  // where each recipe's scales are saved ("" does not save)
+    // An LLM (a shipped model or config.json) whose prefill and decode are also simulated with
+    // each recipe: the cost where it will run, beside the encoder pass's ("" for none).
+    std::string cost_model;
+    int64_t cost_prefill = 512, cost_decode = 128;
     // (recipe, what is running, done, total), for a progress display.
     std::function<void(const std::string&, const std::string&, size_t, size_t)> progress;
 };
@@ -38,6 +42,7 @@ struct QuantEvalRow {
     // the simulated pass charges the CPU this share of values unless the recipe gave one.
     ShadowStats shadow;
     flow::ModelReport sim;
+    flow::ModelReport cost;  // the cost model's run (cost.model empty: none asked)
 };
 
 struct QuantEvalTable {
@@ -45,6 +50,7 @@ struct QuantEvalTable {
     int64_t tokens = 0, sentences = 0;
     size_t lm_windows = 0;
     double float_perplexity = 0;
+    std::string cost_model;
     std::vector<QuantEvalRow> rows;
     std::string to_json() const;
 };

@@ -94,7 +94,7 @@ def preset_names() -> list[str]:
     """
     Names of the shipped NPU presets.
     """
-def quant_eval(params: dict, recipes: list[str], minilm_dir: str, data_dir: str, lm_dir: str, sentences: int, calib: int, tokens: int, lm_windows: int, calibration_dir: str, progress: typing.Any) -> str:
+def quant_eval(params: dict, recipes: list[str], minilm_dir: str, data_dir: str, lm_dir: str, sentences: int, calib: int, tokens: int, lm_windows: int, calibration_dir: str, progress: typing.Any, cost_model: str = '') -> str:
     """
     The accuracy-against-cost table of quantization recipes, as JSON.
     """

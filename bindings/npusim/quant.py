@@ -70,19 +70,24 @@ class MiniLM:
 def quant_eval(recipes: Union[str, Sequence[str]] = ("w8a8", "w8a8-dynamic", "w4a8", "w8a16", "w4a16"),
                npu: Union[str, Npu] = "default", sentences: int = 256, calib: int = 32, tokens: int = 128,
                lm: Optional[str] = "tiny-llama-kjv", lm_windows: int = 64, calibration_dir: str = "",
-               progress: Union[bool, Callable[[str, str, int, int], None]] = False) -> QuantTable:
+               progress: Union[bool, Callable[[str, str, int, int], None]] = False,
+               cost_model: Optional[str] = None) -> QuantTable:
     """Accuracy against cost of quantization recipes, as ``npusim quant-eval``: each recipe is
     calibrated on held-out text, run through the kernel library on the host on
     all-MiniLM-L6-v2's real weights and compared with the float32 reference on ``sentences``
     verses (cosine, retrieval, per-layer SQNR); with ``lm`` (a decoder directory, or the shipped
     ``"tiny-llama-kjv"``; ``None`` skips it) also the held-out perplexity; and the recipe's
     ``tokens``-token encoder pass is simulated on ``npu``. ``progress=True`` shows a bar per
-    recipe; a callable gets ``(recipe, what, done, total)``. Takes minutes for 256 sentences."""
+    recipe; a callable gets ``(recipe, what, done, total)``. ``cost_model`` (an LLM, e.g.
+    ``"llama-3.2-3b"``) also simulates its 512-token prefill and 128 decode steps with each recipe
+    on ``npu``: ``cost_ttft_s``, ``cost_decode_tokens_per_s``, ``cost_energy_per_token_j`` and
+    ``cost_weight_bytes`` beside the encoder pass's latency. Takes minutes for 256 sentences."""
     names = [recipes] if isinstance(recipes, str) else list(recipes)
     lm_dir = "" if lm is None else (os.path.join(data_dir(), lm) if lm == "tiny-llama-kjv" else str(lm))
     callback = progress if callable(progress) else (_tqdm_progress() if progress else None)
     table = _npusim.quant_eval(_as_npu(npu)._params, names, minilm_dir(), data_dir(), lm_dir, int(sentences),
-                               int(calib), int(tokens), int(lm_windows), calibration_dir, callback)
+                               int(calib), int(tokens), int(lm_windows), calibration_dir, callback,
+                               cost_model or "")
     return QuantTable(json.loads(table))
 
 

@@ -101,3 +101,17 @@ def test_quant_eval_errors():
     p = subprocess.run([NPUSIM, "quant-eval", "--lm", "/nonexistent", "--sentences", "2"], capture_output=True,
                        text=True)
     assert p.returncode == 1 and "/nonexistent/config.json" in p.stderr
+
+
+def test_cost_model_is_the_llm_run_with_each_recipe():
+    table = npusim.quant_eval(["w8a8", "w4a16"], npu="hexagon_8gen3", sentences=2, calib=1, tokens=16, lm=None,
+                              cost_model="qwen2.5-0.5b")
+    assert table.cost_model == "qwen2.5-0.5b"
+    npu = npusim.Npu("hexagon_8gen3")
+    for row in table.recipes:
+        direct = npu.model("qwen2.5-0.5b", quant=row["recipe"], prefill=512, decode=128)
+        assert row["cost_ttft_s"] == pytest.approx(direct.ttft_s)
+        assert row["cost_decode_tokens_per_s"] == pytest.approx(direct.decode_tokens_per_s)
+        assert row["cost_weight_bytes"] == direct.weight_bytes
+    with pytest.raises(npusim.UserError, match="a decoder LLM is needed"):
+        npusim.quant_eval(["w8a8"], sentences=2, calib=1, lm=None, cost_model="all-minilm-l6-v2")
