@@ -101,14 +101,13 @@ DeployReport run_manifest(const Manifest& m, const std::function<void(const std:
     // before minutes of simulation, with the amount it is over by.
     r.budget_bytes = cfg.dram_capacity_bytes;
     const int64_t tokens = m.prompt_tokens + m.output_tokens;
-    const double weights = static_cast<double>(models::weight_bytes(model, q));
-    const double kv = model.decoder ? static_cast<double>(models::kv_pages(model, q, tokens, m.kv_block).allocated_bytes) : 0;
-    const double act = static_cast<double>(models::peak_activation_bytes(model, m.prompt_tokens));
-    const double need = weights + kv + act;
+    const models::Footprint mem = models::footprint(model, q, tokens, m.prompt_tokens, m.kv_block);
+    const double need = mem.total();
     if (need > r.budget_bytes)
         throw npu::UserError(m.path + ": " + model.name + " (" + q.name() + ") needs " + gb(need) + " (weights " +
-                             gb(weights) + " + KV cache " + gb(kv) + " for " + std::to_string(tokens) +
-                             " tokens + activations " + gb(act) + "), over its budget of " + gb(r.budget_bytes) +
+                             gb(mem.weights) + " + KV cache " + gb(mem.kv_cache) + " for " + std::to_string(tokens) +
+                             " tokens + activations " + gb(mem.activations) + "), over its budget of " +
+                             gb(r.budget_bytes) +
                              (m.memory_bytes > 0 ? " (limits.memory_bytes)" : " (the preset's dram.capacity_bytes)") +
                              " by " + gb(need - r.budget_bytes));
     flow::ModelRunOptions o;

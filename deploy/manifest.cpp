@@ -123,21 +123,22 @@ Manifest read_manifest(const std::string& path) {
         throw npu::UserError(m.where("recipe.name") + "give the recipe either as a name or as a mapping, not both");
     std::string recipe = get("recipe") ? get("recipe")->value : need("recipe.name");
     const std::string recipe_key = get("recipe") ? "recipe" : "recipe.name";
-    // Per-layer overrides, the KV cache's bits: appended as the recipe's own +extras.
-    std::vector<std::pair<std::pair<int, int>, std::string>> placement;  // ((line, column), rule), in file order
+    // Per-layer overrides and the KV cache's bits are appended as the recipe's own +extras.
+    std::vector<std::pair<std::pair<int, int>, soc::PlacementRule>> placement;  // ((line, column), rule)
     for (const auto& [key, s] : kv) {
         if (key.rfind("recipe.keep_fp16.", 0) == 0) recipe += "+a16@" + s.value;
         if (key.rfind("set.", 0) == 0) m.set[key.substr(4)] = {s.value, key};
         if (key.rfind("placement.", 0) == 0) {
-            const std::string why =
-                "' is not one PATTERN=DEVICE (a glob over op names, device npu or cpu)";
+            soc::PlacementPolicy one;
             try {
-                if (soc::PlacementPolicy::parse(s.value).rules.size() != 1)
-                    throw npu::UserError(m.where(key) + "'" + s.value + why);
+                one = soc::PlacementPolicy::parse(s.value);
             } catch (const npu::UserError&) {
-                throw npu::UserError(m.where(key) + "'" + s.value + why);
+                // reported below, as for a value holding several rules
             }
-            placement.push_back({{s.line, s.column}, s.value});
+            if (one.rules.size() != 1)
+                throw npu::UserError(m.where(key) + "'" + s.value +
+                                     "' is not one PATTERN=DEVICE (a glob over op names, device npu or cpu)");
+            placement.push_back({{s.line, s.column}, one.rules.front()});
         }
     }
     if (const auto* bits = get("kv_cache.bits")) {
@@ -154,11 +155,10 @@ Manifest read_manifest(const std::string& path) {
     } catch (const npu::UserError& e) {
         throw npu::UserError(m.where(recipe_key) + e.what());
     }
-    std::sort(placement.begin(), placement.end());
-    std::string rules;
-    for (const auto& [line, rule] : placement)
-        rules += (rules.empty() ? "" : ",") + rule;
-    m.placement = soc::PlacementPolicy::parse(rules, path + ": placement");
+    // In file order: flow style puts several rules on one line.
+    std::sort(placement.begin(), placement.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [position, rule] : placement)
+        m.placement.rules.push_back(rule);
     if (const auto* s = get("kv_cache.block_tokens"))
         m.kv_block = integer(m, "kv_cache.block_tokens", s->value, 1, 1 << 20, "tokens");
     if (const auto* s = get("limits.prompt_tokens"))

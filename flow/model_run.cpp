@@ -329,12 +329,12 @@ ModelReport run_model(const models::ModelConfig& m, const models::QuantRecipe& q
     if (T > 0) r.decode_energy_per_token_j = decode_j / static_cast<double>(T);
     r.average_power_w = r.energy_j / (r.ttft_s + r.decode_s);
     r.kv_block = o.kv_block;
-    // An encoder keeps no cache between passes.
-    if (m.decoder) r.kv_pages = models::kv_pages(m, q, S + T, o.kv_block);
-    r.weight_bytes = static_cast<double>(models::weight_bytes(m, q));
-    r.kv_cache_bytes = static_cast<double>(r.kv_pages.allocated_bytes);
-    r.activation_bytes = static_cast<double>(models::peak_activation_bytes(m, r.chunk));
-    r.footprint_bytes = r.weight_bytes + r.kv_cache_bytes + r.activation_bytes;
+    const models::Footprint mem = models::footprint(m, q, S + T, r.chunk, o.kv_block);
+    r.kv_pages = mem.kv_pages;
+    r.weight_bytes = mem.weights;
+    r.kv_cache_bytes = mem.kv_cache;
+    r.activation_bytes = mem.activations;
+    r.footprint_bytes = mem.total();
     r.budget_bytes = cfg.dram_capacity_bytes;
     r.fits_memory = r.footprint_bytes <= r.budget_bytes;
     if (o.max_context) r.max_context = models::max_context(m, q, r.chunk, o.kv_block, cfg.dram_capacity_bytes);

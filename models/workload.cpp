@@ -285,6 +285,15 @@ KvPages kv_pages(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int
     return p;
 }
 
+Footprint footprint(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk, int64_t block) {
+    Footprint f;
+    if (m.decoder) f.kv_pages = kv_pages(m, q, tokens, block);  // an encoder keeps no cache between passes
+    f.weights = static_cast<double>(weight_bytes(m, q));
+    f.kv_cache = static_cast<double>(f.kv_pages.allocated_bytes);
+    f.activations = static_cast<double>(peak_activation_bytes(m, chunk));
+    return f;
+}
+
 int64_t max_context(const ModelConfig& m, const QuantRecipe& q, int64_t chunk, int64_t block, double budget) {
     const double fixed = static_cast<double>(weight_bytes(m, q) + peak_activation_bytes(m, chunk));
     if (fixed >= budget) return 0;

@@ -84,6 +84,14 @@ struct KvPages {
     }
 };
 KvPages kv_pages(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t block);
+// What a model holds in memory while it runs `tokens` tokens (prompt and output) with prefill
+// chunks of `chunk`: its weights, its paged KV cache (none for an encoder) and the activations.
+struct Footprint {
+    double weights = 0, kv_cache = 0, activations = 0;
+    KvPages kv_pages;
+    double total() const { return weights + kv_cache + activations; }
+};
+Footprint footprint(const ModelConfig& m, const QuantRecipe& q, int64_t tokens, int64_t chunk, int64_t block);
 // The longest context whose weights, paged cache and activations (prefill chunk `chunk`) fit
 // `budget` bytes, at most the model's max_position_embeddings; 0 if not even one token does.
 int64_t max_context(const ModelConfig& m, const QuantRecipe& q, int64_t chunk, int64_t block, double budget);
