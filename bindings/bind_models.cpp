@@ -2,6 +2,7 @@
 #include "bindings/convert.h"
 #include "deploy/deploy_run.h"
 #include "quant/gptq.h"
+#include "quant/smoothing.h"
 #include "recipes/formats.h"
 
 namespace npusim::bindings {
@@ -69,6 +70,31 @@ void bind_models(py::module_& m) {
             return py::make_tuple(ints, scales);
         },
         py::arg("w"), py::arg("x"), py::arg("bits"), py::arg("group"), py::arg("fp16_scales") = false);
+    // SmoothQuant's and AWQ's per-channel factors of one linear (quant/smoothing.h): (s, alpha).
+    auto scaling = [](const py::object& w, const py::object& x, const auto& fn) {
+        const auto wa = as_array<float>(w, "w", 2), xa = as_array<float>(x, "x", 2);
+        using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+        const RowMajor wm = Eigen::Map<const RowMajor>(wa.data(), wa.shape(0), wa.shape(1));
+        const RowMajor xm = Eigen::Map<const RowMajor>(xa.data(), xa.shape(0), xa.shape(1));
+        const npusim::quant::ChannelScaling c = fn(wm, xm);
+        py::array_t<float> s(static_cast<py::ssize_t>(c.s.size()));
+        std::copy(c.s.data(), c.s.data() + c.s.size(), s.mutable_data());
+        return py::make_tuple(s, c.alpha);
+    };
+    m.def(
+        "smooth_quant",
+        [scaling](const py::object& w, const py::object& x, int bits, double alpha) {
+            return scaling(
+                w, x, [&](const auto& wm, const auto& xm) { return npusim::quant::smooth_quant(wm, xm, bits, alpha); });
+        },
+        py::arg("w"), py::arg("x"), py::arg("bits") = 8, py::arg("alpha") = 0.0);
+    m.def(
+        "awq",
+        [scaling](const py::object& w, const py::object& x, int bits, int64_t group) {
+            return scaling(w, x,
+                           [&](const auto& wm, const auto& xm) { return npusim::quant::awq(wm, xm, bits, group); });
+        },
+        py::arg("w"), py::arg("x"), py::arg("bits"), py::arg("group"));
     m.def("weight_formats", [] {
         py::list out;
         for (const auto& s : npusim::quant::weight_formats())
@@ -96,9 +122,10 @@ void bind_models(py::module_& m) {
         [](const py::dict& params, const std::vector<std::string>& recipes, const std::string& minilm_dir,
            const std::string& data_dir, const std::string& lm_dir, int64_t sentences, int64_t calib, int64_t tokens,
            int64_t lm_windows, const std::string& calibration_dir, const py::object& progress,
-           const std::string& cost_model) {
+           const std::string& cost_model, double budget_s) {
             npusim::quant::QuantEvalOptions o;
             o.cost_model = cost_model;
+            o.budget_s = budget_s;
             o.recipes = recipes;
             o.minilm_dir = minilm_dir;
             o.data_dir = data_dir;
@@ -120,7 +147,7 @@ void bind_models(py::module_& m) {
         },
         py::arg("params"), py::arg("recipes"), py::arg("minilm_dir"), py::arg("data_dir"), py::arg("lm_dir"),
         py::arg("sentences"), py::arg("calib"), py::arg("tokens"), py::arg("lm_windows"), py::arg("calibration_dir"),
-        py::arg("progress"), py::arg("cost_model") = "",
+        py::arg("progress"), py::arg("cost_model") = "", py::arg("budget_s") = 0.0,
         "The accuracy-against-cost table of quantization recipes, as JSON.");
 }
 

@@ -1,6 +1,7 @@
 // `npusim quant-eval`: what quantization recipes cost in accuracy on all-MiniLM-L6-v2's real
 // weights (host runs of the kernels against the float32 reference) and what they save on a preset
 // (a simulated encoder pass).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -67,6 +68,10 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
             {"cost-model", "NAME|PATH", "",
              "also simulate this LLM's prefill (512 tokens) and decode (128) with each recipe on the preset: the "
              "cost where the recipe will run, beside the encoder pass's latency"},
+            {"budget-ms", "MS", "",
+             "mixed precision under a latency budget: --recipes are static a8 bases; for each, the linears are "
+             "promoted to fp16 activations in order of sensitivity per added latency, the candidates whose "
+             "simulated encoder pass fits MS are measured, and the most accurate is named"},
             {"json", "", "", "print the table as JSON"},
             {"quiet", "", "", "no progress on stderr"},
         });
@@ -97,6 +102,11 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
     o.lm_windows = windows;
     o.calibration_dir = args.get("calibration-dir");
     o.cost_model = args.get("cost-model");
+    if (!args.get("budget-ms").empty()) {
+        const double ms = args.get_double("budget-ms", "a positive number of milliseconds");
+        if (!(ms > 0) || !std::isfinite(ms)) throw UsageError("--budget-ms must be a positive number of milliseconds");
+        o.budget_s = ms / 1e3;
+    }
     if (!args.flag("quiet"))
         o.progress = [](const std::string& recipe, const std::string& what, size_t done, size_t total) {
             std::fprintf(stderr, "\r  %-28s %s %zu/%zu", recipe.c_str(), what.c_str(), done, total);
@@ -134,6 +144,11 @@ int cmd_quant_eval(const std::vector<std::string>& argv) {
         for (const quant::QuantEvalRow& r : t.rows)
             std::printf("  %-34s %10.4g %14.4g %12.4g %11.3g\n", r.recipe.c_str(), r.cost.ttft_s * 1e3,
                         r.cost.decode_tokens_per_s, r.cost.energy_per_token_j * 1e3, r.cost.weight_bytes / 1e9);
+    }
+    if (t.budget_s > 0) {
+        for (const auto& [recipe, latency] : t.over_budget)
+            std::printf("  over budget (not measured): %s, %.4g ms\n", recipe.c_str(), latency * 1e3);
+        std::printf("\n  best within %.4g ms: %s\n", t.budget_s * 1e3, t.best.c_str());
     }
     for (const quant::QuantEvalRow& r : t.rows)
         if (r.shadow.elements)

@@ -139,14 +139,18 @@ OpWork row_work(const Op& op) {
         w.bytes_read = n * 2;
         w.bytes_written = n * 2;
         w.vector_ops = n * 8;
-    } else if (kn == "quantize") {
-        w.bytes_read = n * 2;
+    } else if (kn == "quantize" || kn == "quantize_channels") {
+        w.bytes_read = n * 2 + (kn == "quantize" ? 4 : d * 4);  // the fp32 scale (per channel: a table)
         w.bytes_written = n;
         w.vector_ops = n * 3;
-    } else if (kn == "dequantize") {
-        w.bytes_read = n + 4;  // one fp32 scale
+    } else if (kn == "dequantize" || kn == "dequantize_channels") {
+        w.bytes_read = n + (kn == "dequantize" ? 4 : d * 4);
         w.bytes_written = n * 2;
         w.vector_ops = n * 2;
+    } else if (kn == "scale_channels") {
+        w.bytes_read = n * 2 + d * 4;
+        w.bytes_written = n * 2;
+        w.vector_ops = n;
     } else {
         throw ModelError("op '" + op.name + "': kernel '" + kn + "' has no work model");
     }
@@ -156,9 +160,21 @@ OpWork row_work(const Op& op) {
 }  // namespace
 
 OpWork op_work(const Op& op) {
-    static const char* const kRowKernels[] = {"embedding",    "kv_scale", "kv_quantize", "rope",
-                                              "residual_add", "rms_norm", "layer_norm",  "swiglu",
-                                              "geglu",        "gelu",     "quantize",    "dequantize"};
+    static const char* const kRowKernels[] = {"embedding",
+                                              "kv_scale",
+                                              "kv_quantize",
+                                              "rope",
+                                              "residual_add",
+                                              "rms_norm",
+                                              "layer_norm",
+                                              "swiglu",
+                                              "geglu",
+                                              "gelu",
+                                              "quantize",
+                                              "dequantize",
+                                              "quantize_channels",
+                                              "dequantize_channels",
+                                              "scale_channels"};
     if (!starts(op.kernel, "gemm_") && op.kernel != "attention" &&
         std::find(std::begin(kRowKernels), std::end(kRowKernels), op.kernel) == std::end(kRowKernels))
         throw ModelError("op '" + op.name + "': kernel '" + op.kernel + "' has no work model");

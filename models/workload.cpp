@@ -10,6 +10,11 @@ namespace {
 // K elements per fp16 weight scale of a weight-only linear with reduction length k: the recipe's
 // group where it divides k, else the whole row (per channel).
 int64_t weight_group(const QuantRecipe& q, int64_t k) {
+    // A format's blocks are part of its layout: no fallback to a scale per channel.
+    if (q.has_format && k % q.group)
+        throw ModelError("quantization recipe '" + q.name() + "': " + quant::format_spec(q.format).name +
+                         " blocks of " + std::to_string(q.group) + " weights do not divide a linear's input of " +
+                         std::to_string(k));
     return q.granularity == quant::Granularity::Group && k % q.group == 0 ? q.group : k;
 }
 
@@ -46,6 +51,10 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else if (act == Activations::Fp16) {
         const int64_t group = weight_group(q, k);
+        // AWQ: the input divided by the weights' per-channel factors on the vector unit first. A weight
+        // format (-nf4, -mxfp4, ...) runs as the grouped weight-only GEMM at its block: the codes
+        // decoded (a lookup) and scaled on the vector unit, then fp16 MACs.
+        if (q.awq) ops.push_back({op + ".awq_scale", "scale_channels", {{"t", t}, {"d", k}}, count});
         ops.push_back(
             {op, w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16", {{"m", t}, {"n", n}, {"k", k}, {"group", group}}, count});
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
@@ -54,10 +63,13 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
             {op, w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic", {{"m", t}, {"n", n}, {"k", k}}, count});
         if (bias) ops.push_back({op + ".bias", "residual_add", {{"t", t}, {"d", n}}, count});
     } else {
-        ops.push_back({op + ".quantize", "quantize", {{"t", t}, {"d", k}}, count});
+        // SmoothQuant's factors fold into a per-channel quantize; -outch dequantizes per channel.
+        const char* quantize = q.smooth ? "quantize_channels" : "quantize";
+        const char* dequantize = q.out_channels ? "dequantize_channels" : "dequantize";
+        ops.push_back({op + ".quantize", quantize, {{"t", t}, {"d", k}}, count});
         ops.push_back({op, w_bits == 4 ? "gemm_w4a8" : "gemm_w8a8", {{"m", t}, {"n", n}, {"k", k}}, count});
         if (!q.shadow) {
-            ops.push_back({op + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count});
+            ops.push_back({op + ".dequantize", dequantize, {{"t", t}, {"d", n}}, count});
             return;
         }
         // Shadow outlier execution: the input's values beyond the clip (the recipe's share of them),
@@ -74,7 +86,7 @@ void linear(std::vector<Op>& ops, const LayerCtx& c, const std::string& name, in
                        count,
                        0,
                        {3}});
-        ops.push_back({op + ".dequantize", "dequantize", {{"t", t}, {"d", n}}, count, 0, {2}});
+        ops.push_back({op + ".dequantize", dequantize, {{"t", t}, {"d", n}}, count, 0, {2}});
         ops.push_back({op + ".shadow_add", "residual_add", {{"t", t}, {"d", n}}, count, 0, {1, 2}});
     }
 }
@@ -255,6 +267,10 @@ int64_t weight_bytes(const ModelConfig& m, const QuantRecipe& q) {
     // A linear of n x k weights at `bits`: packed weights, plus an fp16 scale per group (weight
     // only) or per channel (int8 activations: folded into a 32-bit multiplier, shift and bias).
     auto linear_bytes = [&](int64_t n, int64_t k, int bits) {
+        if (q.has_format && bits == q.w_bits) {  // the format's elements and block scales (lm_head at +headN: integer)
+            const quant::FormatSpec& f = quant::format_spec(q.format);
+            return n * k * f.element_bits / 8 + n * (k / weight_group(q, k)) * f.scale_bits / 8;
+        }
         const int64_t w = n * k * bits / 8;
         // (16-bit integer activations: one fp32 output scale per channel.)
         if (q.activations() == quant::Activations::Int16) return w + n * 4;

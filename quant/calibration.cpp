@@ -80,8 +80,10 @@ Calibration calibration_from(const std::map<std::string, TensorObserver>& obs, c
     const int bits = r.activations() == Activations::Int16 ? 16 : 8;
     for (const auto& [name, o] : obs) {
         c.scales[name] = o.clip(r, bits) / qmax_of(bits);
-        if (name.size() > 3 && name.compare(name.size() - 3, 3, ".in") == 0)
+        if (name.size() > 3 && name.compare(name.size() - 3, 3, ".in") == 0) {
             sensitivity.emplace_back(o.relative_error(o.clip(r, 8), 8), name.substr(0, name.size() - 3));
+            c.sensitivity[sensitivity.back().second] = sensitivity.back().first;
+        }
     }
     if (r.promote_percent > 0) {
         std::sort(sensitivity.rbegin(), sensitivity.rend());

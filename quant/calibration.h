@@ -48,9 +48,16 @@ struct Calibration {
     std::string recipe;
     std::map<std::string, float> scales;
     std::vector<std::string> promoted;
+    // Each linear's input relative_error at 8 bits: what mixed precision ranks linears by.
+    std::map<std::string, double> sensitivity;
     // With -gptq: each linear's calibration inputs, x^T x ("<linear>"), in memory only (a saved
     // calibration file holds the scales).
     std::map<std::string, InputGram> grams;
+    // With -smooth / -awq: each scaled linear's factors s (its input divided by s, its weight
+    // columns multiplied by s; the "<linear>.in" scale is then x / s's). With -outch: each static
+    // int8 linear's clip per output channel. In memory only, as the grams.
+    std::map<std::string, models::Vector> smooth;
+    std::map<std::string, models::Vector> out_clips;
 
     float scale(const std::string& tensor) const;  // UserError naming the tensor if absent
     void save(const std::string& path) const;

@@ -5,6 +5,7 @@
 
 #include "base/errors.h"
 #include "base/flush_subnormals.h"
+#include "quant/calibration_pass.h"
 #include "quant/encoder_pass.h"
 #include "quant/rotation.h"
 
@@ -60,28 +61,11 @@ Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe&
                               const std::vector<std::vector<int32_t>>& windows) {
     if (windows.empty()) throw npu::UserError("calibration needs at least one window");
     const models::LlamaReference ref = model_for(model, r);
-    std::map<std::string, TensorObserver> obs;
-    std::map<std::string, InputGram> grams;  // -gptq
-    auto observer = [&](const std::string& name) -> TensorObserver& {
-        return obs.try_emplace(name, name).first->second;
-    };
-    const models::LinearFn observe = [&](const Matrix& x, const Linear& l) {
-        const std::string name = linear_name(l.name);
-        const bool first_part =
-            name == l.name || l.name.back() == 'q' || l.name.compare(l.name.size() - 5, 5, ".gate") == 0;
-        if (first_part) {
-            observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
-            if (r.gptq) grams[name].add(x);
-        }
-        Matrix y = models::float_linear(x, l);
-        observer(name + ".out").add(y.data(), static_cast<size_t>(y.size()));
-        return y;
-    };
+    CalibrationPass pass(r);
+    const models::LinearFn observe = pass.hook();
     for (const auto& w : windows)
         ref.logits(std::vector<int32_t>(w.begin(), w.end() - 1), observe);
-    Calibration cal = calibration_from(obs, r);
-    cal.grams = std::move(grams);
-    return cal;
+    return pass.finish();
 }
 
 double quantized_perplexity(const models::LlamaReference& model, const Recipe& recipe, const Calibration& cal,
@@ -167,6 +151,7 @@ double quantized_perplexity(const models::LlamaReference& model, const Recipe& r
     Recipe head_recipe = r;  // lm_head at its own weight bits, round-to-nearest (its inputs are not observed)
     head_recipe.w_bits = r.head_w_bits;
     head_recipe.gptq = false;
+    head_recipe.has_format = r.has_format && r.head_w_bits == r.w_bits;
     const Matrix logits = to_matrix(host.linear(prepare(head, "lm_head", head_recipe, cal), norm(x, W.final_norm)));
     double nll = 0;
     for (int64_t s = 0; s < S; ++s)

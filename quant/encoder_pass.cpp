@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/errors.h"
+#include "quant/calibration_pass.h"
 #include "quant/host_kernels.h"
 
 namespace npusim::quant {
@@ -61,26 +62,11 @@ void refuse_rotation(const Recipe& r) {
 Calibration calibrate(const BertReference& ref, const Recipe& r, const std::vector<std::vector<int32_t>>& ids) {
     refuse_rotation(r);
     if (ids.empty()) throw npu::UserError("calibration needs at least one sentence");
-    std::map<std::string, TensorObserver> obs;
-    std::map<std::string, InputGram> grams;  // -gptq
-    auto observer = [&](const std::string& name) -> TensorObserver& {
-        return obs.try_emplace(name, name).first->second;
-    };
-    const models::LinearFn observe = [&](const Matrix& x, const Linear& l) {
-        const std::string name = linear_name(l.name);
-        if (name == l.name || l.name.back() == 'q') {
-            observer(name + ".in").add(x.data(), static_cast<size_t>(x.size()));
-            if (r.gptq) grams[name].add(x);
-        }
-        Matrix y = models::float_linear(x, l);
-        observer(name + ".out").add(y.data(), static_cast<size_t>(y.size()));
-        return y;
-    };
+    CalibrationPass pass(r);
+    const models::LinearFn observe = pass.hook();
     for (const auto& s : ids)
         ref.hidden_states(s, observe);
-    Calibration cal = calibration_from(obs, r);
-    cal.grams = std::move(grams);
-    return cal;
+    return pass.finish();
 }
 
 EncoderStates quantized_pass(const BertReference& ref, const Recipe& recipe, const Calibration& cal,

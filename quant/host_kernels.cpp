@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "flow/kernel_flow.h"
+#include "recipes/formats.h"
 #include "schedules/gemm/requant_params.h"
 
 namespace npusim::quant {
@@ -101,12 +102,31 @@ std::vector<int8_t> weight_ints(const Linear& l, const std::string& name, const 
     return g.ints;
 }
 
-QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const Calibration& cal) {
+namespace {
+
+Halide::Buffer<float> channel_buffer(const Vector& v) {
+    Halide::Buffer<float> b(static_cast<int>(v.size()));
+    for (Eigen::Index i = 0; i < v.size(); ++i)
+        b(static_cast<int>(i)) = v(i);
+    return b;
+}
+
+}  // namespace
+
+QLinear prepare(const Linear& linear, const std::string& name, const Recipe& r, const Calibration& cal) {
+    const Activations act = r.activations_of(name);
+    // SmoothQuant's or AWQ's factors: the weight columns multiplied by s here, the input divided by
+    // it on the way in.
+    const auto factors = cal.smooth.find(name);
+    const bool smoothed = factors != cal.smooth.end() &&
+                          ((r.smooth && act == Activations::Int8 && !r.dynamic) || (r.awq && act == Activations::Fp16));
+    Linear scaled;
+    if (smoothed) scaled = {linear.name, linear.w * factors->second.asDiagonal(), linear.b};
+    const Linear& l = smoothed ? scaled : linear;
     QLinear q;
     q.name = name;
     q.n = l.w.rows();
     q.k = l.w.cols();
-    const Activations act = r.activations_of(name);
     const int w_bits = r.w_bits;
     const bool per_tensor = r.granularity == Granularity::Tensor;
     std::vector<float> s;
@@ -121,6 +141,19 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         for (int64_t i = 0; i < q.n; ++i)
             os(static_cast<int>(i)) = static_cast<float>(static_cast<double>(q.in_scale) * s[static_cast<size_t>(i)]);
         q.side = os;
+    } else if (act == Activations::Fp16 && r.has_format) {
+        // Each row's blocks encoded in the format and decoded (the exact codecs of recipes/formats.h)
+        // to the fp16 weights the lookup-table dequantization hands the MACs.
+        q.kernel = "gemm_f16";
+        q.group = r.group;
+        Halide::Buffer<F16> w(static_cast<int>(q.k), static_cast<int>(q.n));
+        for (int64_t row = 0; row < q.n; ++row) {
+            const Vector v = l.w.row(row).transpose();
+            const std::vector<float> d = decode_weights(encode_weights(r.format, v.data(), q.k, r.group));
+            for (int64_t c = 0; c < q.k; ++c)
+                w(static_cast<int>(c), static_cast<int>(row)) = F16(d[static_cast<size_t>(c)]);
+        }
+        q.w = w;
     } else if (act == Activations::Fp16) {
         q.group = r.granularity == Granularity::Group && q.k % r.group == 0 ? r.group : q.k;
         q.kernel = w_bits == 4 ? "gemm_w4a16" : "gemm_w8a16";
@@ -131,6 +164,7 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
             scales(static_cast<int>(i % (q.k / q.group)), static_cast<int>(i / (q.k / q.group))) =
                 F16(s[static_cast<size_t>(i)]);
         q.side = scales;
+        if (smoothed) q.in_factor = channel_buffer(factors->second.cwiseInverse());
     } else if (r.dynamic) {
         q.kernel = w_bits == 4 ? "gemm_w4a8_dynamic" : "gemm_w8a8_dynamic";
         const auto ints = weight_ints(l, name, r, cal, q.k, per_tensor, s, false);
@@ -143,13 +177,22 @@ QLinear prepare(const Linear& l, const std::string& name, const Recipe& r, const
         q.kernel = w_bits == 4 ? "gemm_w4a8" : "gemm_w8a8";
         q.in_scale = cal.scale(name + ".in");
         q.out_scale = cal.scale(name + ".out");
+        if (smoothed) q.in_channels = channel_buffer(factors->second * q.in_scale);
+        Vector out_scales = Vector::Constant(q.n, q.out_scale);
+        if (r.out_channels) {
+            const auto clips = cal.out_clips.find(name);
+            if (clips == cal.out_clips.end() || clips->second.size() != q.n)
+                throw npu::UserError("-outch: the calibration has no per-channel output clips of " + name);
+            out_scales = clips->second / qmax_of(8);
+            q.out_channels = channel_buffer(out_scales);
+        }
         const auto ints = weight_ints(l, name, r, cal, q.k, per_tensor, s, false);
         q.w = weight_buffer(ints, q.n, q.k, w_bits);
         // The bias and every scale fold into the int32 requantization: no float at run time.
         Halide::Buffer<int32_t> qp(static_cast<int>(q.n), 3);
         for (int64_t i = 0; i < q.n; ++i) {
             const double acc_scale = static_cast<double>(q.in_scale) * s[static_cast<size_t>(i)];
-            const auto fp = schedules::quantize_multiplier(acc_scale / q.out_scale);
+            const auto fp = schedules::quantize_multiplier(acc_scale / out_scales(static_cast<Eigen::Index>(i)));
             qp(static_cast<int>(i), 0) =
                 static_cast<int32_t>(std::llround(l.b(static_cast<Eigen::Index>(i)) / acc_scale));
             qp(static_cast<int>(i), 1) = fp.multiplier;
@@ -234,17 +277,24 @@ void HostNpu::add_shadow(const QLinear& q, const Halide::Buffer<F16>& x, Halide:
 Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>& x) {
     const int64_t m = x.dim(1).extent();
     if (q.kernel == "gemm_w8a8" || q.kernel == "gemm_w4a8") {
-        Halide::Buffer<> a = run("quantize", {{"t", m}, {"d", q.k}}, {x, scalar(q.in_scale)});
+        Halide::Buffer<> a = q.in_channels.defined()
+                                 ? run("quantize_channels", {{"t", m}, {"d", q.k}}, {x, q.in_channels})
+                                 : run("quantize", {{"t", m}, {"d", q.k}}, {x, scalar(q.in_scale)});
         Halide::Buffer<> y = run(q.kernel, {{"m", m}, {"n", q.n}, {"k", q.k}}, {a, q.w, q.side});
-        Halide::Buffer<F16> out = run("dequantize", {{"t", m}, {"d", q.n}}, {y, scalar(q.out_scale)});
+        Halide::Buffer<F16> out = q.out_channels.defined()
+                                      ? run("dequantize_channels", {{"t", m}, {"d", q.n}}, {y, q.out_channels})
+                                      : run("dequantize", {{"t", m}, {"d", q.n}}, {y, scalar(q.out_scale)});
         if (q.w_float.size()) add_shadow(q, x, out);
         return out;
     }
     Shape s = {{"m", m}, {"n", q.n}, {"k", q.k}};
     if (q.group) s["group"] = q.group;
     const bool a16i = q.kernel == "gemm_w8a16i" || q.kernel == "gemm_w4a16i";
+    const Halide::Buffer<F16> xs =
+        q.in_factor.defined() ? Halide::Buffer<F16>(run("scale_channels", {{"t", m}, {"d", q.k}}, {x, q.in_factor}))
+                              : x;
     Halide::Buffer<F16> y =
-        a16i ? run(q.kernel, s, {x, q.w, scalar(1.0f / q.in_scale), q.side}) : run(q.kernel, s, {x, q.w, q.side});
+        a16i ? run(q.kernel, s, {xs, q.w, scalar(1.0f / q.in_scale), q.side}) : run(q.kernel, s, {xs, q.w, q.side});
     if (!q.bias_rows.defined()) return y;
     Halide::Buffer<F16> bias(static_cast<int>(q.n), static_cast<int>(m));
     for (int r = 0; r < m; ++r)

@@ -68,7 +68,11 @@ struct QLinear {
     Halide::Buffer<> w, side;           // int8 (or packed int4) weights; qparams / scales / w_scale
     Halide::Buffer<F16> bias_rows;      // the bias, one row (undefined: none, or folded)
     float in_scale = 0, out_scale = 0;  // static a8 and a16i (in_scale only)
-    models::Matrix w_float;             // +shadow: the float weights the CPU multiplies the outliers by
+    // -smooth: the static input scale per channel (in_scale x SmoothQuant's factor), for
+    // quantize_channels; -outch: the output scale per channel, for dequantize_channels; -awq: 1 / s,
+    // which scale_channels multiplies the fp16 input by. Undefined when the recipe has none.
+    Halide::Buffer<float> in_channels, out_channels, in_factor;
+    models::Matrix w_float;  // +shadow: the float weights the CPU multiplies the outliers by
 };
 
 // Shadow outlier execution (+shadow) over a pass: the input values beyond their linear's static

@@ -1,5 +1,8 @@
 #include "quant/quant_eval.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -14,6 +17,7 @@
 #include "quant/calibration.h"
 #include "quant/decoder_pass.h"
 #include "quant/encoder_pass.h"
+#include "quant/precision_search.h"
 
 namespace npusim::quant {
 
@@ -51,8 +55,11 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
     check_range("calib", o.calib, 1, 404);
     check_range("tokens", o.tokens, 1, 512);
     if (!o.lm_dir.empty()) check_range("lm_windows", o.lm_windows, 1, 243);
+    if (!(o.budget_s >= 0) || !std::isfinite(o.budget_s))
+        throw npu::UserError("the latency budget must be a positive number of seconds");
+    std::vector<std::string> names = o.recipes;
     std::vector<Recipe> recipes;  // parsed first: a typo fails before minutes of work
-    for (const std::string& name : o.recipes)
+    for (const std::string& name : names)
         recipes.push_back(Recipe::parse(name));
     std::optional<models::ModelConfig> cost_model;  // and the cost model's config
     if (!o.cost_model.empty()) {
@@ -76,6 +83,36 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
     const models::ModelConfig sim_model = models::load_model("all-minilm-l6-v2");
 
     QuantEvalTable table;
+    if (o.budget_s > 0) {
+        // The bases' candidates, simulated first: only those within the budget are measured.
+        std::vector<PrecisionCandidate> all;
+        for (size_t i = 0; i < recipes.size(); ++i) {
+            if (o.progress) o.progress(names[i], "precision candidates", 0, 1);
+            const auto c = precision_candidates(recipes[i], calibrate(ref, recipes[i], calib), sim_model, cfg, o.tokens);
+            all.insert(all.end(), c.begin(), c.end());
+            if (o.progress) o.progress(names[i], "precision candidates", 1, 1);
+        }
+        const auto fastest = std::min_element(all.begin(), all.end(), [](const auto& a, const auto& b) {
+            return a.latency_s < b.latency_s;
+        });
+        char msg[256];
+        std::snprintf(msg, sizeof msg, "a budget of %.4g ms for the %lld-token encoder pass on %s is infeasible: ",
+                      o.budget_s * 1e3, static_cast<long long>(o.tokens), cfg.name.c_str());
+        if (fastest->latency_s > o.budget_s)
+            throw npu::UserError(msg + std::string("the fastest candidate, ") + fastest->recipe + ", takes " +
+                                 std::to_string(fastest->latency_s * 1e3) + " ms");
+        names.clear();
+        recipes.clear();
+        for (const PrecisionCandidate& c : all) {
+            if (c.latency_s > o.budget_s) {
+                table.over_budget.emplace_back(c.recipe, c.latency_s);
+                continue;
+            }
+            names.push_back(c.recipe);
+            recipes.push_back(Recipe::parse(c.recipe));
+        }
+        table.budget_s = o.budget_s;
+    }
     table.preset = cfg.name;
     table.cost_model = cost_model ? cost_model->name : "";
     table.tokens = o.tokens;
@@ -95,7 +132,7 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
 
     for (size_t i = 0; i < recipes.size(); ++i) {
         const Recipe& recipe = recipes[i];
-        const std::string& name = o.recipes[i];
+        const std::string& name = names[i];
         auto report = [&](const char* what) {
             return [&, what](const std::string&, size_t done, size_t total) {
                 if (o.progress) o.progress(name, what, done, total);
@@ -139,6 +176,13 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
         }
         table.rows.push_back(row);
     }
+    if (table.budget_s > 0) {
+        const auto best = std::max_element(table.rows.begin(), table.rows.end(), [](const auto& a, const auto& b) {
+            return a.acc.mean_cosine < b.acc.mean_cosine ||
+                   (a.acc.mean_cosine == b.acc.mean_cosine && a.sim.ttft_s > b.sim.ttft_s);
+        });
+        table.best = best->recipe;
+    }
     return table;
 }
 
@@ -168,7 +212,7 @@ std::string QuantEvalTable::to_json() const {
         row["weight_bytes"] = r.sim.weight_bytes;
         recipes.push_back(std::move(row));
     }
-    const nlohmann::ordered_json j = {{"model", "all-minilm-l6-v2"},
+    nlohmann::ordered_json j = {{"model", "all-minilm-l6-v2"},
                                       {"preset", preset},
                                       {"cost_model", cost_model},
                                       {"tokens", tokens},
@@ -176,6 +220,14 @@ std::string QuantEvalTable::to_json() const {
                                       {"lm_windows", lm_windows},
                                       {"float_perplexity", float_perplexity},
                                       {"recipes", std::move(recipes)}};
+    if (budget_s > 0) {
+        j["budget_s"] = budget_s;
+        j["best"] = best;
+        nlohmann::ordered_json over = nlohmann::ordered_json::array();
+        for (const auto& [recipe, latency] : over_budget)
+            over.push_back({{"recipe", recipe}, {"latency_s", latency}});
+        j["over_budget"] = std::move(over);
+    }
     return j.dump();
 }
 

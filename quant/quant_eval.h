@@ -30,6 +30,11 @@ struct QuantEvalOptions {
     // each recipe: the cost where it will run, beside the encoder pass's ("" for none).
     std::string cost_model;
     int64_t cost_prefill = 512, cost_decode = 128;
+    // > 0: mixed precision under this budget for the simulated encoder pass (quant/precision_search.h).
+    // `recipes` are then the bases; their candidates within the budget are measured, and the table
+    // names the most accurate (highest mean cosine). UserError when no candidate fits, naming the
+    // fastest.
+    double budget_s = 0;
     // (recipe, what is running, done, total), for a progress display.
     std::function<void(const std::string&, const std::string&, size_t, size_t)> progress;
 };
@@ -52,6 +57,10 @@ struct QuantEvalTable {
     double float_perplexity = 0;
     std::string cost_model;
     std::vector<QuantEvalRow> rows;
+    // A budget search: the budget, the row it picked, and the candidates over budget (not measured).
+    double budget_s = 0;
+    std::string best;
+    std::vector<std::pair<std::string, double>> over_budget;  // (recipe, latency_s)
     std::string to_json() const;
 };
 

@@ -1,5 +1,7 @@
 #include "recipes/recipe.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -13,12 +15,12 @@ namespace npusim::quant {
 namespace {
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
-    throw npu::UserError(
-        "quantization recipe '" + text + "': " + why +
-        " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
-        "-per-channel, -per-tensor, "
-        "-gptq, -minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, +a16@PATTERN, +mpP, +shadow[P], "
-        "+rot; or a .yaml file)");
+    throw npu::UserError("quantization recipe '" + text + "': " + why +
+                         " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
+                         "-per-channel, -per-tensor, "
+                         "-gptq, -smooth[A], -awq, -outch, -nf4, -mxfp4, -int3, -mxint8, -fp8-e4m3, -fp8-e5m2, -minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, "
+                         "+a16@PATTERN, +mpP, +shadow[P], "
+                         "+rot; or a .yaml file)");
 }
 
 bool number(const std::string& s, double lo, double hi, double* out) {
@@ -60,6 +62,18 @@ void set_option(Recipe& q, const std::string& opt, const std::string& text) {
         q.granularity = opt == "per-tensor" ? Granularity::Tensor : Granularity::Channel;
     } else if (opt == "gptq") {
         q.gptq = true;
+    } else if (opt == "smooth" || (opt.rfind("smooth", 0) == 0 && number(opt.substr(6), 0.01, 0.99, &v))) {
+        q.smooth = true;
+        q.smooth_alpha = opt == "smooth" ? 0 : v;
+    } else if (opt == "awq") {
+        q.awq = true;
+    } else if (opt == "outch") {
+        q.out_channels = true;
+    } else if (opt == "nf4" || opt == "mxfp4" || opt == "int3" || opt == "mxint8" || opt == "fp8-e4m3" ||
+               opt == "fp8-e5m2") {
+        q.has_format = true;
+        q.format = parse_format(opt);
+        q.granularity = Granularity::Group;
     } else if (opt == "minmax" || opt == "mse") {
         q.observer = opt == "mse" ? Observer::Mse : Observer::MinMax;
     } else if (opt.rfind("pct", 0) == 0 && number(opt.substr(3), 50, 100, &v)) {
@@ -90,10 +104,43 @@ void set_extra(Recipe& q, const std::string& e, const std::string& text) {
     }
 }
 
+// A format's scales are per block of its own size unless a group was given.
+void default_block(Recipe& q, bool group_given) {
+    if (q.has_format && !group_given) q.group = format_spec(q.format).default_block;
+}
+
 // Rules across fields, for a short name and a YAML file alike.
 void check_combination(const Recipe& q, const std::string& text) {
     if (q.gptq && q.granularity == Granularity::Tensor)
         bad(text, "-gptq quantizes a row at a time: it needs per-channel or per-group weight scales");
+    const bool static_a8 = q.activations() == Activations::Int8 && !q.dynamic;
+    if (q.smooth && !static_a8)
+        bad(text,
+            "-smooth migrates activation outliers into the weights of static int8 linears: it needs a "
+            "static a8 base (w8a8, w4a8)");
+    if (q.out_channels && !static_a8)
+        bad(text, "-outch sets static int8 output scales per channel: it needs a static a8 base (w8a8, w4a8)");
+    if (q.awq && q.activations() != Activations::Fp16)
+        bad(text, "-awq scales the weights of weight-only linears: it needs fp16 activations (w8a16, w4a16)");
+    if (q.has_format) {
+        const FormatSpec& f = format_spec(q.format);
+        const int lanes = f.element_bits <= 4 ? 4 : 8;  // int3 codes travel in int4 lanes
+        if (q.activations() != Activations::Fp16)
+            bad(text, std::string("-") + f.name +
+                          ": the integer-activation GEMMs multiply integer weights and cannot consume this "
+                          "format; formats are decoded to fp16 for weight-only bases (w4a16, w8a16)");
+        if (q.w_bits != lanes)
+            bad(text, std::string("-") + f.name + " has " + std::to_string(f.element_bits) + "-bit elements: the base must be w" +
+                          std::to_string(lanes) + "a16");
+        if (q.granularity != Granularity::Group)
+            bad(text, std::string("-") + f.name + " scales blocks of weights: -per-channel and -per-tensor do not apply");
+        if (f.fixed_block && q.group != f.default_block)
+            bad(text, std::string("-") + f.name + " has blocks of " + std::to_string(f.default_block) + " (-g" +
+                          std::to_string(q.group) + " is not allowed)");
+        if (q.gptq || q.awq)
+            bad(text, std::string("-") + f.name + ": -gptq and -awq round to the integer grid, not to this format's levels");
+    }
+    if (q.shadow && q.smooth) bad(text, "+shadow and -smooth both treat the activation outliers: choose one");
     if (q.shadow && (q.activations() != Activations::Int8 || q.dynamic))
         bad(text, "+shadow runs the outliers beyond a static int8 clip on the CPU: it needs a static a8 base");
 }
@@ -141,8 +188,16 @@ Recipe from_yaml(const std::string& path) {
             opt = "g" + v;
         else if (key == "granularity" && (v == "per-channel" || v == "per-tensor"))
             opt = v;
-        else if (key == "weights" && v == "gptq")
+        else if (key == "weights" && (v == "gptq" || v == "awq"))
             opt = v;
+        else if (key == "smooth")
+            opt = v == "true" ? "smooth" : v == "false" ? "" : "smooth" + v;
+        else if (key == "output_scales" && v == "per-channel")
+            opt = "outch";
+        else if (key == "format")
+            opt = v;
+        if (key == "smooth" && v == "false")
+            continue;
         else if (key == "observer" && (v == "minmax" || v == "mse"))
             opt = v;
         else if (key == "percentile")
@@ -175,6 +230,7 @@ Recipe from_yaml(const std::string& path) {
             fail(key, "= '" + v + "' is not allowed here");
         }
     }
+    default_block(q, kv.count("group") > 0);
     check_combination(q, path);
     return q;
 }
@@ -211,13 +267,16 @@ Recipe Recipe::parse(const std::string& text) {
     set_base(q, dash[0], text);
     for (size_t i = 1; i < dash.size(); ++i) {
         // -per-channel and -per-tensor hold the separator themselves.
-        if (dash[i] == "per" && i + 1 < dash.size())
-            set_option(q, "per-" + dash[++i], text);
+        if ((dash[i] == "per" || dash[i] == "fp8") && i + 1 < dash.size())
+            set_option(q, dash[i] + "-" + dash[i + 1], text), ++i;
         else
             set_option(q, dash[i], text);
     }
     for (size_t i = 1; i < plus.size(); ++i)
         set_extra(q, plus[i], text);
+    default_block(q, std::any_of(dash.begin() + 1, dash.end(), [](const std::string& o) {
+                      return o.size() > 1 && o[0] == 'g' && std::isdigit(static_cast<unsigned char>(o[1]));
+                  }));
     if (q.dynamic) q.head_w_bits = 8;
     check_combination(q, text);
     return q;
@@ -226,10 +285,16 @@ Recipe Recipe::parse(const std::string& text) {
 std::string Recipe::name() const {
     std::ostringstream s;
     s << "w" << w_bits << "a" << a_bits << (int16_activations ? "i" : "") << (dynamic ? "-dynamic" : "");
-    if (granularity == Granularity::Group && group != 128) s << "-g" << group;
+    if (granularity == Granularity::Group && group != (has_format ? format_spec(format).default_block : 128))
+        s << "-g" << group;
     if (granularity == Granularity::Tensor) s << "-per-tensor";
     if (activations() == Activations::Fp16 && granularity == Granularity::Channel) s << "-per-channel";
     if (gptq) s << "-gptq";
+    if (awq) s << "-awq";
+    if (smooth) s << "-smooth";
+    if (smooth && smooth_alpha > 0) s << smooth_alpha;
+    if (out_channels) s << "-outch";
+    if (has_format) s << "-" << format_spec(format).name;
     if (observer == Observer::Mse) s << "-mse";
     if (observer == Observer::Percentile) s << "-pct" << percentile;
     s << "+kv" << kv_bits;

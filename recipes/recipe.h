@@ -10,6 +10,19 @@
 //   -per-channel / -per-tensor   weight scale granularity (-per-channel is the default of a8)
 //   -gptq                         weights by GPTQ (quant/gptq.h) instead of round-to-nearest, from
 //                                 the calibration inputs (per-channel or per-group scales)
+//   -smooth / -smoothA            SmoothQuant (quant/smoothing.h): each static int8 linear's input
+//                                 channels divided by s = max|x|^A / max|w|^(1-A) and its weight
+//                                 columns multiplied by it (A searched per linear when not given);
+//                                 the division is folded into the static quantize (quantize_channels)
+//   -awq                          AWQ (quant/smoothing.h): a weight-only linear's weight columns scaled
+//                                 by s = mean|x|^A before rounding (A searched per linear), its input
+//                                 divided by s on the vector unit (scale_channels)
+//   -nf4 / -mxfp4 / -int3 (w4a16), -mxint8 / -fp8-e4m3 / -fp8-e5m2 (w8a16)
+//                                 weights stored in that format (recipes/formats.h), a scale per
+//                                 block of -gN (default: the format's block); decoded to fp16 on
+//                                 the vector unit (a lookup table) before the fp16 MatMul
+//   -outch                        static int8 outputs with a scale per output channel (each channel's
+//                                 calibrated max |y|) instead of one per tensor (dequantize_channels)
 //   -minmax / -pctP / -mse        activation observer (static bases): max |x|, the P-th percentile
 //            of |x| (e.g. -pct99.99), or the clip that minimises the quantization MSE
 //   +kv4 / +kv8 / +kv16           KV cache bits (default 8; 16: an fp16 cache, unquantized)
@@ -29,6 +42,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "recipes/formats.h"
 
 namespace npusim::quant {
 
@@ -51,6 +66,12 @@ struct Recipe {
     double promote_percent = 0;             // mixed precision: share of linears promoted to a16
     bool rotate = false;                    // residual-stream rotation before quantization
     bool gptq = false;                      // weights by GPTQ from the calibration inputs
+    bool smooth = false;                    // SmoothQuant on the static int8 linears
+    double smooth_alpha = 0;                // its migration strength; 0: searched per linear
+    bool awq = false;                       // AWQ scaling of the weight-only linears
+    bool out_channels = false;              // per-channel static output scales
+    bool has_format = false;                // weights in `format` (weight-only bases)
+    WeightFormat format = WeightFormat::Int4;
     bool shadow = false;                    // shadow outlier execution
     double shadow_percent = 0;              // share of activation values beyond the clip (0: not yet measured)
 

@@ -304,7 +304,9 @@ def pareto(table: Any, save: Optional[str] = None):
     """Accuracy against cost of a ``npusim.quant_eval`` table (or ``quant-eval --save`` JSON): each
     recipe's encoder embedding cosine (and the decoder LM's perplexity, when measured) against its
     simulated latency, with the Pareto front joined (no other recipe both faster and more
-    accurate); marker area follows the weight bytes."""
+    accurate); marker area follows the weight bytes. A budget search (``budget_ms``) also draws
+    the budget, rings the recipe it picked and marks the latency of each candidate over budget
+    (dotted: not measured)."""
     plt = _pyplot()
     table = _data(table)
     rows = table["recipes"]
@@ -320,6 +322,13 @@ def pareto(table: Any, save: Optional[str] = None):
         _labels(ax, [(r["recipe"], r["latency_s"] * 1e3, r[key]) for r in have], logx=False, logy=False)
         front = _front(have, key, better)
         ax.plot([r["latency_s"] * 1e3 for r in front], [r[key] for r in front], "k--", lw=1, label="Pareto front")
+        if table.get("budget_s"):  # a mixed-precision search: its budget and its pick
+            ax.axvline(table["budget_s"] * 1e3, color="tab:red", lw=1, label="latency budget")
+            best = [r for r in have if r["recipe"] == table.get("best")]
+            ax.scatter([r["latency_s"] * 1e3 for r in best], [r[key] for r in best], s=220, facecolors="none",
+                       edgecolors="tab:red", lw=2, label="best within budget")
+            for r in table.get("over_budget", []):
+                ax.axvline(r["latency_s"] * 1e3, color="0.8", lw=0.8, ls=":")
         ax.set_xlabel(f"simulated latency of a {table['tokens']}-token encoder pass on {table['preset']} (ms)")
         ax.set_ylabel(label)
         ax.legend(fontsize=8)

@@ -71,7 +71,7 @@ def quant_eval(recipes: Union[str, Sequence[str]] = ("w8a8", "w8a8-dynamic", "w4
                npu: Union[str, Npu] = "default", sentences: int = 256, calib: int = 32, tokens: int = 128,
                lm: Optional[str] = "tiny-llama-kjv", lm_windows: int = 64, calibration_dir: str = "",
                progress: Union[bool, Callable[[str, str, int, int], None]] = False,
-               cost_model: Optional[str] = None) -> QuantTable:
+               cost_model: Optional[str] = None, budget_ms: Optional[float] = None) -> QuantTable:
     """Accuracy against cost of quantization recipes, as ``npusim quant-eval``: each recipe is
     calibrated on held-out text, run through the kernel library on the host on
     all-MiniLM-L6-v2's real weights and compared with the float32 reference on ``sentences``
@@ -81,13 +81,18 @@ def quant_eval(recipes: Union[str, Sequence[str]] = ("w8a8", "w8a8-dynamic", "w4
     recipe; a callable gets ``(recipe, what, done, total)``. ``cost_model`` (an LLM, e.g.
     ``"llama-3.2-3b"``) also simulates its 512-token prefill and 128 decode steps with each recipe
     on ``npu``: ``cost_ttft_s``, ``cost_decode_tokens_per_s``, ``cost_energy_per_token_j`` and
-    ``cost_weight_bytes`` beside the encoder pass's latency. Takes minutes for 256 sentences."""
+    ``cost_weight_bytes`` beside the encoder pass's latency. ``budget_ms`` searches mixed precision
+    under a latency budget for the ``tokens``-token encoder pass: ``recipes`` are static a8 bases,
+    each linear is promoted to fp16 activations in order of sensitivity per added latency, the
+    candidates within the budget are measured, and ``table.best`` names the most accurate
+    (``over_budget`` lists the rest; ``npusim.plots.pareto`` draws the budget). A budget no
+    candidate meets raises ``UserError`` naming the fastest. Takes minutes for 256 sentences."""
     names = [recipes] if isinstance(recipes, str) else list(recipes)
     lm_dir = "" if lm is None else (os.path.join(data_dir(), lm) if lm == "tiny-llama-kjv" else str(lm))
     callback = progress if callable(progress) else (_tqdm_progress() if progress else None)
     table = _npusim.quant_eval(_as_npu(npu)._params, names, minilm_dir(), data_dir(), lm_dir, int(sentences),
                                int(calib), int(tokens), int(lm_windows), calibration_dir, callback,
-                               cost_model or "")
+                               cost_model or "", (budget_ms or 0) / 1e3)
     return QuantTable(json.loads(table))
 
 

@@ -138,7 +138,9 @@ class TuneResult(_Fields):
 class QuantTable(_Fields):
     """Accuracy against cost of quantization recipes (``npusim.quant_eval``): ``preset``,
     ``tokens``, ``sentences``, ``float_perplexity`` and ``recipes`` (one dict per recipe: cosine,
-    retrieval, per-layer SQNR, perplexity, latency, energy, weight bytes)."""
+    retrieval, per-layer SQNR, perplexity, latency, energy, weight bytes). A budget search
+    (``budget_ms``) adds ``budget_s``, ``best`` (the most accurate recipe within it) and
+    ``over_budget`` (the candidates it did not measure, with their latency)."""
 
     _kind = "QuantTable"
 

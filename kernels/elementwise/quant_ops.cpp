@@ -11,17 +11,31 @@ Expr fixed_point_requantize(Expr acc, Expr bias, Expr mult, Expr shift) {
     return cast<int8_t>(clamp(rounded, -128, 127));
 }
 
-Quantize make_quantize() {
+Quantize make_quantize(bool per_channel) {
     Quantize k;
-    k.inv() = 1.0f / k.scale(0);
-    k.q(k.d, k.t) = cast<int8_t>(clamp(round(cast<float>(k.x(k.d, k.t)) * k.inv()), -128.0f, 127.0f));
+    Expr inv;
+    if (per_channel) {
+        k.inv(k.d) = 1.0f / k.scale(k.d);
+        inv = k.inv(k.d);
+    } else {
+        k.inv() = 1.0f / k.scale(0);
+        inv = k.inv();
+    }
+    k.q(k.d, k.t) = cast<int8_t>(clamp(round(cast<float>(k.x(k.d, k.t)) * inv), -128.0f, 127.0f));
     k.out(k.d, k.t) = k.q(k.d, k.t);
     return k;
 }
 
-Dequantize make_dequantize() {
+Dequantize make_dequantize(bool per_channel) {
     Dequantize k;
-    k.y(k.d, k.t) = cast<float16_t>(cast<float>(k.q(k.d, k.t)) * k.scale(0));
+    k.y(k.d, k.t) = cast<float16_t>(cast<float>(k.q(k.d, k.t)) * k.scale(per_channel ? Expr(k.d) : Expr(0)));
+    k.out(k.d, k.t) = k.y(k.d, k.t);
+    return k;
+}
+
+ScaleChannels make_scale_channels() {
+    ScaleChannels k;
+    k.y(k.d, k.t) = cast<float16_t>(cast<float>(k.x(k.d, k.t)) * k.s(k.d));
     k.out(k.d, k.t) = k.y(k.d, k.t);
     return k;
 }

@@ -7,7 +7,12 @@
 //               channel, the fixed-point arithmetic of kernels/gemm (bit-exact integer)
 //
 // quantize and dequantize compute in fp32 and are bit-exact against a float32 reference that does
-// the same operations; `scale` is a one-element fp32 tensor (per-tensor, from calibration).
+// the same operations; `scale` is a one-element fp32 tensor (per-tensor, from calibration), or one
+// per feature for the per-channel forms (quantize_channels: SmoothQuant's migration factor folded
+// into the static scale; dequantize_channels: per-channel static output scales).
+//
+//   scale_channels: y = fp16(x * s[d])                              fp16 -> fp16, per channel
+//               (AWQ's 1 / s on the input of a weight-only linear, where no earlier op absorbs it)
 #include <Halide.h>
 
 namespace npusim::kernels {
@@ -16,11 +21,11 @@ struct Quantize {
     Halide::ImageParam x{Halide::Float(16), 2, "x"};
     Halide::ImageParam scale{Halide::Float(32), 1, "scale"};
     Halide::Var d{"d"}, t{"t"};
-    Halide::Func inv{"inv"};  // 1 / scale, once
+    Halide::Func inv{"inv"};  // 1 / scale, once (per channel: a table)
     Halide::Func q{"q"};
     Halide::Func out{"out"};
 };
-Quantize make_quantize();
+Quantize make_quantize(bool per_channel = false);
 
 struct Dequantize {
     Halide::ImageParam q{Halide::Int(8), 2, "q"};
@@ -29,7 +34,16 @@ struct Dequantize {
     Halide::Func y{"y"};
     Halide::Func out{"out"};
 };
-Dequantize make_dequantize();
+Dequantize make_dequantize(bool per_channel = false);
+
+struct ScaleChannels {
+    Halide::ImageParam x{Halide::Float(16), 2, "x"};
+    Halide::ImageParam s{Halide::Float(32), 1, "s"};
+    Halide::Var d{"d"}, t{"t"};
+    Halide::Func y{"y"};
+    Halide::Func out{"out"};
+};
+ScaleChannels make_scale_channels();
 
 struct Requantize {
     Halide::ImageParam acc{Halide::Int(32), 2, "acc"};          // (n, m)

@@ -174,6 +174,39 @@ const std::vector<const Kernel*>& row_kernels() {
                                                   apply_row_tiles(k.out, {k.y}, {k.q}, {k.scale}, {}, r, t, d);
                                                   return KernelInstance{{k.q, k.scale}, {{d, t}, {1}}, k.out, {d, t}};
                                               });
+    // Per-channel forms: the d-element table stays on chip for the whole kernel.
+    static const ElementwiseKernel quantize_channels(
+        "quantize_channels",
+        "quantize: q = sat_int8(round_half_even(x / scale[d])); fp16 -> int8, a static scale per channel "
+        "(SmoothQuant's factor folded in)",
+        {kTokens, kHidden}, 2 + 1 + 1,
+        [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), t = dim(s, "t");
+            kernels::Quantize k = kernels::make_quantize(true);
+            apply_row_tiles(k.out, {k.q}, {k.x}, {k.scale}, {k.inv}, r, t, d);
+            return KernelInstance{{k.x, k.scale}, {{d, t}, {d}}, k.out, {d, t}};
+        },
+        4 + 4);  // the scale and its reciprocal
+    static const ElementwiseKernel dequantize_channels(
+        "dequantize_channels", "dequantize: y = fp16(q * scale[d]); int8 -> fp16, a static scale per channel",
+        {kTokens, kHidden}, 1 + 2 + 2,
+        [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), t = dim(s, "t");
+            kernels::Dequantize k = kernels::make_dequantize(true);
+            apply_row_tiles(k.out, {k.y}, {k.q}, {k.scale}, {}, r, t, d);
+            return KernelInstance{{k.q, k.scale}, {{d, t}, {d}}, k.out, {d, t}};
+        },
+        4);
+    static const ElementwiseKernel scale_channels(
+        "scale_channels", "per-channel scale: y = fp16(x * s[d]); fp16 in/out, fp32 arithmetic (AWQ's 1 / s)",
+        {kTokens, kHidden}, 2 + 2 + 2,
+        [](const Shape& s, const RowTiles& r) {
+            const int64_t d = dim(s, "d"), t = dim(s, "t");
+            kernels::ScaleChannels k = kernels::make_scale_channels();
+            apply_row_tiles(k.out, {k.y}, {k.x}, {k.s}, {}, r, t, d);
+            return KernelInstance{{k.x, k.s}, {{d, t}, {d}}, k.out, {d, t}};
+        },
+        4);
     static const ElementwiseKernel requantize(
         "requantize", "requantize: int32 -> int8 with per-channel fixed-point multiplier and shift (bit-exact integer)",
         {{"m", 512, 1, 1 << 20, "rows (tokens)"}, {"n", 2048, 1, 1 << 16, "channels"}}, 4 + 1 + 1,
@@ -195,8 +228,21 @@ const std::vector<const Kernel*>& row_kernels() {
             apply_row_tiles(k.out, {k.rows}, {k.ids}, {}, {}, r, t);
             return KernelInstance{{k.table, k.ids}, {{d, v}, {t}}, k.out, {d, t}};
         });
-    static const std::vector<const Kernel*> all = {&embedding, &rms,      &layer, &silu,     &gelu,       &swiglu,
-                                                   &geglu,     &residual, &rope,  &quantize, &dequantize, &requantize};
+    static const std::vector<const Kernel*> all = {&embedding,
+                                                   &rms,
+                                                   &layer,
+                                                   &silu,
+                                                   &gelu,
+                                                   &swiglu,
+                                                   &geglu,
+                                                   &residual,
+                                                   &rope,
+                                                   &quantize,
+                                                   &dequantize,
+                                                   &requantize,
+                                                   &quantize_channels,
+                                                   &dequantize_channels,
+                                                   &scale_channels};
     return all;
 }
 

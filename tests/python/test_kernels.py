@@ -104,6 +104,21 @@ def test_quantize_and_dequantize_are_bit_exact():
     np.testing.assert_array_equal(y, (q.astype(np.float32) * scale[0]).astype(np.float16))
 
 
+def test_per_channel_conversions_are_bit_exact():
+    # SmoothQuant's quantize (a static scale per channel), -outch's dequantize, AWQ's input scaling.
+    x = f16(T, D, scale=40.0)
+    scale = RNG.uniform(0.05, 0.6, size=D).astype(np.float32)
+    q = npusim.kernel_host("quantize_channels", {"x": x, "scale": scale}, t=T, d=D)
+    inv = np.float32(1) / scale
+    want = np.clip(np.round(x.astype(np.float32) * inv), -128, 127).astype(np.int8)
+    np.testing.assert_array_equal(q, want)
+    assert q.min() == -128 and q.max() == 127
+    y = npusim.kernel_host("dequantize_channels", {"q": q, "scale": scale}, t=T, d=D)
+    np.testing.assert_array_equal(y, (q.astype(np.float32) * scale).astype(np.float16))
+    z = npusim.kernel_host("scale_channels", {"x": x, "s": scale}, t=T, d=D)
+    np.testing.assert_array_equal(z, (x.astype(np.float32) * scale).astype(np.float16))
+
+
 def test_requantize_is_bit_exact():
     m, n = 8, 96
     acc = RNG.integers(-2**20, 2**20, size=(m, n), dtype=np.int32)

@@ -115,3 +115,38 @@ def test_cost_model_is_the_llm_run_with_each_recipe():
         assert row["cost_weight_bytes"] == direct.weight_bytes
     with pytest.raises(npusim.UserError, match="a decoder LLM is needed"):
         npusim.quant_eval(["w8a8"], sentences=2, calib=1, lm=None, cost_model="all-minilm-l6-v2")
+
+
+def test_smoothing_and_per_channel_outputs_keep_static_int8_accurate(minilm, ids):
+    static = evaluate(minilm, ids, "w8a8")
+    outch = evaluate(minilm, ids, "w8a8-outch")
+    smooth = evaluate(minilm, ids, "w8a8-smooth-outch")
+    # BERT's outlier channels: per-channel output scales recover most of what one scale per tensor
+    # loses, SmoothQuant's migration of the input outliers most of the rest (all still static).
+    assert static["mean_cosine"] < outch["mean_cosine"] < smooth["mean_cosine"]
+    assert smooth["mean_cosine"] > 0.99
+    # AWQ's activation-aware scales help 4-bit weights over plain rounding.
+    assert evaluate(minilm, ids, "w4a16-awq")["mean_cosine"] > evaluate(minilm, ids, "w4a16")["mean_cosine"]
+
+
+def test_mixed_precision_under_a_latency_budget():
+    kw = dict(sentences=2, calib=1, lm=None)
+    base = npusim.quant_eval(["w8a8-outch"], **kw).recipes[0]
+    wide = npusim.quant_eval(["w8a8-outch"], budget_ms=1e6, **kw)
+    rows = {r["recipe"]: r for r in wide.recipes}
+    # The candidates: the base, then more linears at fp16 activations, each slower; all 24 last.
+    assert list(rows)[0] == base["recipe"] and len(rows) == 5 and not wide.over_budget
+    latencies = [r["latency_s"] for r in wide.recipes]
+    assert latencies[0] == pytest.approx(base["latency_s"]) and latencies == sorted(latencies)
+    assert wide.recipes[-1]["recipe"].count("+a16@") == 24
+    assert wide.best in rows and rows[wide.best]["mean_cosine"] == max(r["mean_cosine"] for r in wide.recipes)
+    # A budget between the fastest and the slowest: only the candidates within it are measured.
+    budget = (latencies[1] + latencies[2]) / 2
+    tight = npusim.quant_eval(["w8a8-outch"], budget_ms=budget * 1e3, **kw)
+    assert [r["recipe"] for r in tight.recipes] == list(rows)[:2]
+    assert [o["recipe"] for o in tight.over_budget] == list(rows)[2:]
+    assert all(o["latency_s"] > budget for o in tight.over_budget)
+    with pytest.raises(npusim.UserError, match=r"is infeasible: the fastest candidate, w8a8-outch\+kv8, takes "):
+        npusim.quant_eval(["w8a8-outch"], budget_ms=latencies[0] * 1e3 * 0.99, **kw)
+    with pytest.raises(npusim.UserError, match="w8a16\\+kv8' is not one"):
+        npusim.quant_eval(["w8a16"], budget_ms=10, **kw)

@@ -122,6 +122,20 @@ TEST(Models, WeightBytesFollowTheRecipeAndTying) {
     EXPECT_EQ(weight_bytes(l2, w8) - weight_bytes(l2, QuantRecipe::parse("w8a8+head4")),
               32000 * 4096 / 2);                                 // only lm_head follows +head4
     EXPECT_GT(weight_bytes(l2, w8), 6738415616 + 32000 * 4096);  // every weight at 8 bits, plus the fp16 table
+    // A weight format counts its own elements and block scales: NF4 an fp32 absmax per 64,
+    // MXFP4 an 8-bit E8M0 per 32, int3 three bits and an fp16 scale per 128.
+    auto format_linear = [&](const char* recipe) {
+        return weight_bytes(m, QuantRecipe::parse(std::string(recipe) + "+head8")) -
+               weight_bytes(m, QuantRecipe::parse("w4a16+head8"));
+    };
+    const int64_t weights = L * ((d + 2 * kv) * d + d * d + 2 * f * d + d * f);  // every linear's n x k (not lm_head)
+    const int64_t g128 = weights / 128 * 2;                                        // w4a16's fp16 scales
+    // (The int8 lm_head of +head8 takes the format's block as its group of fp16 scales.)
+    auto head_scales = [&](int64_t group) { return V * d / group * 2 - V * d / 128 * 2; };
+    EXPECT_EQ(format_linear("w4a16-nf4"), weights / 64 * 4 - g128 + head_scales(64));
+    EXPECT_EQ(format_linear("w4a16-mxfp4"), weights / 32 - g128 + head_scales(32));
+    EXPECT_EQ(format_linear("w4a16-int3"), weights * 3 / 8 - weights / 2);
+    EXPECT_THROW(weight_bytes(m, QuantRecipe::parse("w4a16-g96-nf4")), npusim::models::ModelError);
 }
 
 TEST(Models, SpeculativeExpectedTokens) {

@@ -44,7 +44,9 @@ TEST(QuantRecipe, ShortNames) {
     for (const char* name :
          {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj", "w8a8+kv8+mp10", "w4a8+kv8+rot",
           "w4a8+kv16", "w4a8-dynamic+kv8+head8", "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8", "w4a16i+kv8",
-          "w8a16i-per-tensor+kv8", "w8a8-pct99.9+kv8+shadow0.1", "w8a8+kv8+shadow"})
+          "w8a16i-per-tensor+kv8", "w8a8-pct99.9+kv8+shadow0.1", "w8a8+kv8+shadow", "w8a8-smooth-outch+kv8",
+          "w4a8-gptq-smooth0.5+kv8", "w4a16-g64-awq+kv8", "w4a16-gptq-awq+kv8", "w4a16-nf4+kv8", "w4a16-g128-nf4+kv8",
+          "w4a16-mxfp4+kv8", "w4a16-g64-int3+kv8", "w8a16-fp8-e4m3+kv8", "w8a16-mxint8+kv8", "w8a16-fp8-e5m2+kv8"})
         EXPECT_EQ(Recipe::parse(name).name(), name);
     EXPECT_TRUE(glob_match("layer.1*.qkv_proj", "layer.12.qkv_proj"));
     EXPECT_FALSE(glob_match("layer.1*.qkv_proj", "layer.2.qkv_proj"));
@@ -55,6 +57,10 @@ TEST(QuantRecipe, YamlFileMatchesShortName) {
     std::ofstream(path) << "base: w4a16  # weight-only\ngroup: 64\nkv_bits: 4\nlm_head_bits: 8\n"
                            "a16:\n  mlp: layer.*.down_proj\n";
     EXPECT_EQ(Recipe::parse(path).name(), "w4a16-g64+kv4+head8+a16@layer.*.down_proj");
+    std::ofstream(path) << "base: w8a8\nsmooth: 0.6\noutput_scales: per-channel\n";
+    EXPECT_EQ(Recipe::parse(path).name(), "w8a8-smooth0.6-outch+kv8");
+    std::ofstream(path) << "base: w4a16\nweights: awq\nsmooth: false\n";
+    EXPECT_EQ(Recipe::parse(path).name(), "w4a16-awq+kv8");
     std::ofstream(path) << "base: w8a8\nobserver: histogram\n";
     expect_contains(message_of<npu::UserError>([&] { Recipe::parse(path); }),
                     "recipe.yaml:2: observer = 'histogram' is not a recipe field or value");
@@ -83,6 +89,42 @@ TEST(QuantRecipe, Errors) {
                         prepare(l, l.name, Recipe::parse("w4a16-gptq"), Calibration{});
                     }),
                     "-gptq: no calibration inputs of layer.0.o_proj (GPTQ needs the calibration pass's activations");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a16-smooth"); }),
+                    "-smooth migrates activation outliers into the weights of static int8 linears: it needs a "
+                    "static a8 base");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-dynamic-outch"); }),
+                    "-outch sets static int8 output scales per channel: it needs a static a8 base");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a8-awq"); }),
+                    "-awq scales the weights of weight-only linears: it needs fp16 activations");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-smooth1.5"); }),
+                    "unknown or unsupported option '-smooth1.5'");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a8-nf4"); }),
+                    "-nf4: the integer-activation GEMMs multiply integer weights and cannot consume this format");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a16-mxfp4"); }),
+                    "-mxfp4 has 4-bit elements: the base must be w4a16");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a16-g64-mxfp4"); }),
+                    "-mxfp4 has blocks of 32 (-g64 is not allowed)");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a16-nf4-per-channel"); }),
+                    "-nf4 scales blocks of weights: -per-channel and -per-tensor do not apply");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a16-gptq-nf4"); }),
+                    "-nf4: -gptq and -awq round to the integer grid");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w4a16-nf5"); }),
+                    "unknown or unsupported option '-nf5'");
+    expect_contains(message_of<npusim::models::ModelError>([] {
+                        npusim::models::decode_ops(npusim::models::load_model("llama-3.2-1b"),
+                                                   Recipe::parse("w4a16-g96-nf4"), 8);
+                    }),
+                    "nf4 blocks of 96 weights do not divide a linear's input of 2048");
+    expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-smooth+shadow"); }),
+                    "+shadow and -smooth both treat the activation outliers: choose one");
+    expect_contains(message_of<npu::UserError>([] {
+                        const npusim::models::Linear l{"layer.0.o_proj", npusim::models::Matrix::Ones(8, 16),
+                                                       Eigen::VectorXf::Zero(8)};
+                        Calibration c;
+                        c.scales = {{"layer.0.o_proj.in", 0.1f}, {"layer.0.o_proj.out", 0.1f}};
+                        prepare(l, l.name, Recipe::parse("w8a8-outch"), c);
+                    }),
+                    "-outch: the calibration has no per-channel output clips of layer.0.o_proj");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a16+shadow"); }),
                     "+shadow runs the outliers beyond a static int8 clip on the CPU: it needs a static a8 base");
     expect_contains(message_of<npu::UserError>([] { Recipe::parse("w8a8-dynamic+shadow0.1"); }),
@@ -113,6 +155,12 @@ TEST(QuantRecipe, OverridesReachTheSimulatedOps) {
     EXPECT_EQ(mixed.at("gemm_w8a8"), 4 * 16 + 1 - 7);
     EXPECT_EQ(mixed.at("gemm_w8a16"), 7);
     EXPECT_EQ(mixed.at("quantize"), base.at("quantize") - 7);
+    // SmoothQuant's and -outch's per-channel conversions, AWQ's input scaling: one per linear.
+    const auto smooth = kernels_of("w8a8-smooth-outch");
+    EXPECT_EQ(smooth.at("quantize_channels"), base.at("quantize"));
+    EXPECT_EQ(smooth.at("dequantize_channels"), base.at("dequantize"));
+    EXPECT_EQ(smooth.count("quantize"), 0u);
+    EXPECT_EQ(kernels_of("w4a16-awq").at("scale_channels"), kernels_of("w4a16").at("gemm_w4a16"));
     expect_contains(message_of<ModelError>([&] { decode_ops(m, Recipe::parse("w8a8+mp10"), 64); }),
                     "+mpP picks the promoted linears from calibration data");
 }
