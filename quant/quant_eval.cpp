@@ -88,16 +88,17 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
         std::vector<PrecisionCandidate> all;
         for (size_t i = 0; i < recipes.size(); ++i) {
             if (o.progress) o.progress(names[i], "precision candidates", 0, 1);
-            const auto c = precision_candidates(recipes[i], calibrate(ref, recipes[i], calib), sim_model, cfg, o.tokens);
+            const auto c =
+                precision_candidates(recipes[i], calibrate(ref, recipes[i], calib), sim_model, cfg, o.tokens);
             all.insert(all.end(), c.begin(), c.end());
             if (o.progress) o.progress(names[i], "precision candidates", 1, 1);
         }
-        const auto fastest = std::min_element(all.begin(), all.end(), [](const auto& a, const auto& b) {
-            return a.latency_s < b.latency_s;
-        });
+        const auto fastest = std::min_element(all.begin(), all.end(),
+                                              [](const auto& a, const auto& b) { return a.latency_s < b.latency_s; });
         char msg[256];
-        std::snprintf(msg, sizeof msg, "a budget of %.4g ms for the %lld-token encoder pass on %s is infeasible: ",
-                      o.budget_s * 1e3, static_cast<long long>(o.tokens), cfg.name.c_str());
+        std::snprintf(msg, sizeof msg,
+                      "a budget of %.4g ms for the %lld-token encoder pass on %s is infeasible: ", o.budget_s * 1e3,
+                      static_cast<long long>(o.tokens), cfg.name.c_str());
         if (fastest->latency_s > o.budget_s)
             throw npu::UserError(msg + std::string("the fastest candidate, ") + fastest->recipe + ", takes " +
                                  std::to_string(fastest->latency_s * 1e3) + " ms");
@@ -213,13 +214,13 @@ std::string QuantEvalTable::to_json() const {
         recipes.push_back(std::move(row));
     }
     nlohmann::ordered_json j = {{"model", "all-minilm-l6-v2"},
-                                      {"preset", preset},
-                                      {"cost_model", cost_model},
-                                      {"tokens", tokens},
-                                      {"sentences", sentences},
-                                      {"lm_windows", lm_windows},
-                                      {"float_perplexity", float_perplexity},
-                                      {"recipes", std::move(recipes)}};
+                                {"preset", preset},
+                                {"cost_model", cost_model},
+                                {"tokens", tokens},
+                                {"sentences", sentences},
+                                {"lm_windows", lm_windows},
+                                {"float_perplexity", float_perplexity},
+                                {"recipes", std::move(recipes)}};
     if (budget_s > 0) {
         j["budget_s"] = budget_s;
         j["best"] = best;

@@ -18,7 +18,8 @@ namespace {
     throw npu::UserError("quantization recipe '" + text + "': " + why +
                          " (recipes: w8a8, w8a8-dynamic, w4a8, w4a8-dynamic, w8a16, w4a16, w8a16i, w4a16i, with -gN, "
                          "-per-channel, -per-tensor, "
-                         "-gptq, -smooth[A], -awq, -outch, -nf4, -mxfp4, -int3, -mxint8, -fp8-e4m3, -fp8-e5m2, -minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, "
+                         "-gptq, -smooth[A], -awq, -outch, -nf4, -mxfp4, -int3, -mxint8, -fp8-e4m3, -fp8-e5m2, "
+                         "-minmax, -pctP, -mse, +kv4, +kv8, +kv16, +head4, +head8, "
                          "+a16@PATTERN, +mpP, +shadow[P], "
                          "+rot; or a .yaml file)");
 }
@@ -130,15 +131,17 @@ void check_combination(const Recipe& q, const std::string& text) {
                           ": the integer-activation GEMMs multiply integer weights and cannot consume this "
                           "format; formats are decoded to fp16 for weight-only bases (w4a16, w8a16)");
         if (q.w_bits != lanes)
-            bad(text, std::string("-") + f.name + " has " + std::to_string(f.element_bits) + "-bit elements: the base must be w" +
-                          std::to_string(lanes) + "a16");
+            bad(text, std::string("-") + f.name + " has " + std::to_string(f.element_bits) +
+                          "-bit elements: the base must be w" + std::to_string(lanes) + "a16");
         if (q.granularity != Granularity::Group)
-            bad(text, std::string("-") + f.name + " scales blocks of weights: -per-channel and -per-tensor do not apply");
+            bad(text,
+                std::string("-") + f.name + " scales blocks of weights: -per-channel and -per-tensor do not apply");
         if (f.fixed_block && q.group != f.default_block)
             bad(text, std::string("-") + f.name + " has blocks of " + std::to_string(f.default_block) + " (-g" +
                           std::to_string(q.group) + " is not allowed)");
         if (q.gptq || q.awq)
-            bad(text, std::string("-") + f.name + ": -gptq and -awq round to the integer grid, not to this format's levels");
+            bad(text,
+                std::string("-") + f.name + ": -gptq and -awq round to the integer grid, not to this format's levels");
     }
     if (q.shadow && q.smooth) bad(text, "+shadow and -smooth both treat the activation outliers: choose one");
     if (q.shadow && (q.activations() != Activations::Int8 || q.dynamic))

@@ -72,8 +72,8 @@ struct Recipe {
     bool out_channels = false;              // per-channel static output scales
     bool has_format = false;                // weights in `format` (weight-only bases)
     WeightFormat format = WeightFormat::Int4;
-    bool shadow = false;                    // shadow outlier execution
-    double shadow_percent = 0;              // share of activation values beyond the clip (0: not yet measured)
+    bool shadow = false;        // shadow outlier execution
+    double shadow_percent = 0;  // share of activation values beyond the clip (0: not yet measured)
 
     // Throws npu::UserError "quantization recipe '<text>': <why> (recipes: ...)".
     static Recipe parse(const std::string& text_or_yaml_path);

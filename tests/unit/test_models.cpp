@@ -129,7 +129,7 @@ TEST(Models, WeightBytesFollowTheRecipeAndTying) {
                weight_bytes(m, QuantRecipe::parse("w4a16+head8"));
     };
     const int64_t weights = L * ((d + 2 * kv) * d + d * d + 2 * f * d + d * f);  // every linear's n x k (not lm_head)
-    const int64_t g128 = weights / 128 * 2;                                        // w4a16's fp16 scales
+    const int64_t g128 = weights / 128 * 2;                                      // w4a16's fp16 scales
     // (The int8 lm_head of +head8 takes the format's block as its group of fp16 scales.)
     auto head_scales = [&](int64_t group) { return V * d / group * 2 - V * d / 128 * 2; };
     EXPECT_EQ(format_linear("w4a16-nf4"), weights / 64 * 4 - g128 + head_scales(64));

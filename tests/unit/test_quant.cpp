@@ -41,12 +41,30 @@ TEST(QuantRecipe, ShortNames) {
     EXPECT_EQ(i16.activations_of("layer.1.down_proj"), Activations::Int16);
     EXPECT_EQ(i16.granularity, Granularity::Channel);
     EXPECT_EQ(Recipe::parse("w8a16").activations(), Activations::Fp16);
-    for (const char* name :
-         {"w8a8+kv8", "w4a16-g64+kv4+head8", "w8a8-pct99.9+kv8+a16@layer.*.down_proj", "w8a8+kv8+mp10", "w4a8+kv8+rot",
-          "w4a8+kv16", "w4a8-dynamic+kv8+head8", "w4a16-per-channel+kv8", "w8a8-per-tensor+kv8", "w4a16i+kv8",
-          "w8a16i-per-tensor+kv8", "w8a8-pct99.9+kv8+shadow0.1", "w8a8+kv8+shadow", "w8a8-smooth-outch+kv8",
-          "w4a8-gptq-smooth0.5+kv8", "w4a16-g64-awq+kv8", "w4a16-gptq-awq+kv8", "w4a16-nf4+kv8", "w4a16-g128-nf4+kv8",
-          "w4a16-mxfp4+kv8", "w4a16-g64-int3+kv8", "w8a16-fp8-e4m3+kv8", "w8a16-mxint8+kv8", "w8a16-fp8-e5m2+kv8"})
+    for (const char* name : {"w8a8+kv8",
+                             "w4a16-g64+kv4+head8",
+                             "w8a8-pct99.9+kv8+a16@layer.*.down_proj",
+                             "w8a8+kv8+mp10",
+                             "w4a8+kv8+rot",
+                             "w4a8+kv16",
+                             "w4a8-dynamic+kv8+head8",
+                             "w4a16-per-channel+kv8",
+                             "w8a8-per-tensor+kv8",
+                             "w4a16i+kv8",
+                             "w8a16i-per-tensor+kv8",
+                             "w8a8-pct99.9+kv8+shadow0.1",
+                             "w8a8+kv8+shadow",
+                             "w8a8-smooth-outch+kv8",
+                             "w4a8-gptq-smooth0.5+kv8",
+                             "w4a16-g64-awq+kv8",
+                             "w4a16-gptq-awq+kv8",
+                             "w4a16-nf4+kv8",
+                             "w4a16-g128-nf4+kv8",
+                             "w4a16-mxfp4+kv8",
+                             "w4a16-g64-int3+kv8",
+                             "w8a16-fp8-e4m3+kv8",
+                             "w8a16-mxint8+kv8",
+                             "w8a16-fp8-e5m2+kv8"})
         EXPECT_EQ(Recipe::parse(name).name(), name);
     EXPECT_TRUE(glob_match("layer.1*.qkv_proj", "layer.12.qkv_proj"));
     EXPECT_FALSE(glob_match("layer.1*.qkv_proj", "layer.2.qkv_proj"));
