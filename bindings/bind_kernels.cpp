@@ -102,7 +102,7 @@ void bind_kernels(py::module_& m) {
     m.def(
         "kernel_host",
         [](const py::dict& params, const std::string& name, const py::dict& shape, const py::object& schedule,
-           const py::dict& arrays) {
+           const py::dict& arrays, bool cpu_schedule) {
             const KernelCall call = kernel_call(params, name, shape, schedule);
             std::vector<Halide::Buffer<>> inputs;
             std::vector<py::array> keep;  // the buffers borrow these arrays' memory
@@ -126,7 +126,7 @@ void bind_kernels(py::module_& m) {
             Halide::Buffer<> out;
             {
                 py::gil_scoped_release release;
-                out = run_kernel_host(call, inputs);
+                out = run_kernel_host(call, inputs, cpu_schedule ? flow::HostSchedule::Cpu : flow::HostSchedule::Npu);
             }
             // Zero-copy: the array views the realized buffer, which its capsule keeps alive.
             std::vector<ssize_t> shape_out, strides;
@@ -138,7 +138,8 @@ void bind_kernels(py::module_& m) {
             py::capsule base(owned, [](void* p) { delete static_cast<Halide::Buffer<>*>(p); });
             return py::array(numpy_type(owned->type()), shape_out, strides, owned->data(), base);
         },
-        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule"), py::arg("inputs"));
+        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule"), py::arg("inputs"),
+        py::arg("cpu_schedule") = false);
     m.def(
         "quantize_multiplier",
         [](double scale) {

@@ -194,8 +194,9 @@ struct HostPipeline {
     Pipeline pipeline;
 };
 
-KernelInstance dense_instance(const KernelCall& c) {
-    KernelInstance inst = c.kernel->build(c.shape, c.knobs);
+KernelInstance dense_instance(const KernelCall& c, HostSchedule schedule = HostSchedule::Npu) {
+    KernelInstance inst =
+        schedule == HostSchedule::Cpu ? c.kernel->build_host(c.shape, c.knobs) : c.kernel->build(c.shape, c.knobs);
     for (size_t i = 0; i < inst.inputs.size(); ++i)
         fix_dims([&](int d) { return inst.inputs[i].dim(d); }, inst.input_shapes[i],
                  dense_strides(inst.input_shapes[i], 0));
@@ -205,13 +206,13 @@ KernelInstance dense_instance(const KernelCall& c) {
 }
 
 // The call's pipeline JIT-compiled for the host; the last few are kept. Call with halide_lock held.
-std::shared_ptr<HostPipeline> host_pipeline(const KernelCall& c) {
+std::shared_ptr<HostPipeline> host_pipeline(const KernelCall& c, HostSchedule schedule = HostSchedule::Npu) {
     static Lru<std::shared_ptr<HostPipeline>> cache(48);  // a whole quantized model's kernels
-    const std::string key = c.key();
+    const std::string key = c.key() + (schedule == HostSchedule::Cpu ? " [cpu]" : "");
     if (auto* hit = cache.find(key)) return *hit;
     ++stats.host_jits;
     auto h = std::make_shared<HostPipeline>();
-    h->inst = dense_instance(c);
+    h->inst = dense_instance(c, schedule);
     h->pipeline = Pipeline(h->inst.output);
     // strict_float: the float kernels' numerics are stated and tested, so no fast-math reassociation.
     h->pipeline.compile_jit(get_jit_target_from_environment().with_feature(Target::StrictFloat));
@@ -236,9 +237,9 @@ std::vector<TensorInfo> kernel_inputs(const KernelCall& c) {
     return v;
 }
 
-Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& inputs) {
+Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& inputs, HostSchedule schedule) {
     std::lock_guard<std::mutex> lock(halide_lock());
-    const std::shared_ptr<HostPipeline> h = host_pipeline(c);
+    const std::shared_ptr<HostPipeline> h = host_pipeline(c, schedule);
     KernelInstance& inst = h->inst;
     if (inputs.size() != inst.inputs.size())
         throw npu::ShapeError(c.kernel->name() + " takes " + std::to_string(inst.inputs.size()) + " inputs, got " +

@@ -50,9 +50,15 @@ struct CompileStats {
 };
 CompileStats compile_stats();
 
-// Runs the same scheduled pipeline on the host. `inputs` are dense buffers in the kernel's input
+// Which schedule a host run JIT-compiles: the NPU's (the pipeline the simulator lowers, the
+// reference), or the host CPU's of the same algorithm (Kernel::build_host: bit-identical, much
+// faster; for bulk runs such as quant/'s accuracy passes).
+enum class HostSchedule { Npu, Cpu };
+
+// Runs the call's pipeline on the host. `inputs` are dense buffers in the kernel's input
 // order, with the instance's types and shapes (ShapeError naming the input otherwise).
-Halide::Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Halide::Buffer<>>& inputs);
+Halide::Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Halide::Buffer<>>& inputs,
+                                 HostSchedule schedule = HostSchedule::Npu);
 
 // Input names, types and shapes (innermost first) of a call, for callers that build buffers (it
 // compiles the host pipeline run_kernel_host then uses).

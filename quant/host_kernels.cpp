@@ -228,7 +228,7 @@ std::string linear_name(const std::string& part_name) {
 }
 
 Halide::Buffer<> HostNpu::run(const std::string& kernel, const Shape& shape, const std::vector<Halide::Buffer<>>& in) {
-    return flow::run_kernel_host(KernelCall(kernel, shape, {}, cfg_), in);
+    return flow::run_kernel_host(KernelCall(kernel, shape, {}, cfg_), in, flow::HostSchedule::Cpu);
 }
 
 HostNpu::QuantizedKv HostNpu::quantize_kv(const Halide::Buffer<F16>& k, const Halide::Buffer<F16>& v, int kv_bits) {
@@ -293,8 +293,13 @@ Halide::Buffer<F16> HostNpu::linear(const QLinear& q, const Halide::Buffer<F16>&
     const Halide::Buffer<F16> xs =
         q.in_factor.defined() ? Halide::Buffer<F16>(run("scale_channels", {{"t", m}, {"d", q.k}}, {x, q.in_factor}))
                               : x;
-    Halide::Buffer<F16> y =
-        a16i ? run(q.kernel, s, {xs, q.w, scalar(1.0f / q.in_scale), q.side}) : run(q.kernel, s, {xs, q.w, q.side});
+    Halide::Buffer<F16> y;
+    if (q.kernel == "gemm_f16")  // a weight format, decoded: no scales left
+        y = run(q.kernel, {{"m", m}, {"n", q.n}, {"k", q.k}}, {xs, q.w});
+    else if (a16i)
+        y = run(q.kernel, s, {xs, q.w, scalar(1.0f / q.in_scale), q.side});
+    else
+        y = run(q.kernel, s, {xs, q.w, q.side});
     if (!q.bias_rows.defined()) return y;
     Halide::Buffer<F16> bias(static_cast<int>(q.n), static_cast<int>(m));
     for (int r = 0; r < m; ++r)

@@ -75,6 +75,11 @@ public:
     virtual void check(const Shape& /*shape*/, const Knobs& /*knobs*/) const {}
     // Builds the algorithm and applies the schedule. `shape` and `knobs` are complete and checked.
     virtual KernelInstance build(const Shape& shape, const Knobs& knobs) const = 0;
+    // The same algorithm with a schedule for the host CPU (vectorized, across its cores), for
+    // bulk host runs (quant/'s accuracy passes). Only loops over independent outputs change, never
+    // the order of a reduction, so its results are bit-identical to build()'s host JIT
+    // (tests/python/test_kernels.py checks each kernel that has one). Default: build().
+    virtual KernelInstance build_host(const Shape& shape, const Knobs& knobs) const { return build(shape, knobs); }
 };
 
 // The registry. find_kernel throws ShapeError listing the kernels for an unknown name.

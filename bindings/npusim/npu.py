@@ -153,12 +153,15 @@ def compile_stats() -> dict:
 
 
 def kernel_host(name: str, inputs: Mapping[str, np.ndarray], schedule: Knobs = None,
-                npu: Union[str, Npu] = "default", **shape: int) -> np.ndarray:
+                npu: Union[str, Npu] = "default", cpu_schedule: bool = False, **shape: int) -> np.ndarray:
     """Runs a kernel's scheduled Halide pipeline on the host and returns its output. ``inputs``
     maps each input name to an array, outermost dimension first (``x`` of ``rms_norm`` is float16
     [t, d]); the shape dimensions are given by keyword. C-contiguous inputs are read in place and
-    the output array views the pipeline's buffer (no copies)."""
-    return _npusim.kernel_host(_as_npu(npu)._params, name, _shape(shape), schedule, dict(inputs))
+    the output array views the pipeline's buffer (no copies). ``cpu_schedule=True`` runs the same
+    algorithm with its host CPU schedule instead of the NPU's (bit-identical, much faster on large
+    shapes; what the accuracy passes use)."""
+    return _npusim.kernel_host(_as_npu(npu)._params, name, _shape(shape), schedule, dict(inputs),
+                               bool(cpu_schedule))
 
 
 def tune(kernel: str, npu: Union[str, Npu] = "default", budget: int = 64, seed: int = 1, cache: bool = True,

@@ -241,8 +241,47 @@ public:
         a.context.compute_at(a.out, io).store_in(MemoryType::LockedCache);
         for (Func f : {a.logits, a.row_max, a.exps, a.row_sum, a.row_inv, a.probs, a.result})
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
+        return instance(a, s, ctx);
+    }
+    // The host CPU's schedule: KV heads across the cores, each head's cache dequantized once (K
+    // token-innermost), every row of scores, probabilities and context vectorized along its pure
+    // dimension while the sums over d and over the context run in order.
+    KernelInstance build_host(const Shape& s, const Knobs&) const override {
+        constexpr int kLanes = 16;
+        const TailStrategy tail = TailStrategy::GuardWithIf;
+        const int64_t h = s.at("h"), hk = s.at("hk");
+        Param<int32_t> ctx("ctx");
+        ctx.set_range(static_cast<int32_t>(s.at("causal") ? s.at("t") : 1), static_cast<int32_t>(s.at("cap")));
+        kernels::Attention a = kernels::make_attention(static_cast<int>(s.at("d")), static_cast<int>(h),
+                                                       static_cast<int>(hk), ctx, static_cast<int>(s.at("t")),
+                                                       static_cast<int>(s.at("kv_bits")), s.at("causal") != 0);
+        Var kho("kho"), hg("hg");
+        a.out.split(a.h, kho, hg, static_cast<int>(h / hk)).reorder(a.d, a.i, hg, kho).parallel(kho);
+        a.out.vectorize(a.d, kLanes, tail);
+        a.k_deq.compute_at(a.out, kho)
+            .reorder_storage(a.j, a.d, a.kh)
+            .reorder(a.j, a.d, a.kh)
+            .vectorize(a.j, kLanes, tail);
+        a.v_deq.compute_at(a.out, kho).vectorize(a.d, kLanes, tail);
+        a.scores.compute_at(a.out, kho).vectorize(a.j, kLanes, tail);
+        a.scores.update().reorder(a.j, a.rd.x, a.i, a.g, a.kh).vectorize(a.j, kLanes, tail);
+        for (Func f : {a.row_max, a.row_sum, a.row_inv})
+            f.compute_at(a.out, kho);
+        for (Func f : {a.exps, a.probs})
+            f.compute_at(a.out, kho).vectorize(a.j, kLanes, tail);
+        a.context.compute_at(a.out, kho).vectorize(a.d, kLanes, tail);
+        a.context.update().reorder(a.d, a.rj.x, a.i, a.g, a.kh).vectorize(a.d, kLanes, tail);
+        a.result.compute_at(a.out, kho).vectorize(a.d, kLanes, tail);
+        return instance(a, s, ctx);
+    }
+
+private:
+    static KernelInstance instance(const kernels::Attention& a, const Shape& s, const Param<int32_t>& ctx) {
+        const int64_t t = s.at("t"), cap = s.at("cap"), h = s.at("h"), hk = s.at("hk"), d = s.at("d");
+        const int bits = static_cast<int>(s.at("kv_bits"));
         const int64_t dk = bits == 4 ? d / 2 : d;
-        if (fp16) return {{a.q, a.k, a.v}, {{d, h, t}, {d, hk, cap}, {d, hk, cap}}, a.out, {d, h, t}, {{"ctx", ctx}}};
+        if (bits == 16)
+            return {{a.q, a.k, a.v}, {{d, h, t}, {d, hk, cap}, {d, hk, cap}}, a.out, {d, h, t}, {{"ctx", ctx}}};
         return {{a.q, a.k, a.k_scale, a.v, a.v_scale},
                 {{d, h, t}, {dk, hk, cap}, {hk, cap}, {dk, hk, cap}, {hk, cap}},
                 a.out,

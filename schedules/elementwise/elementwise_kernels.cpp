@@ -52,6 +52,11 @@ public:
     KernelInstance build(const Shape& shape, const Knobs& knobs) const override {
         return build_(shape, RowTiles::from_knobs(knobs));
     }
+    KernelInstance build_host(const Shape& shape, const Knobs& knobs) const override {
+        RowTiles host = RowTiles::from_knobs(knobs);
+        host.host = true;
+        return build_(shape, host);
+    }
 
 protected:
     // The first dimension is the row (tile) dimension; the others make up one row.

@@ -55,6 +55,22 @@ Knobs split_row_tile_defaults(const npu::NpuConfig& cfg, int64_t rows, int64_t r
 void apply_row_tiles(Func out, const std::vector<Func>& per_tile, const std::vector<ImageParam>& row_inputs,
                      const std::vector<ImageParam>& whole_inputs, const std::vector<Func>& once, const RowTiles& s,
                      int64_t rows, int64_t row) {
+    if (s.host) {
+        constexpr int kLanes = 16;
+        const Var t = out.args().back(), x = out.args().front();
+        Var to("to"), ti("ti");
+        out.split(t, to, ti, 16, TailStrategy::GuardWithIf)
+            .parallel(to)
+            .vectorize(x, kLanes, TailStrategy::GuardWithIf);
+        for (Func f : per_tile) {
+            f.compute_at(out, ti);
+            if (f.dimensions() > 1 && !f.has_update_definition())
+                f.vectorize(f.args().front(), kLanes, TailStrategy::GuardWithIf);
+        }
+        for (Func f : once)
+            f.compute_root();
+        return;
+    }
     const int tile = static_cast<int>(std::min<int64_t>(s.tile_t, rows));
     Var t = out.args().back(), to("to"), ti("ti");
     out.split(t, to, ti, tile);

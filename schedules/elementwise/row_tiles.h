@@ -22,7 +22,8 @@ struct RowTiles {
     int tile_t = 16;
     bool double_buffer = true;
     bool parallel = false;
-    int tile_d = 0;  // elements of a row per tile; 0: whole rows
+    int tile_d = 0;     // elements of a row per tile; 0: whole rows
+    bool host = false;  // the host CPU's schedule instead (Kernel::build_host): the knobs are ignored
     static RowTiles from_knobs(const Knobs& k);
 };
 
@@ -41,6 +42,8 @@ Knobs row_tile_defaults(const npu::NpuConfig& npu, int64_t rows, int64_t bytes_p
 Knobs split_row_tile_defaults(const npu::NpuConfig& npu, int64_t rows, int64_t row, int64_t bytes_per_element,
                               int64_t resident_bytes = 0);
 
+// With s.host: rows spread over the host's cores, each row's Funcs computed per row and the
+// element loops vectorized; reductions along the row keep their order.
 void apply_row_tiles(Halide::Func out, const std::vector<Halide::Func>& per_tile,
                      const std::vector<Halide::ImageParam>& row_inputs,
                      const std::vector<Halide::ImageParam>& whole_inputs, const std::vector<Halide::Func>& once,

@@ -182,16 +182,30 @@ public:
                                   std::to_string(npu::kMaxRunSteps) + "; use larger tiles or a smaller problem");
     }
     KernelInstance build(const Shape& s, const Knobs& knobs) const override {
+        kernels::Gemm g = algorithm(s);
+        apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(s.at("m")), static_cast<int>(s.at("n")),
+                            static_cast<int>(s.at("k")));
+        return instance(g, s);
+    }
+    KernelInstance build_host(const Shape& s, const Knobs&) const override {
+        kernels::Gemm g = algorithm(s);
+        apply_gemm_host_schedule(g);
+        return instance(g, s);
+    }
+
+private:
+    kernels::Gemm algorithm(const Shape& s) const {
+        const int K = static_cast<int>(s.at("k"));
+        return variant_ == Variant::W8A8    ? kernels::make_gemm_w8a8(K)
+               : variant_ == Variant::W4A8  ? kernels::make_gemm_w4a8(K)
+               : variant_ == Variant::W8A16 ? kernels::make_gemm_weight_only(K, 8, group(s))
+               : variant_ == Variant::W4A16 ? kernels::make_gemm_weight_only(K, 4, group(s))
+               : variant_ == Variant::F16   ? kernels::make_gemm_f16(K)
+               : a16i()                     ? kernels::make_gemm_a16i(K, int4_weights() ? 4 : 8)
+                                            : kernels::make_gemm_dynamic(K, int4_weights() ? 4 : 8);
+    }
+    KernelInstance instance(const kernels::Gemm& g, const Shape& s) const {
         const int64_t m = s.at("m"), n = s.at("n"), k = s.at("k");
-        const int K = static_cast<int>(k);
-        kernels::Gemm g = variant_ == Variant::W8A8    ? kernels::make_gemm_w8a8(K)
-                          : variant_ == Variant::W4A8  ? kernels::make_gemm_w4a8(K)
-                          : variant_ == Variant::W8A16 ? kernels::make_gemm_weight_only(K, 8, group(s))
-                          : variant_ == Variant::W4A16 ? kernels::make_gemm_weight_only(K, 4, group(s))
-                          : variant_ == Variant::F16   ? kernels::make_gemm_f16(K)
-                          : a16i()                     ? kernels::make_gemm_a16i(K, int4_weights() ? 4 : 8)
-                                                       : kernels::make_gemm_dynamic(K, int4_weights() ? 4 : 8);
-        apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(m), static_cast<int>(n), K);
         KernelInstance inst;
         inst.inputs = g.inputs;
         const int64_t packed_k = int4_weights() ? k / 2 : k;
@@ -209,7 +223,6 @@ public:
         return inst;
     }
 
-private:
     // The l1 bytes a schedule allocates, from the buffers the lowering makes (the Funcs an SRAM
     // overflow lists): A and W as staged (a panel once; a K step twice when double-buffered, and
     // W's twice again when its stream runs across output tiles), W unpacked or dequantized, the

@@ -222,4 +222,31 @@ void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, 
     stage(g.w_sources, g.w_prep, false, s.stage_b, no, "stage_b");
 }
 
+void apply_gemm_host_schedule(kernels::Gemm& g) {
+    constexpr int kLanes = 16, kRows = 32, kCols = 256;
+    Var mo("mo"), mi("mi"), no("no"), ni("ni");
+    g.out.tile(g.n, g.m, no, mo, ni, mi, kCols, kRows, TailStrategy::GuardWithIf)
+        .reorder(ni, mi, no, mo)
+        .parallel(mo)
+        .vectorize(ni, kLanes, TailStrategy::GuardWithIf);
+    g.acc.compute_at(g.out, no).vectorize(g.n, kLanes, TailStrategy::GuardWithIf);
+    g.acc.update().reorder(g.n, g.k.x, g.m).vectorize(g.n, kLanes, TailStrategy::GuardWithIf);
+    // The operand prep per block of rows (a dynamic scale reduces over all of K first).
+    for (Func f : g.a_prep)
+        f.compute_at(g.out, mo);
+    // W as (n, k) in memory: computed (unpacked, dequantized) once, stored channel-innermost.
+    auto transpose = [&](Func f) {
+        f.compute_root()
+            .reorder_storage(f.args()[1], f.args()[0])
+            .vectorize(f.args()[0], kLanes, TailStrategy::GuardWithIf);
+    };
+    if (g.w_prep.empty()) {
+        for (ImageParam p : g.w_sources)
+            transpose(p.in(g.acc));
+    } else {
+        for (Func f : g.w_prep)
+            transpose(f);
+    }
+}
+
 }  // namespace npusim::schedules

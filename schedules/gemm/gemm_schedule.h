@@ -47,4 +47,9 @@ struct GemmSchedule {
 // extent shrink to it).
 void apply_gemm_schedule(kernels::Gemm& g, const GemmSchedule& s, int m, int n, int k);
 
+// The host CPU's schedule of the same algorithm (Kernel::build_host): blocks of output rows across
+// the cores, the accumulators vectorized over output channels, the weight operand transposed once
+// so those vectors load contiguously. Each output's K loop runs in order, as on the NPU.
+void apply_gemm_host_schedule(kernels::Gemm& g);
+
 }  // namespace npusim::schedules
