@@ -18,8 +18,9 @@ import doc_sections  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 RECIPES = ["w8a8", "w8a8-dynamic", "w8a8-outch", "w8a8-smooth-outch", "w8a8-smooth0.8-outch",
-           "w8a8-smooth-outch+a16@*.down_proj", "w4a8-gptq", "w4a8-gptq-smooth-outch", "w8a16", "w4a16",
-           "w4a16-gptq", "w4a16-awq", "w4a16-nf4", "w4a16-mxfp4", "w8a16-fp8-e4m3", "w8a16-mxint8"]
+           "w8a8-smooth0.8-outch+a16@*.down_proj", "w4a8", "w4a8-gptq", "w4a8-gptq-smooth-outch-mse", "w8a16",
+           "w4a16", "w4a16-gptq", "w4a16-awq", "w4a16-nf4", "w4a16-mxfp4", "w4a16-int3", "w8a16-fp8-e4m3",
+           "w8a16-mxint8"]
 
 
 def run_quant_eval(npusim, recipes, preset, out):

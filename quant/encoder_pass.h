@@ -1,7 +1,8 @@
 #pragma once
 // A BERT encoder quantized by a recipe, as the NPU runs it: every op is a kernel of the library
-// run on the host (flow::run_kernel_host, the same scheduled Halide pipeline the simulator
-// lowers), in the op order of models/workload's encoder layer. Activations are fp16 between ops.
+// run on the host (flow::run_kernel_host with its host CPU schedule: the algorithm the simulator
+// lowers, bit-identical to the NPU schedule's host JIT), in the op order of models/workload's encoder layer.
+// Activations are fp16 between ops.
 //
 // The sentences are stacked into one batch of tokens for the token-wise ops (linears, norms,
 // GELU, residuals, the KV quantization); attention runs per sentence, on one program compiled for

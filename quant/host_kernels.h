@@ -1,8 +1,8 @@
 #pragma once
 // Running a quantized network's ops as kernels of the library on the host: fp16 buffers from and
 // to Eigen matrices, a linear's weights quantized into the form its GEMM kernel takes, and the
-// kernel calls (flow::run_kernel_host: the same scheduled Halide pipelines the simulator
-// lowers).
+// kernel calls (flow::run_kernel_host with each kernel's host CPU schedule: the algorithms the
+// simulator lowers, bit-identical to their NPU schedules' host JIT, many times faster).
 #include <Halide.h>
 
 #include <functional>

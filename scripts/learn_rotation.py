@@ -6,8 +6,8 @@ The rotation is exact in float (quant/rotation.h has the algebra): every RMSNorm
 the linears that read the norm, the embedding and every linear reading the residual take W R,
 the output and down projections R^T W. Only the quantization error depends on R. R starts as a
 randomized Hadamard matrix and follows Cayley SGD on the Stiefel manifold (Li, Wang and Lin,
-ICLR 2020): with G the loss gradient, W = G R^T - R G^T is skew-symmetric and
-R <- (I - a/2 W)^-1 (I + a/2 W) R stays orthogonal. The loss is the next-byte cross-entropy of the
+ICLR 2020): with G the loss gradient, W = R G^T - G R^T is skew-symmetric and
+R <- (I - a/2 W)^-1 (I + a/2 W) R stays orthogonal while the loss descends. The loss is the next-byte cross-entropy of the
 fake-quantized model on the calibration text (data/sentences-kjv.txt, the text npusim calibrates
 the decoder on; Revelation stays held out): int4 weights per output channel and int8 inputs of
 every linear with one scale per tensor (the batch's max), rounded with straight-through gradients.
@@ -196,7 +196,9 @@ def main():
         idx = rng.integers(0, len(calib) - T - 1, args.batch)
         batch = jnp.asarray(np.stack([calib[i:i + T + 1] for i in idx]))
         loss, g = grad(r, folded, batch)
-        w = g @ r.T - r @ g.T  # skew-symmetric: the descent direction's generator
+        # Skew-symmetric, and the curve's slope at a = 0, W R, has <G, W R> = -(|G|^2 - tr((R^T G)^2))
+        # <= 0: a descent direction.
+        w = r @ g.T - g @ r.T
         a = args.lr * 0.5 * (1 + math.cos(math.pi * (t - 1) / args.steps))
         r = jnp.linalg.solve(eye - a / 2 * w, (eye + a / 2 * w) @ r)
         if t % 25 == 0 or t == 1:

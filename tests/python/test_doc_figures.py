@@ -135,3 +135,20 @@ def test_op_boundary_and_parameter_tables_match():
                          check=True)
     inner = listed.split("\n", 1)[1].rsplit("\n", 1)[0]  # between the ``` fences
     assert inner == run.stdout.strip("\n")
+
+
+def test_quantization_table_latencies_match_the_simulator():
+    # The accuracy columns take minutes to measure (bench/quant_table.py); the simulated passes are
+    # checked again here, every third row on both presets.
+    path = os.path.join(ROOT, "docs", "quantization.md")
+    with open(path) as f:
+        header = [line for line in doc_sections.section(f.read(), "quant_table.py").splitlines()
+                  if line.startswith("| recipe")][0]
+    presets = [c.strip()[:-3] for c in header.strip("|").split("|") if c.strip().endswith(" ms")]
+    rows = table_rows(path, "quant_table.py")
+    assert len(rows) >= 15 and len(presets) == 2
+    for row in rows[::3]:
+        for i, preset in enumerate(presets):
+            r = npusim.Npu(preset).model("all-minilm-l6-v2", quant=row[0], prefill=128, decode=0)
+            assert close(r.ttft_s * 1e3, float(row[6 + 2 * i])), (row[0], preset)
+            assert close(r.energy_j * 1e3, float(row[7 + 2 * i])), (row[0], preset)

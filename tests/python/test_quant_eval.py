@@ -150,3 +150,19 @@ def test_mixed_precision_under_a_latency_budget():
         npusim.quant_eval(["w8a8-outch"], budget_ms=latencies[0] * 1e3 * 0.99, **kw)
     with pytest.raises(npusim.UserError, match="w8a16\\+kv8' is not one"):
         npusim.quant_eval(["w8a16"], budget_ms=10, **kw)
+
+
+def test_weight_formats_as_recipes(minilm, ids):
+    fp8, nf4, int3 = (evaluate(minilm, ids, r)["mean_cosine"] for r in ("w8a16-fp8-e4m3", "w4a16-nf4", "w4a16-int3"))
+    # More levels, less loss: 8-bit floats keep the embeddings, 3-bit integers lose most.
+    assert fp8 > 0.995 and fp8 > nf4 > int3
+    # The footprint counts each format's own bits: NF4's fp32 absmax per 64 weights against
+    # w4a16-g64's fp16 scale, INT3's 3-bit codes against INT4's.
+    npu = npusim.Npu()
+
+    def weights(recipe):
+        return npu.model("all-minilm-l6-v2", quant=recipe, prefill=16, decode=0).weight_bytes
+
+    assert weights("w4a16-nf4") > weights("w4a16-g64") > weights("w4a16-int3")
+    with pytest.raises(npusim.UserError, match="cannot consume this format"):
+        evaluate(minilm, ids, "w4a8-nf4")

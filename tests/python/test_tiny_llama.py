@@ -59,3 +59,18 @@ def test_quantized_perplexity_follows_the_recipe(lm):
     rotated = lm.rotated(seed=1).perplexity(HELDOUT, max_windows=W, recipe="w8a8", params=params, calib_text=CALIB)
     assert lm.perplexity(HELDOUT, max_windows=W, recipe="w8a8+rot", params=params, calib_text=CALIB) == rotated
     assert rotated != lm.perplexity(HELDOUT, max_windows=W, recipe="w8a8", params=params, calib_text=CALIB)
+
+
+def test_learned_rotation_model_is_the_same_float_model(lm):
+    # data/tiny-llama-kjv-r1 (scripts/learn_rotation.py): the norms folded, R1 learned on the
+    # quantized loss and folded in, lm_head untied. In float it is the shipped model.
+    r1 = os.path.join(ROOT, "data", "tiny-llama-kjv-r1")
+    cfg = json.load(open(os.path.join(r1, "config.json")))
+    log = json.load(open(os.path.join(r1, "rotation.json")))
+    assert cfg["tie_word_embeddings"] is False and log["max_orthogonality_error"] < 1e-4
+    rotated = npusim._npusim.LlamaReference(os.path.join(r1, "config.json"), os.path.join(r1, "model.safetensors"))
+    assert rotated.perplexity(HELDOUT, window=255) == pytest.approx(lm.perplexity(HELDOUT, window=255), rel=1e-4)
+    assert rotated.perplexity(HELDOUT, window=255) == pytest.approx(log["float_ppl_rotated"], rel=1e-4)
+    ids = list(HELDOUT[:200].encode())
+    a, b = lm.logits(ids), rotated.logits(ids)
+    assert np.abs(a - b).max() <= 1e-4 * np.abs(a).max()
