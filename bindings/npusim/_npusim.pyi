@@ -4,7 +4,7 @@ npusim compiled core (use the `npusim` package)
 from __future__ import annotations
 import numpy
 import typing
-__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'gptq', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'tune', 'weight_formats']
+__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'awq', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'gptq', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'smooth_quant', 'tune', 'weight_formats']
 class UserError(ValueError):
     pass
 class ConfigError(UserError):
@@ -52,6 +52,8 @@ def available_host_bytes() -> int:
     """
     Bytes this process can still allocate (MemAvailable, within the cgroup limit); 0 if unknown.
     """
+def awq(w: typing.Any, x: typing.Any, bits: int, group: int) -> tuple:
+    ...
 def compare_manifests(paths: list[str]) -> str:
     ...
 def compile_gemm(m: int, n: int, k: int, schedule: typing.Any = None, layout: typing.Any = None) -> str:
@@ -72,7 +74,7 @@ def gemm_host(a: typing.Any, w: typing.Any, bias: typing.Any, multiplier: typing
     ...
 def gptq(w: typing.Any, x: typing.Any, bits: int, group: int, fp16_scales: bool = False) -> tuple:
     ...
-def kernel_host(params: dict, name: str, shape: dict, schedule: typing.Any, inputs: dict) -> numpy.ndarray:
+def kernel_host(params: dict, name: str, shape: dict, schedule: typing.Any, inputs: dict, cpu_schedule: bool = False) -> numpy.ndarray:
     ...
 def kernels() -> list:
     ...
@@ -94,7 +96,7 @@ def preset_names() -> list[str]:
     """
     Names of the shipped NPU presets.
     """
-def quant_eval(params: dict, recipes: list[str], minilm_dir: str, data_dir: str, lm_dir: str, sentences: int, calib: int, tokens: int, lm_windows: int, calibration_dir: str, progress: typing.Any, cost_model: str = '') -> str:
+def quant_eval(params: dict, recipes: list[str], minilm_dir: str, data_dir: str, lm_dir: str, sentences: int, calib: int, tokens: int, lm_windows: int, calibration_dir: str, progress: typing.Any, cost_model: str = '', budget_s: float = 0.0) -> str:
     """
     The accuracy-against-cost table of quantization recipes, as JSON.
     """
@@ -107,6 +109,8 @@ def simulate_gemm(params: dict, m: int, n: int, k: int, schedule: typing.Any = N
 def simulate_kernel(params: dict, name: str, shape: dict, schedule: typing.Any = None, trace: bool = False) -> tuple:
     ...
 def simulate_program(params: dict, text: str, trace: bool = False) -> tuple[str, str]:
+    ...
+def smooth_quant(w: typing.Any, x: typing.Any, bits: int = 8, alpha: float = 0.0) -> tuple:
     ...
 def tune(params: dict, name: str, shape: dict, budget: int, seed: int, cache_dir: str, space: dict[str, list[str]], progress: bool, exhaustive: bool) -> dict:
     ...
