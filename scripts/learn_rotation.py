@@ -13,7 +13,7 @@ the decoder on; Revelation stays held out): int4 weights per output channel and 
 every linear with one scale per tensor (the batch's max), rounded with straight-through gradients.
 
     python3 -m venv /tmp/train && /tmp/train/bin/pip install -r scripts/requirements-train.txt
-    /tmp/train/bin/python scripts/learn_rotation.py --steps 200
+    /tmp/train/bin/python scripts/learn_rotation.py --steps 200 --batch 16 --lr 0.05
 
 Writes config.json (untied: the final norm's gain folds into lm_head but not into the embedding),
 model.safetensors (float32, Hugging Face names), and rotation.json (the loss curve, the float
@@ -107,24 +107,7 @@ def qlinear(x, w):
 
 def quant_forward(p, ids):
     """The folded, rotated model with W4A8 fake quantization at every linear."""
-    H, Hk, hd, eps = CFG["num_attention_heads"], CFG["num_key_value_heads"], CFG["head_dim"], CFG["rms_norm_eps"]
-    T = ids.shape[0]
-    norm = lambda x: x * jax.lax.rsqrt(jnp.mean(x * x, -1, keepdims=True) + eps)
-    x = p["model.embed_tokens.weight"][ids]
-    mask = jnp.tril(jnp.ones((T, T), bool))
-    for l in range(CFG["num_hidden_layers"]):
-        s = f"model.layers.{l}."
-        h = norm(x)
-        q = rope(qlinear(h, p[s + "self_attn.q_proj.weight"]).reshape(T, H, hd))
-        k = rope(qlinear(h, p[s + "self_attn.k_proj.weight"]).reshape(T, Hk, hd))
-        v = qlinear(h, p[s + "self_attn.v_proj.weight"]).reshape(T, Hk, hd)
-        k, v = jnp.repeat(k, H // Hk, 1), jnp.repeat(v, H // Hk, 1)
-        a = jax.nn.softmax(jnp.where(mask, jnp.einsum("thd,shd->hts", q, k) / math.sqrt(hd), -jnp.inf), -1)
-        x = x + qlinear(jnp.einsum("hts,shd->thd", a, v).reshape(T, H * hd), p[s + "self_attn.o_proj.weight"])
-        h = norm(x)
-        g = jax.nn.silu(qlinear(h, p[s + "mlp.gate_proj.weight"])) * qlinear(h, p[s + "mlp.up_proj.weight"])
-        x = x + qlinear(g, p[s + "mlp.down_proj.weight"])
-    return qlinear(norm(x), p["lm_head.weight"])
+    return folded_logits(p, ids, qlinear)
 
 
 def loss_fn(r, folded, batch):
@@ -134,27 +117,27 @@ def loss_fn(r, folded, batch):
     return -jnp.mean(jnp.take_along_axis(logp, batch[:, 1:, None], -1))
 
 
-def folded_logits(p, ids):
-    """The float forward pass of a folded model: untied lm_head, the norms' gains as stored."""
-    H, Hk, hd = CFG["num_attention_heads"], CFG["num_key_value_heads"], CFG["head_dim"]
-    eps = CFG["rms_norm_eps"]
+def folded_logits(p, ids, linear=lambda x, w: x @ w.T):
+    """The forward pass of a folded model (untied lm_head, the norms' gains as stored: ones),
+    every linear computed by `linear`."""
+    H, Hk, hd, eps = CFG["num_attention_heads"], CFG["num_key_value_heads"], CFG["head_dim"], CFG["rms_norm_eps"]
     T = ids.shape[0]
-    norm = lambda x, g: x * jax.lax.rsqrt(jnp.mean(x * x, -1, keepdims=True) + eps) * g
+    norm = lambda x, g: x * jax.lax.rsqrt(jnp.mean(x * x, -1, keepdims=True) + eps) * g  # noqa: E731
     x = p["model.embed_tokens.weight"][ids]
     mask = jnp.tril(jnp.ones((T, T), bool))
     for l in range(CFG["num_hidden_layers"]):
         s = f"model.layers.{l}."
         h = norm(x, p[s + "input_layernorm.weight"])
-        q = rope((h @ p[s + "self_attn.q_proj.weight"].T).reshape(T, H, hd))
-        k = rope((h @ p[s + "self_attn.k_proj.weight"].T).reshape(T, Hk, hd))
-        v = (h @ p[s + "self_attn.v_proj.weight"].T).reshape(T, Hk, hd)
+        q = rope(linear(h, p[s + "self_attn.q_proj.weight"]).reshape(T, H, hd))
+        k = rope(linear(h, p[s + "self_attn.k_proj.weight"]).reshape(T, Hk, hd))
+        v = linear(h, p[s + "self_attn.v_proj.weight"]).reshape(T, Hk, hd)
         k, v = jnp.repeat(k, H // Hk, 1), jnp.repeat(v, H // Hk, 1)
         a = jax.nn.softmax(jnp.where(mask, jnp.einsum("thd,shd->hts", q, k) / math.sqrt(hd), -jnp.inf), -1)
-        x = x + jnp.einsum("hts,shd->thd", a, v).reshape(T, H * hd) @ p[s + "self_attn.o_proj.weight"].T
+        x = x + linear(jnp.einsum("hts,shd->thd", a, v).reshape(T, H * hd), p[s + "self_attn.o_proj.weight"])
         h = norm(x, p[s + "post_attention_layernorm.weight"])
-        g = jax.nn.silu(h @ p[s + "mlp.gate_proj.weight"].T) * (h @ p[s + "mlp.up_proj.weight"].T)
-        x = x + g @ p[s + "mlp.down_proj.weight"].T
-    return norm(x, p["model.norm.weight"]) @ p["lm_head.weight"].T
+        g = jax.nn.silu(linear(h, p[s + "mlp.gate_proj.weight"])) * linear(h, p[s + "mlp.up_proj.weight"])
+        x = x + linear(g, p[s + "mlp.down_proj.weight"])
+    return linear(norm(x, p["model.norm.weight"]), p["lm_head.weight"])
 
 
 def folded_ppl(p, data, window):
@@ -176,6 +159,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8, help="windows of 256 bytes per step")
     ap.add_argument("--lr", type=float, default=0.5, help="Cayley SGD step")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=OUT, help="directory written (default: data/tiny-llama-kjv-r1)")
     args = ap.parse_args()
     start = time.time()
     p = {k: np.asarray(v) for k, v in load_safetensors(os.path.join(SRC, "model.safetensors")).items()}
@@ -215,13 +199,13 @@ def main():
     before, _ = heldout_ppl({k: jnp.asarray(v) for k, v in p.items()}, held, T - 1)
     after = folded_ppl(rotated, held, T - 1)
     print(f"float held-out perplexity: {before:.5f} original, {after:.5f} rotated; max |R R^T - I| {orth:.2e}")
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
     cfg = {k: v for k, v in CFG.items() if v is not None}
     cfg["tie_word_embeddings"] = False
-    with open(os.path.join(OUT, "config.json"), "w") as f:
+    with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
-    save_safetensors(os.path.join(OUT, "model.safetensors"), rotated)
-    with open(os.path.join(OUT, "rotation.json"), "w") as f:
+    save_safetensors(os.path.join(args.out, "model.safetensors"), rotated)
+    with open(os.path.join(args.out, "rotation.json"), "w") as f:
         json.dump({"source": "data/tiny-llama-kjv", "steps": args.steps, "batch": args.batch, "lr": args.lr,
                    "seed": args.seed, "init": "randomized Hadamard", "quantized_loss_hadamard": loss_init,
                    "quantized_loss_learned": loss_final, "float_ppl_original": before,
