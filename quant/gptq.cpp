@@ -22,6 +22,12 @@ GptqResult gptq(const models::Matrix& w, const InputGram& gram, int bits, int64_
                 double damp) {
     const Eigen::Index n = w.rows(), k = w.cols();
     if (gram.tokens == 0) throw npu::UserError("GPTQ: no calibration tokens reached this linear");
+    // X^T X has rank at most `tokens`: with fewer than k / 8 of them, damping alone would stand for
+    // most of the Hessian's directions and the error feedback would follow it, not the data.
+    if (gram.tokens * 8 < k)
+        throw npu::UserError("GPTQ: " + std::to_string(gram.tokens) + " calibration tokens for " + std::to_string(k) +
+                             " input features: the Hessian needs at least " + std::to_string((k + 7) / 8) +
+                             " (give more calibration text)");
     if (gram.xtx.rows() != k)
         throw npu::UserError("GPTQ: the calibration inputs have " + std::to_string(gram.xtx.rows()) +
                              " features, the weights " + std::to_string(k));

@@ -26,8 +26,9 @@ struct GptqResult {
     std::vector<float> scales;  // [n][k / group], row-major
 };
 
-// `w` is [n][k]; `group` divides k (k: one scale per row). Throws UserError when `gram` has no
-// tokens or does not match k.
+// `w` is [n][k]; `group` divides k (k: one scale per row). Throws UserError when `gram` has fewer
+// than k / 8 tokens (its rank bounds how much of the Hessian the data determines) or does not
+// match k.
 GptqResult gptq(const models::Matrix& w, const InputGram& gram, int bits, int64_t group, bool fp16_scales,
                 double damp = 0.01);
 

@@ -63,5 +63,8 @@ def test_gptq_errors_name_the_problem():
     x[3, 7] = np.nan
     with pytest.raises(npusim.UserError, match="GPTQ: the calibration inputs hold a NaN or an infinity"):
         _npusim.gptq(w, x, 4, 32)
+    with pytest.raises(npusim.UserError, match="GPTQ: 3 calibration tokens for 32 input features: the Hessian "
+                                               "needs at least 4"):
+        _npusim.gptq(w, np.ones((3, 32), np.float32), 4, 32)
     with pytest.raises(npusim.UserError, match="GPTQ: no calibration tokens reached this linear"):
         _npusim.gptq(w, np.ones((0, 32), np.float32), 4, 32)
