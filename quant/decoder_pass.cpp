@@ -5,6 +5,7 @@
 
 #include "base/errors.h"
 #include "base/flush_subnormals.h"
+#include "base/parallel_for.h"
 #include "quant/calibration_pass.h"
 #include "quant/encoder_pass.h"
 #include "quant/rotation.h"
@@ -51,10 +52,15 @@ std::vector<std::vector<int32_t>> byte_windows(const std::string& text, int64_t 
 }
 
 double float_perplexity(const models::LlamaReference& ref, const std::vector<std::vector<int32_t>>& windows) {
-    double nll = 0;
-    for (const auto& w : windows)
-        nll += window_nll(ref.logits(std::vector<int32_t>(w.begin(), w.end() - 1)), w);
-    return std::exp(nll / static_cast<double>(windows.size()));
+    std::vector<double> nll(windows.size());
+    npu::parallel_for(windows.size(), [&](size_t i) {
+        const std::vector<int32_t>& w = windows[i];
+        nll[i] = window_nll(ref.logits(std::vector<int32_t>(w.begin(), w.end() - 1)), w);
+    });
+    double sum = 0;  // in window order, whatever the threads
+    for (const double x : nll)
+        sum += x;
+    return std::exp(sum / static_cast<double>(windows.size()));
 }
 
 Calibration calibrate_decoder(const models::LlamaReference& model, const Recipe& r,

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/errors.h"
+#include "base/parallel_for.h"
 #include "quant/calibration_pass.h"
 #include "quant/host_kernels.h"
 
@@ -34,11 +35,10 @@ Vector EncoderStates::sentence_embedding(size_t s) const {
 EncoderStates float_pass(const BertReference& ref, const std::vector<std::vector<int32_t>>& ids) {
     EncoderStates st;
     st.offsets.push_back(0);
-    std::vector<std::vector<Matrix>> per;
-    for (const auto& s : ids) {
-        per.push_back(ref.hidden_states(s));
+    std::vector<std::vector<Matrix>> per(ids.size());
+    npu::parallel_for(ids.size(), [&](size_t i) { per[i] = ref.hidden_states(ids[i]); });
+    for (const auto& s : ids)
         st.offsets.push_back(st.offsets.back() + static_cast<int64_t>(s.size()));
-    }
     for (size_t l = 0; l < per.front().size(); ++l) {
         Matrix h(st.offsets.back(), ref.config().hidden);
         for (size_t s = 0; s < per.size(); ++s)
