@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "base/errors.h"
 #include "flow/model_run.h"
@@ -18,6 +19,21 @@ double pass_seconds(const models::ModelConfig& model, const Recipe& r, const npu
 }
 
 }  // namespace
+
+BudgetSplit split_by_budget(const std::vector<PrecisionCandidate>& all, double budget_s, const std::string& pass) {
+    BudgetSplit split;
+    for (const PrecisionCandidate& c : all)
+        (c.latency_s <= budget_s ? split.within : split.over).push_back(c);
+    if (split.within.empty() && !all.empty()) {
+        const auto fastest = std::min_element(all.begin(), all.end(),
+                                              [](const auto& a, const auto& b) { return a.latency_s < b.latency_s; });
+        std::ostringstream msg;
+        msg << "a budget of " << budget_s * 1e3 << " ms for " << pass << " is infeasible: the fastest candidate, "
+            << fastest->recipe << ", takes " << fastest->latency_s * 1e3 << " ms";
+        throw npu::UserError(msg.str());
+    }
+    return split;
+}
 
 std::vector<PrecisionCandidate> precision_candidates(const Recipe& base, const Calibration& cal,
                                                      const models::ModelConfig& model, const npu::NpuConfig& cfg,

@@ -24,6 +24,13 @@ struct PrecisionCandidate {
     double latency_s = 0;  // the simulated `tokens`-token pass of `model`
 };
 
+// `all` split by `budget_s`, in order. UserError when none fits, naming the fastest candidate and
+// its latency (`pass` says what was simulated, e.g. "the 128-token encoder pass on default").
+struct BudgetSplit {
+    std::vector<PrecisionCandidate> within, over;
+};
+BudgetSplit split_by_budget(const std::vector<PrecisionCandidate>& all, double budget_s, const std::string& pass);
+
 std::vector<PrecisionCandidate> precision_candidates(const Recipe& base, const Calibration& cal,
                                                      const models::ModelConfig& model, const npu::NpuConfig& cfg,
                                                      int64_t tokens);

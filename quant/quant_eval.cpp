@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -56,7 +55,7 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
     check_range("tokens", o.tokens, 1, 512);
     if (!o.lm_dir.empty()) check_range("lm_windows", o.lm_windows, 1, 243);
     if (!(o.budget_s >= 0) || !std::isfinite(o.budget_s))
-        throw npu::UserError("the latency budget must be a positive number of seconds");
+        throw npu::UserError("the latency budget must be a positive number of seconds (0: no budget)");
     std::vector<std::string> names = o.recipes;
     std::vector<Recipe> recipes;  // parsed first: a typo fails before minutes of work
     for (const std::string& name : names)
@@ -93,25 +92,16 @@ QuantEvalTable quant_eval(const QuantEvalOptions& o, const npu::NpuConfig& cfg) 
             all.insert(all.end(), c.begin(), c.end());
             if (o.progress) o.progress(names[i], "precision candidates", 1, 1);
         }
-        const auto fastest = std::min_element(all.begin(), all.end(),
-                                              [](const auto& a, const auto& b) { return a.latency_s < b.latency_s; });
-        char msg[256];
-        std::snprintf(msg, sizeof msg,
-                      "a budget of %.4g ms for the %lld-token encoder pass on %s is infeasible: ", o.budget_s * 1e3,
-                      static_cast<long long>(o.tokens), cfg.name.c_str());
-        if (fastest->latency_s > o.budget_s)
-            throw npu::UserError(msg + std::string("the fastest candidate, ") + fastest->recipe + ", takes " +
-                                 std::to_string(fastest->latency_s * 1e3) + " ms");
+        const BudgetSplit split =
+            split_by_budget(all, o.budget_s, "the " + std::to_string(o.tokens) + "-token encoder pass on " + cfg.name);
         names.clear();
         recipes.clear();
-        for (const PrecisionCandidate& c : all) {
-            if (c.latency_s > o.budget_s) {
-                table.over_budget.emplace_back(c.recipe, c.latency_s);
-                continue;
-            }
+        for (const PrecisionCandidate& c : split.within) {
             names.push_back(c.recipe);
             recipes.push_back(Recipe::parse(c.recipe));
         }
+        for (const PrecisionCandidate& c : split.over)
+            table.over_budget.emplace_back(c.recipe, c.latency_s);
         table.budget_s = o.budget_s;
     }
     table.preset = cfg.name;
