@@ -9,7 +9,9 @@ namespace npusim::cli {
 
 namespace {
 
-std::string describe(const schedules::Kernel& k) {
+// One kernel: its numerics, shape dimensions with defaults, and schedule knobs with their values;
+// `knob_docs` adds a line per knob saying what it does.
+std::string describe(const schedules::Kernel& k, bool knob_docs) {
     std::string s = k.name() + "\n  " + k.summary() + "\n  shape:";
     for (const auto& d : k.shape_dims())
         s += " " + d.name + "=" + std::to_string(d.fallback) + " (" + d.doc + ")";
@@ -20,16 +22,31 @@ std::string describe(const schedules::Kernel& k) {
             for (size_t i = 0; i < kn.space.size(); ++i)
                 s += (i ? "|" : "") + kn.space[i];
     }
-    return s + "\n";
+    s += "\n";
+    if (knob_docs)
+        for (const auto& kn : k.knob_specs())
+            s += "    " + kn.name + ": " + kn.doc + "\n";
+    return s;
 }
 
 }  // namespace
 
 int cmd_kernels(const std::vector<std::string>& argv) {
-    Args args("kernels", "List the kernel library: each kernel's numerics, shape dimensions and schedule knobs.", {});
+    Args args("kernels",
+              "List the kernel library: each kernel's numerics, shape dimensions and schedule knobs.\n"
+              "usage: npusim kernels [NAME ...]  (names given: those kernels, with what each knob does)",
+              {});
     if (!args.parse(argv)) return 0;
-    for (const schedules::Kernel* k : schedules::all_kernels())
-        std::cout << describe(*k);
+    if (args.positional().empty()) {
+        for (const schedules::Kernel* k : schedules::all_kernels())
+            std::cout << describe(*k, false);
+        return 0;
+    }
+    std::vector<const schedules::Kernel*> chosen;  // every name checked before any is printed
+    for (const std::string& name : args.positional())
+        chosen.push_back(&schedules::find_kernel(name));
+    for (const schedules::Kernel* k : chosen)
+        std::cout << describe(*k, true);
     return 0;
 }
 

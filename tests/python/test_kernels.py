@@ -1,5 +1,8 @@
 """The row-wise kernel library on the host against independent numpy references, and on the
 simulated NPU for conservation of bytes and the roofline."""
+import os
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -202,3 +205,18 @@ def test_embedding_gathers_rows():
     assert r.dram_bytes_read == 64 * 2048 * 2 + 64 * 4
     assert r.compulsory_dram_bytes == r.dram_bytes_read + r.dram_bytes_written
     assert r.cycles >= r.kernel_roofline_cycles
+
+
+def test_cli_lists_the_named_kernels_with_their_knobs():
+    npusim_bin = os.environ.get("NPUSIM_BIN", "build/bin/npusim")
+    p = subprocess.run([npusim_bin, "kernels", "attention", "swiglu"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    names = [line for line in p.stdout.splitlines() if line and not line.startswith(" ")]
+    assert names == ["attention", "swiglu"]
+    docs = {k["name"]: k for k in npusim.kernels()}
+    for knob in docs["attention"]["knobs"]:  # each knob with what it does, as npusim.kernels() has it
+        assert f"    {knob['name']}: {knob['doc']}" in p.stdout
+    everything = subprocess.run([npusim_bin, "kernels"], capture_output=True, text=True, check=True).stdout
+    assert len([line for line in everything.splitlines() if line and not line.startswith(" ")]) == len(docs)
+    p = subprocess.run([npusim_bin, "kernels", "attention", "atention"], capture_output=True, text=True)
+    assert p.returncode == 1 and "unknown kernel 'atention'" in p.stderr and p.stdout == ""
