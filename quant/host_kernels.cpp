@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "flow/kernel_flow.h"
+#include "quant/weight_grid.h"
 #include "recipes/formats.h"
 #include "schedules/gemm/requant_params.h"
 
@@ -46,26 +47,6 @@ Halide::Buffer<float> scalar(float v) {
 }
 
 namespace {
-
-// Symmetric integer weights, `per` consecutive elements of a row sharing a scale.
-std::vector<int8_t> quantize_rows(const Matrix& w, int bits, int64_t per, bool per_tensor, std::vector<float>& scales,
-                                  bool fp16_scales) {
-    const float qmax = qmax_of(bits);
-    const float global = w.cwiseAbs().maxCoeff();
-    std::vector<int8_t> q(static_cast<size_t>(w.size()));
-    scales.clear();
-    for (Eigen::Index r = 0; r < w.rows(); ++r)
-        for (Eigen::Index g = 0; g < w.cols(); g += per) {
-            float m = per_tensor ? global : w.row(r).segment(g, per).cwiseAbs().maxCoeff();
-            float s = std::max(m, 1e-8f) / qmax;
-            if (fp16_scales) s = static_cast<float>(F16(s));
-            scales.push_back(s);
-            for (Eigen::Index c = g; c < g + per; ++c)
-                q[static_cast<size_t>(r * w.cols() + c)] =
-                    static_cast<int8_t>(std::clamp(std::nearbyint(w(r, c) / s), -qmax, qmax));
-        }
-    return q;
-}
 
 // [n][k] int8 values as the kernel's weight tensor: int8 (k, n), or int4 packed two per byte
 // along k (even k in the low nibble) as (k / 2, n).

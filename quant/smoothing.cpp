@@ -5,8 +5,7 @@
 #include <string>
 
 #include "base/errors.h"
-#include "quant/calibration.h"
-#include "recipes/formats.h"
+#include "quant/weight_grid.h"
 
 namespace npusim::quant {
 
@@ -33,19 +32,6 @@ Eigen::MatrixXd search_rows(const Matrix& x) {
 }
 
 }  // namespace
-
-Matrix fake_quantize_rows(const Matrix& w, int bits, int64_t group, bool fp16_scales) {
-    const float qmax = qmax_of(bits);
-    Matrix out(w.rows(), w.cols());
-    for (Eigen::Index r = 0; r < w.rows(); ++r)
-        for (Eigen::Index g = 0; g < w.cols(); g += group) {
-            float s = std::max(w.row(r).segment(g, group).cwiseAbs().maxCoeff(), 1e-8f) / qmax;
-            if (fp16_scales) s = round_to_fp16(s);
-            for (Eigen::Index c = g; c < g + group; ++c)
-                out(r, c) = std::clamp(std::nearbyint(w(r, c) / s), -qmax, qmax) * s;
-        }
-    return out;
-}
 
 ChannelScaling smooth_quant(const Matrix& w, const Matrix& x, int w_bits, double alpha) {
     check_inputs("SmoothQuant", w, x);

@@ -37,8 +37,4 @@ ChannelScaling smooth_quant(const models::Matrix& w, const models::Matrix& x, in
 // `group` divides k (k: per channel); the scales are rounded to fp16, as the weight-only kernels hold them.
 ChannelScaling awq(const models::Matrix& w, const models::Matrix& x, int w_bits, int64_t group);
 
-// W with each row's groups of `group` columns rounded to a symmetric `bits`-bit grid (scale absmax / qmax,
-// rounded to fp16 when asked) and dequantized.
-models::Matrix fake_quantize_rows(const models::Matrix& w, int bits, int64_t group, bool fp16_scales);
-
 }  // namespace npusim::quant
