@@ -107,7 +107,13 @@ void bind_kernels(py::module_& m) {
             std::vector<Halide::Buffer<>> inputs;
             std::vector<py::array> keep;  // the buffers borrow these arrays' memory
             std::vector<std::string> names;
-            for (const TensorInfo& t : kernel_inputs(call)) {
+            std::vector<TensorInfo> wanted;
+            {
+                // Released: compiling may call a Python-defined kernel's build on this thread.
+                py::gil_scoped_release release;
+                wanted = kernel_inputs(call);
+            }
+            for (const TensorInfo& t : wanted) {
                 names.push_back(t.name);
                 if (!arrays.contains(t.name)) throw npu::ShapeError(name + " needs input '" + t.name + "'");
                 py::array a = py::array::ensure(arrays[t.name.c_str()], py::array::c_style);

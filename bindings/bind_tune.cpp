@@ -40,7 +40,11 @@ void bind_tune(py::module_& m) {
         py::arg("space"), py::arg("progress"), py::arg("exhaustive"));
     m.def("default_cache_dir", &default_cache_dir);
     m.def("compile_stats", [] {
-        const CompileStats s = compile_stats();
+        CompileStats s;
+        {
+            py::gil_scoped_release release;  // waits for any compile, which may be a Python kernel's build
+            s = compile_stats();
+        }
         py::dict d;
         d["lowerings"] = s.lowerings;
         d["host_jits"] = s.host_jits;

@@ -1,6 +1,7 @@
 // _npusim: the compiled half of the Python package. Kept thin: it converts arguments, releases
 // the GIL around simulation and Halide work, and maps npusim's error types to Python exceptions.
-// The functions are bound by area, one file each: presets, kernels, tune, models, encoder.
+// The functions are bound by area, one file each: presets, kernels, tune, models, encoder, and
+// kernels defined in Python.
 #include "bindings/convert.h"
 
 extern "C" __attribute__((visibility("default"))) int sc_main(int, char**);
@@ -11,6 +12,7 @@ void bind_kernels(py::module_& m);
 void bind_tune(py::module_& m);
 void bind_models(py::module_& m);
 void bind_encoder(py::module_& m);
+void bind_user_kernels(py::module_& m);
 }  // namespace npusim::bindings
 
 PYBIND11_MODULE(_npusim, m) {
@@ -30,5 +32,6 @@ PYBIND11_MODULE(_npusim, m) {
     bind_kernels(m);
     bind_tune(m);
     bind_models(m);
+    bind_user_kernels(m);
     m.attr("_sc_main") = py::capsule(reinterpret_cast<void*>(&sc_main), "sc_main");
 }

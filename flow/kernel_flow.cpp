@@ -96,7 +96,7 @@ KernelCall::KernelCall(const std::string& name, const Shape& s, const Knobs& k, 
 }
 
 std::string KernelCall::key() const {
-    std::string k = kernel->name() + "|";
+    std::string k = kernel->name() + kernel->revision() + "|";
     for (const auto& [n, v] : shape)
         if (!is_runtime_dim(*kernel, n)) k += n + "=" + std::to_string(v) + ",";
     k += "|" + fields_text(knobs) + "|";
@@ -166,7 +166,11 @@ npu::Program compile_kernel(const KernelCall& c) {
         if (!is_runtime_dim(*c.kernel, n)) name += "_" + n + std::to_string(v);
     std::vector<compiler::ParamBinding> params;
     for (const RuntimeDim& r : c.kernel->runtime_dims()) {
-        Param<int32_t>& p = inst.params.at(r.dim);
+        auto it = inst.params.find(r.dim);
+        if (it == inst.params.end() || it->second.type() != Int(32))
+            throw npu::ScheduleError(c.kernel->name() + ": run-time dimension " + r.dim +
+                                     " needs an Int(32) Param in the kernel's params");
+        Param<>& p = it->second;
         const int64_t* lo = p.min_value().defined() ? Internal::as_const_int(p.min_value()) : nullptr;
         params.push_back({p.name(), {r.dim, 0, lo ? *lo : 0, c.shape.at(r.capacity)}});
         args.push_back(p);
@@ -268,7 +272,7 @@ Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& input
         inst.inputs[i].set(b);
     }
     for (auto& [dim, p] : inst.params)
-        p.set(static_cast<int32_t>(c.shape.at(dim)));
+        p.set<int32_t>(static_cast<int32_t>(c.shape.at(dim)));
     std::vector<int> extents(inst.output_shape.begin(), inst.output_shape.end());
     Buffer<> out(inst.output.output_types()[0], extents);
     h->pipeline.realize(out);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,7 @@ struct KnobSpec {
 struct KernelInstance {
     KernelInstance() = default;
     KernelInstance(std::vector<Halide::ImageParam> in, std::vector<std::vector<int64_t>> in_shapes, Halide::Func out,
-                   std::vector<int64_t> out_shape, std::map<std::string, Halide::Param<int32_t>> run_params = {})
+                   std::vector<int64_t> out_shape, std::map<std::string, Halide::Param<>> run_params = {})
         : inputs(std::move(in)),
           input_shapes(std::move(in_shapes)),
           output(std::move(out)),
@@ -50,8 +51,8 @@ struct KernelInstance {
     std::vector<std::vector<int64_t>> input_shapes;
     Halide::Func output;
     std::vector<int64_t> output_shape;
-    // Run-time parameters by shape dimension (see Kernel::runtime_dims).
-    std::map<std::string, Halide::Param<int32_t>> params;
+    // Run-time parameters by shape dimension (see Kernel::runtime_dims), each an Int(32) Param.
+    std::map<std::string, Halide::Param<>> params;
 };
 
 // A shape dimension the program takes as a run-time parameter instead of a constant, so one
@@ -80,11 +81,19 @@ public:
     // the order of a reduction, so its results are bit-identical to build()'s host JIT
     // (tests/python/test_kernels.py checks each kernel that has one). Default: build().
     virtual KernelInstance build_host(const Shape& shape, const Knobs& knobs) const { return build(shape, knobs); }
+    // Distinguishes this definition from another of the same name (a kernel defined again in a
+    // session): cached programs and host pipelines are keyed on name() and revision().
+    virtual std::string revision() const { return {}; }
 };
 
-// The registry. find_kernel throws ShapeError listing the kernels for an unknown name.
+// The registry: the built-in kernels, then those added in this process. find_kernel throws
+// ShapeError listing the kernels for an unknown name.
 const Kernel& find_kernel(const std::string& name);
-const std::vector<const Kernel*>& all_kernels();
+std::vector<const Kernel*> all_kernels();
+// Adds a kernel defined at run time (from Python), or replaces the one added before under its
+// name; a built-in name is a ScheduleError. A replaced kernel stays alive (calls made with it may
+// still be running), so the registry owns every kernel ever added.
+void add_kernel(std::unique_ptr<const Kernel> k);
 
 // Fills in defaults and checks every name and value; the errors name the kernel and field.
 // A capacity left at 0 becomes its run-time dimension's value.

@@ -50,6 +50,7 @@ from .npu import (  # noqa: E402,F401
     requant_params,
     tune,
 )
+from .halide_kernels import Dim, HalideKernel, KernelInstance, Knob, halide_kernel  # noqa: E402,F401
 from .calibration import Calibration, CalibrationError, MeasurementError, calibrate  # noqa: E402,F401
 from .quant import (  # noqa: E402,F401
     MiniLM, data_dir, encode_weights, minilm_dir, quant_eval, sentences, weight_formats)
@@ -62,6 +63,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Npu", "Result", "ModelResult", "TuneResult", "QuantTable",
     "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune",
+    "halide_kernel", "HalideKernel", "KernelInstance", "Knob", "Dim",
     "gemm_host", "compile_gemm", "requant_params", "quantize_multiplier",
     "quant_eval", "encode_weights", "weight_formats", "MiniLM", "minilm_dir", "sentences", "data_dir",
     "sweep", "compare", "deploy", "CompareTable", "calibrate", "Calibration", "CalibrationError", "MeasurementError",

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional, Union
 import numpy as np
 
 from . import _npusim
+from .halide_kernels import user_errors
 from .results import ModelResult, Result, TuneResult
 
 Knobs = Optional[Union[Mapping[str, Any], str]]
@@ -40,6 +41,13 @@ class Npu:
     def __init__(self, name_or_path: str = "default", **overrides: Any):
         self._params = _npusim.load_preset(str(name_or_path), {_key(k): str(v) for k, v in overrides.items()})
         self.name = self._params["name"]
+
+    @classmethod
+    def _from_params(cls, params: Mapping[str, str]) -> "Npu":
+        npu = cls.__new__(cls)
+        npu._params = dict(params)
+        npu.name = npu._params["name"]
+        return npu
 
     @property
     def params(self) -> dict:
@@ -74,8 +82,9 @@ class Npu:
         """Simulates a kernel of the library (``npusim.kernels()``) with a schedule; shape
         dimensions by keyword (``t=512, d=2048``), unnamed ones and unnamed knobs take their
         defaults for this NPU. The result's ``schedule`` and ``shape`` say what ran."""
-        report, trace_json, knobs, full_shape = _npusim.simulate_kernel(self._params, name, _shape(shape), schedule,
-                                                                        bool(trace))
+        with user_errors(name):
+            report, trace_json, knobs, full_shape = _npusim.simulate_kernel(self._params, name, _shape(shape),
+                                                                            schedule, bool(trace))
         result = _finish(report, trace_json, trace)
         result._data["schedule"] = dict(knobs)
         result._data["shape"] = dict(full_shape)
@@ -142,7 +151,8 @@ def kernels() -> list:
 
 def compile_kernel(name: str, schedule: Knobs = None, npu: Union[str, Npu] = "default", **shape: int) -> str:
     """The npu::Program text a kernel lowers to (defaults for the knobs come from ``npu``)."""
-    return _npusim.compile_kernel(_as_npu(npu)._params, name, _shape(shape), schedule)
+    with user_errors(name):
+        return _npusim.compile_kernel(_as_npu(npu)._params, name, _shape(shape), schedule)
 
 
 def compile_stats() -> dict:
@@ -160,8 +170,9 @@ def kernel_host(name: str, inputs: Mapping[str, np.ndarray], schedule: Knobs = N
     the output array views the pipeline's buffer (no copies). ``cpu_schedule=True`` runs the same
     algorithm with its host CPU schedule instead of the NPU's (bit-identical, much faster on large
     shapes; what the accuracy passes use)."""
-    return _npusim.kernel_host(_as_npu(npu)._params, name, _shape(shape), schedule, dict(inputs),
-                               bool(cpu_schedule))
+    with user_errors(name):
+        return _npusim.kernel_host(_as_npu(npu)._params, name, _shape(shape), schedule, dict(inputs),
+                                   bool(cpu_schedule))
 
 
 def tune(kernel: str, npu: Union[str, Npu] = "default", budget: int = 64, seed: int = 1, cache: bool = True,
@@ -171,8 +182,10 @@ def tune(kernel: str, npu: Union[str, Npu] = "default", budget: int = 64, seed: 
     (docs/tuning.md). ``space`` restricts knobs to lists of values; ``exhaustive`` evaluates every
     schedule of the space instead. Evaluations are cached on disk unless ``cache=False``."""
     space_text = {k: [str(int(x)) if isinstance(x, bool) else str(x) for x in v] for k, v in (space or {}).items()}
-    data = _npusim.tune(_as_npu(npu)._params, kernel, _shape(shape), int(budget), int(seed),
-                        _npusim.default_cache_dir() if cache else "", space_text, bool(progress), bool(exhaustive))
+    with user_errors(kernel):
+        data = _npusim.tune(_as_npu(npu)._params, kernel, _shape(shape), int(budget), int(seed),
+                            _npusim.default_cache_dir() if cache else "", space_text, bool(progress),
+                            bool(exhaustive))
     return TuneResult(data)
 
 
