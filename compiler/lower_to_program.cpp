@@ -330,9 +330,13 @@ private:
             l.min = resolve(l.min);
             l.extent = resolve(l.extent);
         }
+        std::string func = pretty_name(st->name);
+        if (st->value.type().is_vector())
+            throw npu::ScheduleError("Func " + func + " is stored " + std::to_string(st->value.type().lanes()) +
+                                     " lanes at a time (a vectorize() in the schedule): the compiler makes each "
+                                     "tile loop nest one vector-unit instruction by itself; remove the vectorize");
         Expr index = resolve(st->index);
         Expr value = resolve(st->value);
-        std::string func = pretty_name(st->name);
 
         const npu::Tensor* dst_tensor = tensor(st->name);
         if (dst_tensor) {
@@ -574,6 +578,11 @@ npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& ar
     } catch (const Halide::CompileError& e) {
         pipeline.clear_custom_lowering_passes();
         throw npu::ScheduleError(std::string("Halide rejected the schedule: ") + e.what());
+    } catch (const Halide::Error& e) {
+        // An assertion inside Halide itself: a schedule Halide 14 accepts but cannot lower (a
+        // vectorized loop around a Func computed inside it, for one).
+        pipeline.clear_custom_lowering_passes();
+        throw npu::ScheduleError(std::string("Halide could not lower the schedule: ") + e.what());
     }
     pipeline.clear_custom_lowering_passes();
     if (!capture.captured.defined()) throw npu::InternalError("the lowering pass did not run");
@@ -583,7 +592,16 @@ npu::Program lower_to_program(Pipeline pipeline, const std::vector<Argument>& ar
         w.program.params.push_back(p.param);
     for (const auto& b : buffers)
         w.program.tensors.push_back(b.tensor);
-    w.walk(capture.captured, w.program.body);
+    try {
+        w.walk(capture.captured, w.program.body);
+    } catch (const Halide::Error& e) {
+        // Halide's own checks failing on a statement the walker rebuilt: a loop nest outside what
+        // the walker maps (a Func computed per element, inside a vectorized loop, ...).
+        throw npu::ScheduleError(
+            "the lowered pipeline has a loop nest the compiler cannot map to NPU instructions "
+            "(compute each Func at a tile loop, not per element or inside a vectorized loop): " +
+            std::string(e.what()).substr(0, 300));
+    }
     drop_accumulator_fills(w.program.body);
     return w.program;
 }

@@ -219,7 +219,12 @@ std::shared_ptr<HostPipeline> host_pipeline(const KernelCall& c, HostSchedule sc
     h->inst = dense_instance(c, schedule);
     h->pipeline = Pipeline(h->inst.output);
     // strict_float: the float kernels' numerics are stated and tested, so no fast-math reassociation.
-    h->pipeline.compile_jit(get_jit_target_from_environment().with_feature(Target::StrictFloat));
+    try {
+        h->pipeline.compile_jit(get_jit_target_from_environment().with_feature(Target::StrictFloat));
+    } catch (const Halide::Error& e) {
+        throw npu::ScheduleError(c.kernel->name() +
+                                 ": Halide could not compile the pipeline for the host: " + e.what());
+    }
     return cache.insert(key, h);
 }
 
@@ -275,7 +280,14 @@ Buffer<> run_kernel_host(const KernelCall& c, const std::vector<Buffer<>>& input
         p.set<int32_t>(static_cast<int32_t>(c.shape.at(dim)));
     std::vector<int> extents(inst.output_shape.begin(), inst.output_shape.end());
     Buffer<> out(inst.output.output_types()[0], extents);
-    h->pipeline.realize(out);
+    try {
+        h->pipeline.realize(out);
+    } catch (const Halide::Error& e) {
+        for (auto& in : inst.inputs)
+            in.reset();
+        // A pipeline reading past an input's bounds, for one (a kernel written in Python).
+        throw npu::ShapeError(c.kernel->name() + ": the host run failed: " + e.what());
+    }
     for (auto& in : inst.inputs)
         in.reset();
     return out;

@@ -121,14 +121,19 @@ def _locations(fn: Callable) -> Tuple[str, Dict[str, Dict[str, List[int]]]]:
         return literal_name(call) if attr in _MAKERS else None
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            name = maker(node.value)
-            if name is not None:
-                where.setdefault(name, {"defined": [], "scheduled": []})["defined"].append(node.lineno)
-                for t in node.targets:
-                    for el in (t.elts if isinstance(t, ast.Tuple) else [t]):
-                        if isinstance(el, ast.Name):
-                            var_to_name[el.id] = name
+        name = maker(node)
+        if name is not None:
+            lines = where.setdefault(name, {"defined": [], "scheduled": []})["defined"]
+            if node.lineno not in lines:
+                lines.append(node.lineno)
+        if isinstance(node, ast.Assign):  # acc = hl.Func("acc"), or y, out = hl.Func("y"), hl.Func("out")
+            for t in node.targets:
+                pairs = (zip(t.elts, node.value.elts) if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                         else [(t, node.value)])
+                for target, value in pairs:
+                    name = maker(value)
+                    if name is not None and isinstance(target, ast.Name):
+                        var_to_name[target.id] = name
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SCHEDULE:
             base = node.func.value  # down a chain: f.compute_at(...).store_in(...)
