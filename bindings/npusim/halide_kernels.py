@@ -92,20 +92,40 @@ _SCHEDULE = {"compute_at", "compute_root", "compute_inline", "store_at", "store_
              "bound", "reorder_storage", "compute_with", "serial"}
 
 
-def _locations(fn: Callable) -> Tuple[str, Dict[str, Dict[str, List[int]]]]:
-    """Where, in the source file (or notebook cell) that defines ``fn``, each Halide object named
-    by a string literal is made and scheduled: {halide name: {"defined": [lines], "scheduled":
-    [lines]}}. Python names are followed through plain assignments (``acc = hl.Func("acc")``)."""
+Place = Tuple[str, int]  # (file, line)
+
+
+def _sources(fn: Callable) -> List[str]:
+    """The files to search for ``fn``'s Halide objects: its own, and in a notebook every cell run
+    so far (a class or helper defined in an earlier cell)."""
     code = getattr(fn, "__code__", None)
     if code is None:
-        return "<unknown>", {}
-    filename = code.co_filename
+        return []
+    own = code.co_filename
+    folder = own.rsplit("/", 1)[0]
+    if "ipykernel_" in folder:
+        return [f for f in list(linecache.cache) if f.startswith(folder + "/")]
+    return [own]
+
+
+def _label(place: Place) -> str:
+    """``file.py:12``, or in a notebook ``Cell In[3], line 12`` as IPython's tracebacks say."""
+    filename, line = place
     try:
-        tree = ast.parse("".join(linecache.getlines(filename)) or "\n")
-    except SyntaxError:
-        return filename, {}
-    var_to_name: Dict[str, str] = {}
-    where: Dict[str, Dict[str, List[int]]] = {}
+        from IPython import get_ipython  # noqa: PLC0415
+        cell = get_ipython().compile._filename_map.get(filename)  # type: ignore[union-attr]
+        if cell is not None:
+            return f"Cell In[{cell}], line {line}"
+    except Exception:  # not in IPython
+        pass
+    return f"{filename.rsplit('/', 1)[-1]}:{line}"
+
+
+def _locations(fn: Callable) -> Dict[str, Dict[str, List[Place]]]:
+    """Where, in the source that defines ``fn``, each Halide object named by a string literal is
+    made and scheduled: {halide name: {"defined": [places], "scheduled": [places]}}. Python names
+    are followed through assignments (``acc = hl.Func("acc")``, ``y, out = hl.Func("y"), ...``)."""
+    where: Dict[str, Dict[str, List[Place]]] = {}
 
     def literal_name(call: ast.Call) -> Optional[str]:
         for a in list(call.args) + [k.value for k in call.keywords if k.arg == "name"]:
@@ -120,36 +140,42 @@ def _locations(fn: Callable) -> Tuple[str, Dict[str, Dict[str, List[int]]]]:
         attr = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
         return literal_name(call) if attr in _MAKERS else None
 
-    for node in ast.walk(tree):
-        name = maker(node)
-        if name is not None:
-            lines = where.setdefault(name, {"defined": [], "scheduled": []})["defined"]
-            if node.lineno not in lines:
-                lines.append(node.lineno)
-        if isinstance(node, ast.Assign):  # acc = hl.Func("acc"), or y, out = hl.Func("y"), hl.Func("out")
-            for t in node.targets:
-                pairs = (zip(t.elts, node.value.elts) if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple)
-                         else [(t, node.value)])
-                for target, value in pairs:
-                    name = maker(value)
-                    if name is not None and isinstance(target, ast.Name):
-                        var_to_name[target.id] = name
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SCHEDULE:
-            base = node.func.value  # down a chain: f.compute_at(...).store_in(...)
-            while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr != "Func":
-                base = base.func.value
-            if isinstance(base, ast.Call) and base.args:  # hl.Func(x).in_(): the ImageParam x staged
-                base = base.args[0]
-            if isinstance(base, ast.Name) and base.id in var_to_name:
-                lines = where[var_to_name[base.id]]["scheduled"]
-                if node.lineno not in lines:
-                    lines.append(node.lineno)
-    return filename, where
+    def note(name: str, kind: str, place: Place) -> None:
+        places = where.setdefault(name, {"defined": [], "scheduled": []})[kind]
+        if place not in places:
+            places.append(place)
 
+    def target_name(t: ast.AST) -> Optional[str]:  # x, or self.x
+        return t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
 
-def _short(filename: str) -> str:
-    return filename if filename.startswith("<") else filename.rsplit("/", 1)[-1]
+    for filename in _sources(fn):
+        try:
+            tree = ast.parse("".join(linecache.getlines(filename)) or "\n")
+        except SyntaxError:
+            continue
+        var_to_name: Dict[str, str] = {}
+        for node in ast.walk(tree):
+            name = maker(node)
+            if name is not None:
+                note(name, "defined", (filename, node.lineno))
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    pairs = (zip(t.elts, node.value.elts)
+                             if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple) else [(t, node.value)])
+                    for target, value in pairs:
+                        name = maker(value)
+                        if name is not None and target_name(target):
+                            var_to_name[target_name(target)] = name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SCHEDULE:
+                base = node.func.value  # down a chain: f.compute_at(...).store_in(...)
+                while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr != "Func":
+                    base = base.func.value
+                if isinstance(base, ast.Call) and base.args:  # hl.Func(x).in_(): the ImageParam x staged
+                    base = base.args[0]
+                if target_name(base) in var_to_name:
+                    note(var_to_name[target_name(base)], "scheduled", (filename, node.lineno))
+    return where
 
 
 class HalideKernel:
@@ -186,7 +212,7 @@ class HalideKernel:
             if dim not in self._dims or cap not in self._dims:
                 raise _npusim.ShapeError(f"{name} runtime {dim}: {cap}: both must be shape dimensions")
         self._defaults = defaults
-        self._file, self._where = _locations(build)
+        self._where = _locations(build)
         self._register()
 
     # -- the registry's side ---------------------------------------------------------------
@@ -228,12 +254,13 @@ class HalideKernel:
                                                       f"{self._raised_at(e)}")) from None
 
     def _raised_at(self, e: BaseException) -> str:
-        tb, last = e.__traceback__, None
+        """Where the user's code raised: the innermost frame in the build function's sources."""
+        files, tb, last = set(_sources(self.build)), e.__traceback__, None
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == self._file:
-                last = tb
+            if tb.tb_frame.f_code.co_filename in files:
+                last = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
             tb = tb.tb_next
-        return f" (at {_short(self._file)}:{last.tb_lineno})" if last else ""
+        return f" (at {_label(last)})" if last else ""
 
     def _check(self, inst: Any) -> tuple:
         hl = _halide()
@@ -293,9 +320,9 @@ class HalideKernel:
             if re.search(rf"(?<![\w$.]){re.escape(name)}(?:_in|_im)?(?![\w$])", message):
                 parts = []
                 if at["defined"]:
-                    parts.append("defined at " + ", ".join(f"{_short(self._file)}:{n}" for n in at["defined"]))
+                    parts.append("defined at " + ", ".join(_label(p) for p in at["defined"]))
                 if at["scheduled"]:
-                    parts.append("scheduled at line " + ", ".join(str(n) for n in at["scheduled"]))
+                    parts.append("scheduled at " + ", ".join(_label(p) for p in at["scheduled"]))
                 notes.append(f"{name} {'; '.join(parts)}")
         return message + ("\n  where: " + " | ".join(notes) if notes else "")
 
