@@ -28,11 +28,13 @@ build: configure
 
 # Every test: the C++ and Python suites, then a short run of each fuzz target (FUZZ_SECONDS each).
 test: build fuzz-build
+	@cmake --build $(BUILD) -j $(JOBS) --target npusim_tests
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@ctest --test-dir build-fuzz --output-on-failure -j $(JOBS)
 
 # The fast labels (unit, error, golden: the C++ tests) after a build, for the edit-build-test loop.
 check: build
+	@cmake --build $(BUILD) -j $(JOBS) --target npusim_tests
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L 'unit|error|golden'
 
 # The fuzz targets of the input parsers (tests/fuzz/), built with clang, libFuzzer, ASan and UBSan.
@@ -52,7 +54,7 @@ fuzz-long:
 # The whole C++ test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CMakePresets.json).
 test-sanitize: setup
 	@cmake --preset sanitize >/dev/null
-	@cmake --build build-sanitize -j $(JOBS)
+	@cmake --build build-sanitize -j $(JOBS) --target all npusim_tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L 'unit|error|golden'
 
@@ -79,6 +81,7 @@ fidelity: build
 	@$(PY) validation/fidelity.py
 
 bench: build
+	@cmake --build $(BUILD) -j $(JOBS) --target bench_simulator
 	@$(BUILD)/bin/bench_simulator
 
 # Every experiment in full (experiments/README.md): tables and figures under out/experiments/.
