@@ -4,7 +4,7 @@ npusim compiled core (use the `npusim` package)
 from __future__ import annotations
 import numpy
 import typing
-__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'available_host_bytes', 'awq', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'gptq', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'smooth_quant', 'tune', 'weight_formats']
+__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'add_kernel', 'available_host_bytes', 'awq', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'gptq', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'smooth_quant', 'tune', 'weight_formats']
 class UserError(ValueError):
     pass
 class ConfigError(UserError):
@@ -48,6 +48,10 @@ class LlamaReference:
         """
         The same model with its residual stream rotated (QuaRot R1, quant/rotation.h).
         """
+def add_kernel(name: str, summary: str, dims: list[tuple[str, int, int, int, str]], knobs: list[tuple[str, bool, list[str], str, int]], runtime: list[tuple[str, str]], defaults: typing.Any, build: typing.Any, revision: str) -> None:
+    """
+    Adds a kernel whose build(shape, knobs) returns Halide objects (npusim.halide_kernel).
+    """
 def available_host_bytes() -> int:
     """
     Bytes this process can still allocate (MemAvailable, within the cgroup limit); 0 if unknown.

@@ -287,3 +287,12 @@ def test_an_error_in_the_users_code_says_where():
                        match=rf"kernel t_typo: AttributeError: .*Funk.* \(at test_halide_kernels.py:"
                              rf"{line_of('hl.Funk(')}\)"):
         build.simulate()
+
+
+def test_the_docs_example_runs_as_written():
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "adding-a-kernel.md")
+    with open(doc) as f:
+        block = f.read().split("## Writing a kernel in Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    scope = {}
+    exec(compile(block, doc, "exec"), scope)
+    assert scope["r"].cycles >= scope["r"].roofline_cycles > 0
