@@ -20,6 +20,14 @@ struct ConfigError : UserError {
 struct ScheduleError : UserError {
     using UserError::UserError;
 };
+// The buffers a program places in one SRAM level exceed it. `what()` ends with a generic remedy;
+// a caller that knows the schedule's knobs replaces it with the knob that helps (`diagnosis` is the
+// message without it).
+struct SramOverflow : ScheduleError {
+    SramOverflow(const std::string& diagnosis_, const std::string& remedy)
+        : ScheduleError(diagnosis_ + " " + remedy), diagnosis(diagnosis_) {}
+    std::string diagnosis;
+};
 // An npu::Program is malformed (text syntax, dangling names) or cannot run (deadlock).
 struct ProgramError : UserError {
     using UserError::UserError;

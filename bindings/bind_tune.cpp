@@ -34,10 +34,20 @@ void bind_tune(py::module_& m) {
             for (const auto& st : r.history)
                 history.append(step_dict(st));
             return py::dict(py::arg("default") = step_dict(r.default_step), py::arg("best") = step_dict(r.best),
-                            py::arg("history") = history, py::arg("space_size") = r.space_size);
+                            py::arg("history") = history, py::arg("space_size") = r.space_size,
+                            py::arg("idle_knobs") = r.idle_knobs);
         },
         py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("budget"), py::arg("seed"), py::arg("cache_dir"),
         py::arg("space"), py::arg("progress"), py::arg("exhaustive"));
+    m.def(
+        "idle_knobs",
+        [](const py::dict& params, const std::string& name, const py::dict& shape, const py::object& schedule) {
+            const KernelCall call = kernel_call(params, name, shape, schedule);
+            const npu::NpuConfig cfg = config_of(params);
+            py::gil_scoped_release release;
+            return idle_knobs(call, cfg);
+        },
+        py::arg("params"), py::arg("name"), py::arg("shape"), py::arg("schedule") = py::none());
     m.def("default_cache_dir", &default_cache_dir);
     m.def("compile_stats", [] {
         CompileStats s;

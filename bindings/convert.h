@@ -9,6 +9,7 @@
 #include "base/host_memory.h"
 #include "flow/gemm_flow.h"
 #include "flow/kernel_flow.h"
+#include "flow/knob_effect.h"
 #include "flow/model_breakdown.h"
 #include "flow/tuner.h"
 #include "models/model_config.h"

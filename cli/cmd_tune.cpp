@@ -91,13 +91,10 @@ int cmd_tune(const std::vector<std::string>& argv) {
         nlohmann::ordered_json history = nlohmann::ordered_json::array();
         for (const auto& s : r.history)
             history.push_back(step_json(s));
-        const nlohmann::ordered_json j = {{"kernel", kernel},
-                                          {"preset", cfg.name},
-                                          {"evaluations", r.history.size()},
-                                          {"space_size", r.space_size},
-                                          {"default", step_json(r.default_step)},
-                                          {"best", step_json(r.best)},
-                                          {"history", std::move(history)}};
+        const nlohmann::ordered_json j = {
+            {"kernel", kernel},           {"preset", cfg.name},           {"evaluations", r.history.size()},
+            {"space_size", r.space_size}, {"idle_knobs", r.idle_knobs},   {"default", step_json(r.default_step)},
+            {"best", step_json(r.best)},  {"history", std::move(history)}};
         std::cout << j.dump() << "\n";
         return 0;
     }
@@ -109,6 +106,9 @@ int cmd_tune(const std::vector<std::string>& argv) {
         std::printf("  speed-up %.3fx over the default\n",
                     static_cast<double>(r.default_step.cycles) / static_cast<double>(r.best.cycles));
     std::cout << "  best schedule: " << schedules::fields_text(r.best.knobs) << "\n";
+    if (!r.idle_knobs.empty())
+        std::cout << "  left at their defaults (no value changes the program here): " << schedules::join(r.idle_knobs)
+                  << "\n";
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "base/errors.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "flow/knob_effect.h"
 
 namespace npusim::cli {
 
@@ -30,10 +31,16 @@ int run_call(const Args& args, const flow::KernelCall& call, const npu::NpuConfi
     npu::TraceRecorder trace;
     const npu::Report r = flow::simulate_kernel(call, cfg, args.get("trace").empty() ? nullptr : &trace);
     write_trace(args, trace, r, cfg.clock_mhz);
-    if (args.flag("json"))
+    if (args.flag("json")) {
         std::cout << r.to_json() << "\n";
-    else
-        std::cout << header << "\n" << r.to_table();
+        return 0;
+    }
+    std::cout << header << "\n";
+    // The effective schedule: which knobs this shape and NPU make idle (a few more lowerings).
+    const std::vector<std::string> idle = flow::idle_knobs(call, cfg);
+    if (!idle.empty())
+        std::cout << "  no effect here (any value lowers to the same program): " << schedules::join(idle) << "\n";
+    std::cout << r.to_table();
     return 0;
 }
 

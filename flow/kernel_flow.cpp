@@ -186,7 +186,12 @@ CompileStats compile_stats() {
 }
 
 npu::Report simulate_kernel(const KernelCall& c, const npu::NpuConfig& cfg, npu::TraceRecorder* trace) {
-    npu::Report r = npu::simulate(compile_kernel(c), cfg, trace);
+    npu::Report r;
+    try {
+        r = npu::simulate(compile_kernel(c), cfg, trace);
+    } catch (const npu::SramOverflow& e) {
+        throw npu::ScheduleError(e.diagnosis + " " + c.kernel->sram_remedy(c.shape, c.knobs));
+    }
     r.runtime_s = single_op_graph_cost(cfg, r.seconds).seconds;
     return r;
 }

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -14,6 +13,7 @@
 #include <sstream>
 
 #include "base/errors.h"
+#include "flow/knob_effect.h"
 #include "sim/simulator.h"
 
 using namespace npusim::schedules;
@@ -74,39 +74,6 @@ Space make_space(const Kernel& k, const TuneOptions& opts) {
     return sp;
 }
 
-// The program text with its token names numbered in order of first declaration. Halide names
-// semaphores from process-wide counters (`a_in.folding_semaphore._1`, `._4` for the same buffer in
-// a later lowering), so two schedules that lower to the same program would otherwise differ.
-std::string canonical_text(const std::string& text) {
-    std::map<std::string, std::string> renamed;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        const size_t at = line.find_first_not_of(' ');
-        if (at != std::string::npos && line.compare(at, 6, "token ") == 0) {
-            const std::string name = line.substr(at + 6, line.find(' ', at + 6) - at - 6);
-            renamed.emplace(name, "token" + std::to_string(renamed.size()));
-        }
-    }
-    auto word_char = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$';
-    };
-    std::string out;
-    for (size_t i = 0; i < text.size();) {
-        if (!word_char(text[i])) {
-            out += text[i++];
-            continue;
-        }
-        size_t j = i;
-        while (j < text.size() && word_char(text[j]))
-            ++j;
-        const std::string word = text.substr(i, j - i);
-        auto it = renamed.find(word);
-        out += it == renamed.end() ? word : it->second;
-        i = j;
-    }
-    return out;
-}
-
 class Evaluator {
 public:
     Evaluator(const std::string& kernel, const Shape& shape, const npu::NpuConfig& npu, const TuneOptions& opts)
@@ -135,7 +102,7 @@ public:
             const KernelCall call(kernel_, shape_, given, npu_);
             step.knobs = call.knobs;
             const npu::Program prog = compile_kernel(call);
-            const std::string key = hex(fnv1a(build_id() + config_ + canonical_text(npu::to_text(prog))));
+            const std::string key = hex(fnv1a(build_id() + config_ + program_identity(prog, npu_)));
             *identity = key;
             auto hit = disk_.find(key);
             if (hit != disk_.end()) {
@@ -205,6 +172,7 @@ public:
                 }
                 space_.values[i] = kept;
             }
+        leave_out_idle_knobs(npu);
         result_.space_size = 1;
         for (const auto& v : space_.values)
             result_.space_size = static_cast<int>(
@@ -283,6 +251,43 @@ private:
                     }
                 }
         }
+    }
+
+    // A choice or on/off knob that changes nothing at the default schedule nor at a few random
+    // points of the space (each lowered, not simulated) stays at its default: searching it would
+    // only spend evaluations on ties, and a tie could recommend it. A knob the caller's space
+    // names is searched as given.
+    void leave_out_idle_knobs(const npu::NpuConfig& npu) {
+        std::vector<Knobs> probes = {{}};
+        std::mt19937_64 rng(opts_.seed ^ 0x1d1e);
+        for (int i = 0; i < 3; ++i)
+            probes.push_back(random_point(rng));
+        std::set<std::string> idle;
+        Knobs defaults;
+        bool first = true;
+        for (const Knobs& p : probes) {
+            try {
+                const KernelCall call(kernel_.name(), shape_, p, npu);
+                const std::vector<std::string> here = idle_knobs(call, npu);
+                if (first) {
+                    idle.insert(here.begin(), here.end());
+                    defaults = call.knobs;
+                } else {
+                    std::set<std::string> kept;
+                    for (const std::string& n : here)
+                        if (idle.count(n)) kept.insert(n);
+                    idle = kept;
+                }
+            } catch (const npu::UserError&) {
+                if (first) return;  // the default does not lower: nothing to compare against
+            }
+            first = false;
+        }
+        for (size_t i = 0; i < space_.names.size(); ++i)
+            if (idle.count(space_.names[i]) && !opts_.space.count(space_.names[i])) {
+                space_.values[i] = {defaults.at(space_.names[i])};
+                result_.idle_knobs.push_back(space_.names[i]);
+            }
     }
 
     Knobs random_point(std::mt19937_64& rng) {

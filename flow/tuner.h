@@ -43,6 +43,9 @@ struct TuneResult {
     TuneStep default_step, best;
     std::vector<TuneStep> history;
     int space_size = 0;  // distinct schedules in the (overridden) space
+    // Knobs left at their default because no value changes the program here (a single tile to
+    // double-buffer, a one-core NPU to spread loops over): flow/knob_effect.h.
+    std::vector<std::string> idle_knobs;
 };
 
 TuneResult tune(const std::string& kernel, const Shape& shape, const npu::NpuConfig& npu, const TuneOptions& opts);

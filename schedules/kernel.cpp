@@ -12,13 +12,6 @@ namespace {
 
 constexpr long long kMaxKnob = 1 << 20;
 
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += (s.empty() ? "" : ", ") + x;
-    return s;
-}
-
 bool parse_int(const std::string& v, long long lo, long long hi, long long* out) {
     char* end = nullptr;
     errno = 0;
@@ -29,6 +22,13 @@ bool parse_int(const std::string& v, long long lo, long long hi, long long* out)
 }
 
 }  // namespace
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v)
+        s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
 
 const Kernel& find_kernel(const std::string& name) {
     std::vector<std::string> names;
@@ -130,6 +130,25 @@ Knobs complete_knobs(const Kernel& k, const npu::NpuConfig& npu, const Shape& sh
     for (const std::string& n : names)
         if (!out.count(n)) throw npu::InternalError(k.name() + ": no default for knob " + n);
     return out;
+}
+
+std::string Kernel::sram_remedy(const Shape&, const Knobs& knobs) const {
+    std::vector<std::string> smaller;
+    bool double_buffered = false;
+    for (const KnobSpec& spec : knob_specs()) {
+        auto it = knobs.find(spec.name);
+        if (it == knobs.end()) continue;
+        if (spec.name == "double_buffer") {
+            double_buffered = it->second == "1";
+        } else if (spec.integer && spec.space != std::vector<std::string>{"0", "1"} &&
+                   std::atoll(it->second.c_str()) > spec.min) {
+            smaller.push_back(spec.name + " (" + it->second + ")");
+        }
+    }
+    std::string s;
+    if (!smaller.empty()) s = "Use a smaller " + join(smaller);
+    if (double_buffered) s += std::string(s.empty() ? "Use" : ", or") + " double_buffer=0";
+    return s.empty() ? "No knob of " + name() + " shrinks it: use a smaller shape or an NPU with more SRAM." : s + ".";
 }
 
 int knob_int(const Knobs& k, const std::string& name) {

@@ -81,6 +81,10 @@ public:
     // the order of a reduction, so its results are bit-identical to build()'s host JIT
     // (tests/python/test_kernels.py checks each kernel that has one). Default: build().
     virtual KernelInstance build_host(const Shape& shape, const Knobs& knobs) const { return build(shape, knobs); }
+    // What to change when this schedule overflows an SRAM level: the knobs that shrink it for
+    // this shape, named. Default: the integer knobs set above their smallest value, and
+    // double_buffer when it is on.
+    virtual std::string sram_remedy(const Shape& shape, const Knobs& knobs) const;
     // Distinguishes this definition from another of the same name (a kernel defined again in a
     // session): cached programs and host pipelines are keyed on name() and revision().
     virtual std::string revision() const { return {}; }
@@ -102,6 +106,7 @@ Knobs complete_knobs(const Kernel& k, const npu::NpuConfig& npu, const Shape& sh
 // "a=1,b=2" <-> map. `what` names the field in errors ("schedule", "shape").
 std::map<std::string, std::string> parse_fields(const std::string& text, const std::string& what);
 std::string fields_text(const std::map<std::string, std::string>& fields);
+std::string join(const std::vector<std::string>& names);  // "a, b, c"
 Shape parse_shape(const std::string& text);
 
 // Integer knob value (already checked by complete_knobs).

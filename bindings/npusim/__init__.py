@@ -45,6 +45,7 @@ from .npu import (  # noqa: E402,F401
     compile_kernel,
     compile_stats,
     gemm_host,
+    idle_knobs,
     kernel_host,
     kernels,
     requant_params,
@@ -62,7 +63,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Npu", "Result", "ModelResult", "TuneResult", "QuantTable",
-    "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune",
+    "kernels", "kernel_host", "compile_kernel", "compile_stats", "tune", "idle_knobs",
     "halide_kernel", "HalideKernel", "KernelInstance", "Knob", "Dim",
     "gemm_host", "compile_gemm", "requant_params", "quantize_multiplier",
     "quant_eval", "encode_weights", "weight_formats", "MiniLM", "minilm_dir", "sentences", "data_dir",

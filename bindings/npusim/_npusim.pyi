@@ -4,7 +4,7 @@ npusim compiled core (use the `npusim` package)
 from __future__ import annotations
 import numpy
 import typing
-__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'add_kernel', 'available_host_bytes', 'awq', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'gptq', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'smooth_quant', 'tune', 'weight_formats']
+__all__: list[str] = ['BertReference', 'ConfigError', 'InternalError', 'LlamaReference', 'ModelError', 'ProgramError', 'ScheduleError', 'ShapeError', 'UserError', 'WordPiece', 'add_kernel', 'available_host_bytes', 'awq', 'compare_manifests', 'compile_gemm', 'compile_kernel', 'compile_stats', 'config_dir', 'default_cache_dir', 'encode_weights', 'gemm_host', 'gptq', 'idle_knobs', 'kernel_host', 'kernels', 'load_preset', 'model_names', 'param_specs', 'preset_entries', 'preset_names', 'quant_eval', 'quantize_multiplier', 'run_model', 'simulate_gemm', 'simulate_kernel', 'simulate_program', 'smooth_quant', 'tune', 'weight_formats']
 class UserError(ValueError):
     pass
 class ConfigError(UserError):
@@ -77,6 +77,8 @@ def encode_weights(format: str, weights: typing.Any, block: int = 0) -> tuple:
 def gemm_host(a: typing.Any, w: typing.Any, bias: typing.Any, multiplier: typing.Any, shift: typing.Any, schedule: typing.Any = None) -> numpy.ndarray[numpy.int8]:
     ...
 def gptq(w: typing.Any, x: typing.Any, bits: int, group: int, fp16_scales: bool = False) -> tuple:
+    ...
+def idle_knobs(params: dict, name: str, shape: dict, schedule: typing.Any = None) -> list[str]:
     ...
 def kernel_host(params: dict, name: str, shape: dict, schedule: typing.Any, inputs: dict, cpu_schedule: bool = False) -> numpy.ndarray:
     ...

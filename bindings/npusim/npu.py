@@ -155,6 +155,14 @@ def compile_kernel(name: str, schedule: Knobs = None, npu: Union[str, Npu] = "de
         return _npusim.compile_kernel(_as_npu(npu)._params, name, _shape(shape), schedule)
 
 
+def idle_knobs(name: str, schedule: Knobs = None, npu: Union[str, Npu] = "default", **shape: int) -> list:
+    """The choice and on/off knobs of this call that change nothing on ``npu`` at this shape: every
+    other value lowers to the same program (double buffering with a single tile, ``parallel`` on a
+    one-core NPU). The tuner leaves such knobs at their defaults."""
+    with user_errors(name):
+        return _npusim.idle_knobs(_as_npu(npu)._params, name, _shape(shape), schedule)
+
+
 def compile_stats() -> dict:
     """How many kernels this process has lowered to programs (``lowerings``) and JIT-compiled for
     the host (``host_jits``); cache hits count neither. Attention takes its context as a run-time

@@ -106,8 +106,9 @@ class ModelResult(_Fields):
 
 class TuneResult(_Fields):
     """What ``npusim.tune`` found: ``best`` and ``default`` (dicts with ``schedule``, ``cycles``,
-    ``roofline_fraction``), ``history`` (one flat dict per evaluation, knobs as columns) and
-    ``space_size``."""
+    ``roofline_fraction``), ``history`` (one flat dict per evaluation, knobs as columns),
+    ``space_size`` and ``idle_knobs`` (knobs left at their defaults: no value changes the program
+    at this shape and NPU)."""
 
     _kind = "TuneResult"
 

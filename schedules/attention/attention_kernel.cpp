@@ -243,6 +243,18 @@ public:
             f.compute_at(a.out, io).store_in(MemoryType::VTCM);
         return instance(a, s, ctx);
     }
+    std::string sram_remedy(const Shape& s, const Knobs& knobs) const override {
+        const int64_t tile_kv = knob_int(knobs, "tile_kv"), cap = s.at("cap");
+        if (tile_kv == 0 || tile_kv >= cap)
+            return "Stream the cache in blocks instead of holding whole KV heads: tile_kv=256 or smaller (now " +
+                   std::to_string(knob_int(knobs, "kv_heads")) + " KV head(s) of " + std::to_string(cap) +
+                   " tokens on chip at once); kv_heads=1 and double_buffer=0 shrink it less.";
+        std::string r =
+            "Use a smaller tile_kv (" + std::to_string(tile_kv) + ") or tile_q (" + knobs.at("tile_q") + ")";
+        if (knob_flag(knobs, "resident_scales") && s.at("kv_bits") != 16)
+            r += ", or resident_scales=0 (every KV head's scales are on chip now)";
+        return r + ".";
+    }
     // The host CPU's schedule: KV heads across the cores, each head's cache dequantized once (K
     // token-innermost), every row of scores, probabilities and context vectorized along its pure
     // dimension while the sums over d and over the context run in order.

@@ -23,7 +23,8 @@ std::vector<KnobSpec> row_tile_knobs(bool split_rows) {
         k.push_back({"tile_d",
                      true,
                      {"0", "1024", "4096", "16384", "65536"},
-                     "elements of a row per tile (0: whole rows; else one row per tile, not double-buffered)"});
+                     "elements of a row per tile (0: whole rows; else one row per tile, not double-buffered)",
+                     0});
     return k;
 }
 

@@ -181,6 +181,13 @@ public:
                                   std::to_string(static_cast<long long>(estimate)) + " statements, over the limit of " +
                                   std::to_string(npu::kMaxRunSteps) + "; use larger tiles or a smaller problem");
     }
+    std::string sram_remedy(const Shape& s, const Knobs& knobs) const override {
+        std::string r = Kernel::sram_remedy(s, knobs);
+        for (const char* side : {"stage_a", "stage_b"})
+            if (knobs.at(side) == "panel")
+                r.insert(r.size() - 1, std::string(", or ") + side + "=k (a panel holds all of K)");
+        return r;
+    }
     KernelInstance build(const Shape& s, const Knobs& knobs) const override {
         kernels::Gemm g = algorithm(s);
         apply_gemm_schedule(g, GemmSchedule::from_map(knobs), static_cast<int>(s.at("m")), static_cast<int>(s.at("n")),

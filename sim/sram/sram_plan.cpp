@@ -42,10 +42,10 @@ SramPlan plan_sram(const Program& p, const NpuConfig& cfg) {
         std::string list;
         for (const SramBuffer* s : bufs)
             list += (list.empty() ? "" : ", ") + std::string("Func ") + s->name + " " + std::to_string(s->bytes) + " B";
-        throw ScheduleError("program '" + p.name + "': SRAM level '" + name + "' overflows: the schedule needs " +
-                            std::to_string(it->second) + " B but preset '" + cfg.name + "' has " +
-                            std::to_string(lvl.capacity) + " B (" + lvl.key + "). Buffers: " + list +
-                            ". Use smaller tiles or no double buffering.");
+        throw SramOverflow("program '" + p.name + "': SRAM level '" + name + "' overflows: the schedule needs " +
+                               std::to_string(it->second) + " B but preset '" + cfg.name + "' has " +
+                               std::to_string(lvl.capacity) + " B (" + lvl.key + "). Buffers: " + list + ".",
+                           "Use smaller tiles or no double buffering.");
     }
     return plan;
 }

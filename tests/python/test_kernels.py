@@ -221,3 +221,17 @@ def test_cli_lists_the_named_kernels_with_their_knobs():
     assert len([line for line in everything.splitlines() if line and not line.startswith(" ")]) == len(builtin)
     p = subprocess.run([npusim_bin, "kernels", "attention", "atention"], capture_output=True, text=True)
     assert p.returncode == 1 and "unknown kernel 'atention'" in p.stderr and p.stdout == ""
+
+
+def test_every_value_the_tuner_tries_is_accepted():
+    """Each knob's space (what the tuner searches and `npusim kernels` lists) holds only values the
+    knob accepts when given: the defaults come from the same values."""
+    for k in npusim.kernels():
+        for knob in k["knobs"]:
+            for v in knob["space"]:
+                try:
+                    npusim.compile_kernel(k["name"], schedule={knob["name"]: v})
+                except npusim.ScheduleError as e:
+                    assert f"knob {knob['name']} must be" not in str(e), (k["name"], str(e))
+                except npusim.ShapeError:
+                    pass  # a value this default shape refuses (a tile that does not divide it)

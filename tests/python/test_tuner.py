@@ -83,3 +83,38 @@ def test_schedules_lowering_to_the_same_program_are_one_evaluation():
     a = npusim.compile_kernel("gemm_w8a8", schedule={"tile_m": 128, "tile_k": 64}, m=128, n=128, k=256)
     b = npusim.compile_kernel("gemm_w8a8", schedule={"tile_m": 256, "tile_k": 64}, m=128, n=128, k=256)
     assert a != b and "folding_semaphore" in a  # the texts differ only in those counters
+
+
+def test_idle_knobs_are_those_whose_values_lower_to_one_program():
+    # One token: a single tile of rows, so nothing is double-buffered.
+    assert "double_buffer" in npusim.idle_knobs("swiglu", t=1)
+    assert "double_buffer" not in npusim.idle_knobs("swiglu", t=512)
+    # A parallel loop on a one-core NPU runs as a serial one; on two cores it does not.
+    assert "parallel" in npusim.idle_knobs("gemm_w8a8", m=256, n=256, k=256)
+    assert "parallel" not in npusim.idle_knobs("gemm_w8a8", npu="rk3588", m=256, n=256, k=256)
+    # Attention's parallel=1 also gives up loading the next KV heads behind these: live on one core.
+    assert "parallel" not in npusim.idle_knobs("attention", t=1, ctx=512)
+    # The same knobs, checked by simulating: idle ones change no cycle.
+    npu = npusim.Npu("default")
+    for db in ("0", "1"):
+        assert npu.kernel("swiglu", t=1, schedule={"double_buffer": db}).cycles == npu.kernel("swiglu", t=1).cycles
+
+
+def test_the_tuner_leaves_idle_knobs_at_their_defaults():
+    r = npusim.tune("gemm_w8a8", budget=12, cache=False, m=256, n=256, k=256)
+    assert "parallel" in r.idle_knobs
+    assert r.best["schedule"]["parallel"] == r.default["schedule"]["parallel"] == "0"
+    assert {h["parallel"] for h in r.to_pandas().to_dict("records")} == {"0"}
+    # A knob the caller's space names is searched as given.
+    r = npusim.tune("gemm_w8a8", budget=6, cache=False, space={"parallel": [0, 1]}, m=256, n=256, k=256)
+    assert "parallel" not in r.idle_knobs
+
+
+def test_an_sram_overflow_names_the_knob_that_helps():
+    with pytest.raises(npusim.ScheduleError, match=r"overflows.*tile_kv=256 or smaller"):
+        npusim.Npu("default").kernel("attention", t=1, ctx=32768, schedule={"tile_kv": 0})
+    with pytest.raises(npusim.ScheduleError, match=r"overflows.*or resident_scales=0"):
+        npusim.Npu("default").kernel("attention", t=1, ctx=65536, schedule={"tile_kv": 1024, "resident_scales": 1})
+    with pytest.raises(npusim.ScheduleError, match=r"overflows.*Use a smaller tile_m \(1024\).*stage_a=k"):
+        npusim.Npu("default").kernel("gemm_w8a8", m=1024, n=1024, k=8192,
+                                     schedule={"tile_m": 1024, "stage_a": "panel"})
