@@ -245,10 +245,15 @@ public:
     }
     std::string sram_remedy(const Shape& s, const Knobs& knobs) const override {
         const int64_t tile_kv = knob_int(knobs, "tile_kv"), cap = s.at("cap");
-        if (tile_kv == 0 || tile_kv >= cap)
+        if (tile_kv == 0 || tile_kv >= cap) {
+            const int64_t heads = knob_int(knobs, "kv_heads");
+            std::string less;
+            if (heads > 1) less = "kv_heads=1";
+            if (knob_flag(knobs, "double_buffer")) less += (less.empty() ? "" : " and ") + std::string("double_buffer=0");
             return "Stream the cache in blocks instead of holding whole KV heads: tile_kv=256 or smaller (now " +
-                   std::to_string(knob_int(knobs, "kv_heads")) + " KV head(s) of " + std::to_string(cap) +
-                   " tokens on chip at once); kv_heads=1 and double_buffer=0 shrink it less.";
+                   std::to_string(heads) + " KV head(s) of " + std::to_string(cap) + " tokens on chip at once)" +
+                   (less.empty() ? "" : "; " + less + " shrink(s) it less") + ".";
+        }
         std::string r =
             "Use a smaller tile_kv (" + std::to_string(tile_kv) + ") or tile_q (" + knobs.at("tile_q") + ")";
         if (knob_flag(knobs, "resident_scales") && s.at("kv_bits") != 16)
