@@ -314,6 +314,9 @@ class HalideKernel:
         defined and scheduled in the user's source."""
         if "\n  where: " in message:
             return message
+        # The compiler's hints are written in C++; say them as this kernel's author writes them.
+        message = re.sub(r"\b(\w+)\.in\(\)", r"hl.Func(\1).in_()", message)
+        message = message.replace("MemoryType::", "hl.MemoryType.").replace(".async()", ".async_()")
         notes = []
         for name, at in self._where.items():
             # An ImageParam's staging wrapper (hl.Func(x).in_()) is x_in in the compiler's messages.

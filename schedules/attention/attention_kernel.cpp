@@ -249,7 +249,8 @@ public:
             const int64_t heads = knob_int(knobs, "kv_heads");
             std::string less;
             if (heads > 1) less = "kv_heads=1";
-            if (knob_flag(knobs, "double_buffer")) less += (less.empty() ? "" : " and ") + std::string("double_buffer=0");
+            if (knob_flag(knobs, "double_buffer"))
+                less += (less.empty() ? "" : " and ") + std::string("double_buffer=0");
             return "Stream the cache in blocks instead of holding whole KV heads: tile_kv=256 or smaller (now " +
                    std::to_string(heads) + " KV head(s) of " + std::to_string(cap) + " tokens on chip at once)" +
                    (less.empty() ? "" : "; " + less + " shrink(s) it less") + ".";

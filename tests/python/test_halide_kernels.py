@@ -215,6 +215,7 @@ def test_an_operand_left_in_dram_names_the_func_and_its_line():
         k.simulate()
     msg = str(e.value)
     assert "Func y reads 'x' from DRAM" in msg
+    assert "Stage it, e.g. hl.Func(x).in_().compute_at(...).store_in(hl.MemoryType.VTCM)" in msg  # in Python
     x_line, y_line = line_of('x = hl.ImageParam(hl.Float(16), 2, "x")'), line_of('y = hl.Func("y")')
     assert f"x defined at test_halide_kernels.py:{x_line}" in msg
     assert f"y defined at test_halide_kernels.py:{y_line}" in msg
