@@ -350,6 +350,16 @@ class HalideKernel:
         from .npu import tune  # noqa: PLC0415
         return tune(self.name, npu=npu, **kwargs)
 
+    # A kernel travels with what refers to it (a sweep's function, shipped to worker processes
+    # with cloudpickle): unpickling registers it in the receiving process.
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._register()
+        _kernels[self.name] = self
+
     def __repr__(self) -> str:
         return f"HalideKernel({self.name!r}, shape={dict((n, d.default) for n, d in self._dims.items())})"
 

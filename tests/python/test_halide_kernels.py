@@ -297,3 +297,11 @@ def test_the_docs_example_runs_as_written():
     scope = {}
     exec(compile(block, doc, "exec"), scope)
     assert scope["r"].cycles >= scope["r"].roofline_cycles > 0
+
+
+def test_a_sweep_ships_the_kernel_to_its_worker_processes():
+    k = define_rms_quant("t_swept")
+    df = npusim.sweep({"tile": [4, 16]}, lambda tile: k.simulate(rows=64, schedule={"tile": tile}), max_workers=2,
+                      progress=False)
+    assert list(df["error"]) == [None, None]
+    assert list(df["cycles"]) == [k.simulate(rows=64, schedule={"tile": t}).cycles for t in (4, 16)]
