@@ -121,7 +121,13 @@ void bind_kernels(py::module_& m) {
                 std::vector<int> sizes;
                 for (ssize_t d = a.ndim() - 1; d >= 0; --d)
                     sizes.push_back(static_cast<int>(a.shape(d)));
-                inputs.emplace_back(halide_type(a.dtype()), const_cast<void*>(a.data()), sizes);
+                Halide::Type type;
+                try {
+                    type = halide_type(a.dtype());
+                } catch (const npu::ShapeError& e) {
+                    throw npu::ShapeError(name + " input " + t.name + ": " + e.what());
+                }
+                inputs.emplace_back(type, const_cast<void*>(a.data()), sizes);
                 keep.push_back(a);
             }
             for (auto item : arrays) {

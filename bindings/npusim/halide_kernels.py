@@ -254,13 +254,15 @@ class HalideKernel:
                                                       f"{self._raised_at(e)}")) from None
 
     def _raised_at(self, e: BaseException) -> str:
-        """Where the user's code raised: the innermost frame in the build function's sources."""
-        files, tb, last = set(_sources(self.build)), e.__traceback__, None
+        """Where the user's code raised: its frames in the build function's sources, innermost
+        first (the traceback itself cannot cross the compiled module)."""
+        files, tb, frames = set(_sources(self.build)), e.__traceback__, []
         while tb is not None:
             if tb.tb_frame.f_code.co_filename in files:
-                last = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+                frames.append(f"{_label((tb.tb_frame.f_code.co_filename, tb.tb_lineno))} in "
+                              f"{tb.tb_frame.f_code.co_name}")
             tb = tb.tb_next
-        return f" (at {_label(last)})" if last else ""
+        return f" (at {', called from '.join(reversed(frames))})" if frames else ""
 
     def _check(self, inst: Any) -> tuple:
         hl = _halide()

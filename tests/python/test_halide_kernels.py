@@ -258,6 +258,8 @@ def test_a_mismatched_input_names_the_imageparam():
     assert "x defined at test_halide_kernels.py:" in str(e.value)
     with pytest.raises(npusim.ShapeError, match=r"t_inputs input x must have shape \[64, 256\], got \[64, 255\]"):
         k.host({"x": np.zeros((64, 255), np.float16)})
+    with pytest.raises(npusim.ShapeError, match=r"t_inputs input x: arrays must be .*, got float64"):
+        k.host({"x": [[0.0] * 256] * 64})
 
     @npusim.halide_kernel("t_dims", shape={"n": 8})
     def build(shape, knobs):
@@ -286,7 +288,7 @@ def test_an_error_in_the_users_code_says_where():
         return hl.Funk("out")  # noqa: the typo under test
     with pytest.raises(npusim.ScheduleError,
                        match=rf"kernel t_typo: AttributeError: .*Funk.* \(at test_halide_kernels.py:"
-                             rf"{line_of('hl.Funk(')}\)"):
+                             rf"{line_of('hl.Funk(')} in build\)"):
         build.simulate()
 
 
@@ -305,3 +307,42 @@ def test_a_sweep_ships_the_kernel_to_its_worker_processes():
                       progress=False)
     assert list(df["error"]) == [None, None]
     assert list(df["cycles"]) == [k.simulate(rows=64, schedule={"tile": t}).cycles for t in (4, 16)]
+
+
+def test_a_shape_that_does_not_fit_the_algorithm_is_refused():
+    def schedule(x, y, out, d, r, ro, ri):
+        out.split(r, ro, ri, 8)
+        hl.Func(x).in_().compute_at(out, ro).store_in(VTCM)
+        y.compute_at(out, ro).store_in(VTCM)
+
+    @npusim.halide_kernel("t_swapped", shape={"rows": 64, "d": 256})
+    def build(shape, knobs):
+        x = hl.ImageParam(hl.Float(16), 2, "x")
+        d, r, ro, ri = hl.Var("d"), hl.Var("r"), hl.Var("ro"), hl.Var("ri")
+        y, out = hl.Func("y"), hl.Func("out")
+        y[d, r] = x[d, r] * hl.cast(hl.Float(16), 2)
+        out[d, r] = y[d, r]
+        schedule(x, y, out, d, r, ro, ri)
+        # [d, rows]: the same number of elements as the right [rows, d], the rows too short
+        return npusim.KernelInstance(inputs=[(x, (shape["d"], shape["rows"]))],
+                                     output=(out, (shape["rows"], shape["d"])))
+    with pytest.raises(npusim.ShapeError, match=r"accesses 'x' at \[0, 255\] of its dimension 0 \(innermost first\), "
+                                                r"outside its extent \[0, 63\]"):
+        build.simulate()
+    # A tile of 8 rows over 7: Halide shifts the last tile to start at row -1.
+    with pytest.raises(npusim.ShapeError, match=r"accesses 'out' at \[-1, 6\] of its dimension 1"):
+        staged_kernel("t_big_tile", schedule).simulate(rows=7)
+
+
+def test_an_inline_reduction_is_explained():
+    @npusim.halide_kernel("t_inline_max", shape={"n": 64})
+    def build(shape, knobs):
+        x = hl.ImageParam(hl.Float(32), 2, "x")
+        i = hl.Var("i")
+        r = hl.RDom([hl.Range(0, 16)], "r")
+        out = hl.Func("out")
+        out[i] = hl.maximum(x[r.x, i])
+        hl.Func(x).in_().compute_root().store_in(VTCM)
+        return npusim.KernelInstance(inputs=[(x, (shape["n"], 16))], output=(out, (shape["n"],)))
+    with pytest.raises(npusim.ScheduleError, match="'maximum' is the Func an inline reduction"):
+        build.simulate()
