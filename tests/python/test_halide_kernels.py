@@ -184,8 +184,9 @@ def test_a_builtin_name_is_refused():
         define_rms_quant("attention")
 
 
-def staged_kernel(name, schedule):
-    """A one-input kernel whose schedule is `schedule(x, y, out, vars)`."""
+def staged_kernel(name, schedule, x_shape=lambda shape: (shape["rows"], shape["d"])):
+    """A one-input kernel whose schedule is `schedule(x, y, out, vars)` and whose input x is
+    declared with `x_shape(shape)`."""
     @npusim.halide_kernel(name, shape={"rows": 64, "d": 256})
     def build(shape, knobs):
         x = hl.ImageParam(hl.Float(16), 2, "x")
@@ -195,8 +196,7 @@ def staged_kernel(name, schedule):
         y[d, r] = x[d, r] * hl.cast(hl.Float(16), 2)
         out[d, r] = y[d, r]
         schedule(x, y, out, d, r, ro, ri)
-        return npusim.KernelInstance(inputs=[(x, (shape["rows"], shape["d"]))],
-                                     output=(out, (shape["rows"], shape["d"])))
+        return npusim.KernelInstance(inputs=[(x, x_shape(shape))], output=(out, (shape["rows"], shape["d"])))
     return build
 
 
@@ -315,17 +315,8 @@ def test_a_shape_that_does_not_fit_the_algorithm_is_refused():
         hl.Func(x).in_().compute_at(out, ro).store_in(VTCM)
         y.compute_at(out, ro).store_in(VTCM)
 
-    @npusim.halide_kernel("t_swapped", shape={"rows": 64, "d": 256})
-    def build(shape, knobs):
-        x = hl.ImageParam(hl.Float(16), 2, "x")
-        d, r, ro, ri = hl.Var("d"), hl.Var("r"), hl.Var("ro"), hl.Var("ri")
-        y, out = hl.Func("y"), hl.Func("out")
-        y[d, r] = x[d, r] * hl.cast(hl.Float(16), 2)
-        out[d, r] = y[d, r]
-        schedule(x, y, out, d, r, ro, ri)
-        # [d, rows]: the same number of elements as the right [rows, d], the rows too short
-        return npusim.KernelInstance(inputs=[(x, (shape["d"], shape["rows"]))],
-                                     output=(out, (shape["rows"], shape["d"])))
+    # [d, rows]: as many elements as the right [rows, d], but rows too short for what y reads
+    build = staged_kernel("t_swapped", schedule, x_shape=lambda shape: (shape["d"], shape["rows"]))
     with pytest.raises(npusim.ShapeError, match=r"accesses 'x' at \[0, 255\] of its dimension 0 \(innermost first\), "
                                                 r"outside its extent \[0, 63\]"):
         build.simulate()
