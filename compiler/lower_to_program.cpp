@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/errors.h"
+#include "compiler/halide_checks.h"
 #include "compiler/ir_queries.h"
 #include "compiler/ir_to_expr.h"
 #include "compiler/program_passes.h"
@@ -94,7 +95,8 @@ public:
             allocate(a);
             walk(a->body, out);
         } else if (const AssertStmt* a = s.as<AssertStmt>()) {
-            refuse_failing(a);
+            refuse_failing_check(
+                a, [&](const Expr& e) { return lets_.resolve(e); }, buffers_);
         } else if (s.as<Free>()) {
             return;
         } else if (const Evaluate* e = s.as<Evaluate>()) {
@@ -129,69 +131,6 @@ public:
     }
 
 private:
-    // Halide's checks of the pipeline against its buffers stay out of the program: they hold for
-    // every run of a program whose shapes are fixed, except those that fail for every run (an
-    // input read past the shape given for it, an output tile past the output's edge), which would
-    // otherwise simulate a program reading memory that is not the tensor's. A program never runs
-    // Halide's bounds queries, so a check that only they would pass fails.
-    void refuse_failing(const AssertStmt* a) {
-        // The buffers as the program has them: no bounds query, each tensor's fixed shape and strides.
-        class Fixed : public IRMutator {
-        public:
-            explicit Fixed(const std::vector<BufferBinding>& b) : buffers(b) {}
-            using IRMutator::visit;
-            Expr visit(const Call* c) override {
-                if (c->name == "_halide_buffer_is_bounds_query") return const_false();
-                const bool min = c->name == "_halide_buffer_get_min", extent = c->name == "_halide_buffer_get_extent",
-                           stride = c->name == "_halide_buffer_get_stride";
-                const npu::Tensor* t = (min || extent || stride) && c->args.size() == 2 ? of(c->args[0]) : nullptr;
-                const int64_t* d = t ? as_const_int(c->args[1]) : nullptr;
-                if (!d || *d < 0 || *d >= static_cast<int64_t>(t->shape.size())) return IRMutator::visit(c);
-                const int64_t v = min      ? 0
-                                  : extent ? t->shape[static_cast<size_t>(*d)]
-                                           : t->strides[static_cast<size_t>(*d)];
-                return make_const(c->type, v);
-            }
-
-        private:
-            const npu::Tensor* of(Expr e) const {  // (halide_buffer_t *)x.buffer
-                while (const Call* r = e.as<Call>()) {
-                    if (r->args.size() != 1) return nullptr;
-                    e = r->args[0];
-                }
-                if (const Cast* k = e.as<Cast>()) e = k->value;
-                const Variable* v = e.as<Variable>();
-                if (!v || v->name.size() < 7 || v->name.compare(v->name.size() - 7, 7, ".buffer")) return nullptr;
-                const std::string name = pretty_name(v->name.substr(0, v->name.size() - 7));
-                for (const BufferBinding& b : buffers)
-                    if (pretty_name(b.halide_name) == name) return &b.tensor;
-                return nullptr;
-            }
-            const std::vector<BufferBinding>& buffers;
-        } fixed(buffers_);
-        if (!is_const_zero(simplify(fixed.mutate(lets_.resolve(a->condition))))) return;
-        const Call* c = a->message.as<Call>();
-        const StringImm* who = c && c->args.size() == 6 ? c->args[0].as<StringImm>() : nullptr;
-        auto arg = [&](int i) { return to_str(simplify(fixed.mutate(lets_.resolve(c->args[i])))); };
-        // (name, dimension, then the valid and the accessed ranges in the order of each message)
-        int valid = -1, used = -1;
-        if (who && c->name == "halide_error_constraints_make_required_region_smaller") valid = 2, used = 4;
-        if (who && c->name == "halide_error_access_out_of_bounds") used = 2, valid = 4;
-        if (valid >= 0) {
-            std::string name = who->value;
-            for (const char* prefix : {"Input buffer ", "Output buffer "})
-                if (name.rfind(prefix, 0) == 0) name = name.substr(std::string(prefix).size());
-            throw npu::ShapeError("the pipeline accesses '" + pretty_name(name) + "' at [" + arg(used) + ", " +
-                                  arg(used + 1) + "] of its dimension " + arg(1) +
-                                  " (innermost first), outside its extent [" + arg(valid) + ", " + arg(valid + 1) +
-                                  "]: the shape given for it does not fit the algorithm, or a tile is larger than "
-                                  "the dimension it splits");
-        }
-        std::ostringstream os;
-        os << a->message;
-        throw npu::ShapeError("the pipeline fails Halide's check " + os.str().substr(0, 300) + " on every run");
-    }
-
     const std::vector<BufferBinding>& buffers_;
     size_t n_params_;  // the first entries of loop_vars_ and ranges_
     LetScope lets_;
