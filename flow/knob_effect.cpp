@@ -58,7 +58,7 @@ void serialize_loops(npu::Block& b) {
 }
 
 bool examined(const schedules::KnobSpec& spec) {
-    return !spec.integer || spec.space == std::vector<std::string>{"0", "1"};
+    return !spec.integer || spec.on_off();
 }
 
 }  // namespace

@@ -140,8 +140,7 @@ std::string Kernel::sram_remedy(const Shape&, const Knobs& knobs) const {
         if (it == knobs.end()) continue;
         if (spec.name == "double_buffer") {
             double_buffered = it->second == "1";
-        } else if (spec.integer && spec.space != std::vector<std::string>{"0", "1"} &&
-                   std::atoll(it->second.c_str()) > spec.min) {
+        } else if (spec.integer && !spec.on_off() && std::atoll(it->second.c_str()) > spec.min) {
             smaller.push_back(spec.name + " (" + it->second + ")");
         }
     }

@@ -34,6 +34,8 @@ struct KnobSpec {
     std::vector<std::string> space;
     std::string doc;
     int min = 1;  // 0 where zero means "not tiled"
+    // An on/off knob (its space is 0 and 1), whether declared as a choice or, from Python, as an integer.
+    bool on_off() const { return space == std::vector<std::string>{"0", "1"}; }
 };
 
 // A scheduled pipeline for one shape: its inputs in order and its output, with the dense shapes
