@@ -171,12 +171,10 @@ public:
                                   " must be even for an int4 cache (packed two per byte)");
     }
     KernelInstance build(const Shape& s, const Knobs& knobs) const override {
-        const int64_t t = s.at("t"), cap = s.at("cap"), h = s.at("h"), hk = s.at("hk"), d = s.at("d");
+        const int64_t t = s.at("t"), cap = s.at("cap"), h = s.at("h"), hk = s.at("hk");
         const int bits = static_cast<int>(s.at("kv_bits"));
-        Param<int32_t> ctx("ctx");
-        ctx.set_range(static_cast<int32_t>(s.at("causal") ? t : 1), static_cast<int32_t>(cap));
-        kernels::Attention a = kernels::make_attention(static_cast<int>(d), static_cast<int>(h), static_cast<int>(hk),
-                                                       ctx, static_cast<int>(t), bits, s.at("causal") != 0);
+        const Param<int32_t> ctx = context(s);
+        kernels::Attention a = algorithm(s, ctx);
         const int group = static_cast<int>(h / hk);
         const int tq = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_q"), t));
         const int tile_kv = static_cast<int>(std::min<int64_t>(knob_int(knobs, "tile_kv"), cap));
@@ -268,11 +266,8 @@ public:
         constexpr int kLanes = 16;
         const TailStrategy tail = TailStrategy::GuardWithIf;
         const int64_t h = s.at("h"), hk = s.at("hk");
-        Param<int32_t> ctx("ctx");
-        ctx.set_range(static_cast<int32_t>(s.at("causal") ? s.at("t") : 1), static_cast<int32_t>(s.at("cap")));
-        kernels::Attention a = kernels::make_attention(static_cast<int>(s.at("d")), static_cast<int>(h),
-                                                       static_cast<int>(hk), ctx, static_cast<int>(s.at("t")),
-                                                       static_cast<int>(s.at("kv_bits")), s.at("causal") != 0);
+        const Param<int32_t> ctx = context(s);
+        kernels::Attention a = algorithm(s, ctx);
         Var kho("kho"), hg("hg");
         a.out.split(a.h, kho, hg, static_cast<int>(h / hk)).reorder(a.d, a.i, hg, kho).parallel(kho);
         a.out.vectorize(a.d, kLanes, tail);
@@ -294,6 +289,18 @@ public:
     }
 
 private:
+    // The context length as a run-time parameter: at least the queries (causal) or 1, at most cap.
+    static Param<int32_t> context(const Shape& s) {
+        Param<int32_t> ctx("ctx");
+        ctx.set_range(static_cast<int32_t>(s.at("causal") ? s.at("t") : 1), static_cast<int32_t>(s.at("cap")));
+        return ctx;
+    }
+    // The algorithm for this shape, reading the cache up to `ctx`.
+    static kernels::Attention algorithm(const Shape& s, const Param<int32_t>& ctx) {
+        return kernels::make_attention(static_cast<int>(s.at("d")), static_cast<int>(s.at("h")),
+                                       static_cast<int>(s.at("hk")), ctx, static_cast<int>(s.at("t")),
+                                       static_cast<int>(s.at("kv_bits")), s.at("causal") != 0);
+    }
     static KernelInstance instance(const kernels::Attention& a, const Shape& s, const Param<int32_t>& ctx) {
         const int64_t t = s.at("t"), cap = s.at("cap"), h = s.at("h"), hk = s.at("hk"), d = s.at("d");
         const int bits = static_cast<int>(s.at("kv_bits"));
