@@ -354,9 +354,6 @@ class HalideKernel:
 
     # A kernel travels with what refers to it (a sweep's function, shipped to worker processes
     # with cloudpickle): unpickling registers it in the receiving process.
-    def __getstate__(self) -> dict:
-        return dict(self.__dict__)
-
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._register()
